@@ -1,0 +1,127 @@
+#include "routing/directory.hpp"
+
+#include <array>
+#include <utility>
+
+namespace hotline::routing {
+
+namespace {
+
+struct unit_kind_names {
+  unit_kind kind;
+  std::string_view code;
+  std::string_view zh;
+};
+constexpr std::array<unit_kind_names, 6> unit_kinds{{
+    {unit_kind::office, "office", "12345热线"},
+    {unit_kind::district_government, "district_government", "区县政府"},
+    {unit_kind::township, "township", "乡镇/街道"},
+    {unit_kind::district_department, "district_department", "区县部门"},
+    {unit_kind::city_department, "city_department", "市级部门"},
+    {unit_kind::enterprise, "enterprise", "企事业单位"},
+}};
+
+struct demand_kind_names {
+  demand_kind kind;
+  std::string_view code;
+  std::string_view zh;
+};
+constexpr std::array<demand_kind_names, 5> demand_kinds{{
+    {demand_kind::consultation, "consultation", "咨询"},
+    {demand_kind::help, "help", "求助"},
+    {demand_kind::complaint, "complaint", "投诉"},
+    {demand_kind::report, "report", "举报"},
+    {demand_kind::suggestion, "suggestion", "意见建议"},
+}};
+
+} // namespace
+
+std::string_view to_string(unit_kind k) {
+  for (const auto& u : unit_kinds)
+    if (u.kind == k)
+      return u.code;
+  return "unknown";
+}
+
+std::string_view label_zh(unit_kind k) {
+  for (const auto& u : unit_kinds)
+    if (u.kind == k)
+      return u.zh;
+  return "";
+}
+
+std::optional<unit_kind> parse_unit_kind(std::string_view s) {
+  for (const auto& u : unit_kinds)
+    if (u.code == s)
+      return u.kind;
+  return std::nullopt;
+}
+
+std::string_view to_string(demand_kind k) {
+  for (const auto& d : demand_kinds)
+    if (d.kind == k)
+      return d.code;
+  return "unknown";
+}
+
+std::string_view label_zh(demand_kind k) {
+  for (const auto& d : demand_kinds)
+    if (d.kind == k)
+      return d.zh;
+  return "";
+}
+
+std::optional<demand_kind> parse_demand_kind(std::string_view s) {
+  for (const auto& d : demand_kinds)
+    if (d.code == s)
+      return d.kind;
+  return std::nullopt;
+}
+
+bool directory::add_unit(unit u) {
+  if (unit_index_.count(u.id))
+    return false;
+  unit_index_.emplace(u.id, units_.size());
+  units_.push_back(std::move(u));
+  return true;
+}
+
+bool directory::add_category(category c) {
+  if (category_index_.count(c.code))
+    return false;
+  category_index_.emplace(c.code, categories_.size());
+  categories_.push_back(std::move(c));
+  return true;
+}
+
+void directory::add_shape(district_shape s) {
+  shapes_.push_back(std::move(s));
+}
+
+const unit* directory::find_unit(std::string_view id) const {
+  auto i = unit_index_.find(id);
+  return i == unit_index_.end() ? nullptr : &units_[i->second];
+}
+
+const category* directory::find_category(std::string_view code) const {
+  auto i = category_index_.find(code);
+  return i == category_index_.end() ? nullptr : &categories_[i->second];
+}
+
+std::vector<const unit*> directory::children(std::string_view parent_id) const {
+  std::vector<const unit*> out;
+  for (const auto& u : units_)
+    if (u.parent == parent_id)
+      out.push_back(&u);
+  return out;
+}
+
+const unit* directory::district_department(std::string_view district,
+                                           std::string_view function) const {
+  std::string id{district};
+  id += '.';
+  id += function;
+  return find_unit(id);
+}
+
+} // namespace hotline::routing

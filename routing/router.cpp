@@ -1,0 +1,207 @@
+#include "routing/router.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+namespace hotline::routing {
+
+namespace {
+
+bool ends_with(const std::string& s, std::string_view suffix) {
+  return s.size() >= suffix.size()
+         && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A stem must keep at least two CJK characters (6 UTF-8 bytes), so that a
+// name like 龙山镇 does not match every address containing 龙山.
+std::optional<std::string> stem_of(const std::string& name,
+                                   std::initializer_list<std::string_view> suffixes) {
+  for (auto suffix : suffixes)
+    if (ends_with(name, suffix)) {
+      auto stem = name.substr(0, name.size() - suffix.size());
+      if (stem.size() >= 6)
+        return stem;
+    }
+  return std::nullopt;
+}
+
+std::string coords_text(point p) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "(%.4f, %.4f)", p.lon, p.lat);
+  return buf;
+}
+
+} // namespace
+
+router::router(const directory& dir) : dir_(dir) {
+  for (const auto& u : dir.units()) {
+    if (u.kind == unit_kind::district_government) {
+      district_names_.push_back({u.name, u.id, false});
+      if (auto s = stem_of(u.name, {"自治县", "区", "县"}))
+        district_names_.push_back({*s, u.id, true});
+    } else if (u.kind == unit_kind::township) {
+      township_names_.push_back({u.name, u.id, false});
+      if (auto s = stem_of(u.name, {"街道", "镇", "乡"}))
+        township_names_.push_back({*s, u.id, true});
+    }
+  }
+}
+
+namespace {
+
+struct name_hit {
+  std::string unit_id;
+  std::string name;
+  bool stem;
+};
+
+// Best matches of `names` in `text`, restricted to units accepted by `keep`:
+// full names before stems, longer before shorter; all ties returned.
+template <class Entry, class Keep>
+std::vector<name_hit> best_hits(const std::string& text, const std::vector<Entry>& names,
+                                Keep keep) {
+  std::vector<name_hit> hits;
+  for (const auto& e : names)
+    if (text.find(e.name) != std::string::npos && keep(e.unit_id))
+      hits.push_back({e.unit_id, e.name, e.stem});
+  if (hits.empty())
+    return hits;
+  auto better = [](const name_hit& a, const name_hit& b) {
+    if (a.stem != b.stem)
+      return !a.stem;
+    return a.name.size() > b.name.size();
+  };
+  std::sort(hits.begin(), hits.end(), better);
+  std::vector<name_hit> best;
+  std::set<std::string> seen;
+  for (const auto& h : hits) {
+    if (!best.empty() && better(best.front(), h))
+      break;
+    if (seen.insert(h.unit_id).second)
+      best.push_back(h);
+  }
+  return best;
+}
+
+} // namespace
+
+territory router::locate(const location& where) const {
+  territory t;
+  // 1. Coordinates: point in the district outlines.
+  std::string coord_district;
+  bool near_border = false;
+  if (where.coords) {
+    for (const auto& s : dir_.shapes())
+      if (contains(s.area, *where.coords)) {
+        coord_district = s.code;
+        near_border = distance_to_border(s.area, *where.coords) < border_uncertainty_degrees;
+        break;
+      }
+    if (!coord_district.empty()) {
+      const unit* d = dir_.find_unit(coord_district);
+      t.reasons.push_back({"M-RT-1", "坐标" + coords_text(*where.coords) + "位于" + d->name
+                                         + (near_border ? "（靠近简化边界，置信度低）" : "")});
+    } else {
+      t.reasons.push_back({"M-RT-1", "坐标" + coords_text(*where.coords) + "不在任何区县范围内"});
+    }
+  }
+  // 2. District named in the address text.
+  auto district_hits
+      = best_hits(where.address, district_names_, [](const std::string&) { return true; });
+  std::string text_district = district_hits.size() == 1 ? district_hits.front().unit_id : "";
+  if (!coord_district.empty()) {
+    t.district = coord_district;
+    if (!text_district.empty() && text_district != coord_district) {
+      const unit* d = dir_.find_unit(text_district);
+      if (near_border) {
+        t.district = text_district;
+        t.reasons.push_back({"M-RT-1", "坐标靠近边界，以地址中的" + d->name + "为准"});
+      } else {
+        t.reasons.push_back({"M-RT-1", "地址提到" + d->name + "，但坐标明确，以坐标为准"});
+      }
+    }
+  } else if (!text_district.empty()) {
+    t.district = text_district;
+    t.reasons.push_back({"M-RT-1", "地址中含区县名“" + district_hits.front().name + "”："
+                                       + dir_.find_unit(text_district)->name});
+  } else if (district_hits.size() > 1) {
+    t.reasons.push_back({"M-RT-2", "地址中的区县名不唯一"});
+  }
+  // 3. Township/street named in the address text, within the district if known.
+  const std::string district = t.district;
+  auto township_hits = best_hits(where.address, township_names_, [&](const std::string& id) {
+    return district.empty() || dir_.find_unit(id)->district == district;
+  });
+  if (township_hits.size() == 1) {
+    const unit* town = dir_.find_unit(township_hits.front().unit_id);
+    t.township = town->id;
+    if (t.district.empty())
+      t.district = town->district;
+    t.reasons.push_back(
+        {"M-RT-1", std::string("地址中含")
+                       + (township_hits.front().stem ? "乡镇街道简称“" : "乡镇街道名“")
+                       + township_hits.front().name + "”：" + town->name});
+  } else if (township_hits.size() > 1) {
+    std::string names;
+    for (const auto& h : township_hits) {
+      if (!names.empty())
+        names += "、";
+      names += dir_.find_unit(h.unit_id)->name;
+    }
+    t.reasons.push_back({"M-RT-1", "地址可对应多个乡镇街道（" + names + "），不指定乡镇街道"});
+  }
+  return t;
+}
+
+route_result router::route(const demand_facts& demand) const {
+  const category* cat = dir_.find_category(demand.category);
+  if (!cat)
+    return routing_error{"category", "unknown_category",
+                         "unknown category '" + demand.category + "'"};
+  if (std::find(cat->kinds.begin(), cat->kinds.end(), demand.kind) == cat->kinds.end())
+    return routing_error{"kind", "kind_not_in_category",
+                         "category '" + cat->code + "' does not take kind '"
+                             + std::string(to_string(demand.kind)) + "'"};
+  territory t = locate(demand.where);
+  for (const auto& c : cat->competent) {
+    const unit* target = nullptr;
+    switch (c.kind) {
+    case unit_kind::township:
+      if (!t.township.empty())
+        target = dir_.find_unit(t.township);
+      break;
+    case unit_kind::district_department:
+      if (!t.district.empty())
+        target = dir_.district_department(t.district, c.function);
+      break;
+    case unit_kind::district_government:
+      if (!t.district.empty())
+        target = dir_.find_unit(t.district);
+      break;
+    case unit_kind::city_department:
+    case unit_kind::enterprise:
+    case unit_kind::office:
+      target = dir_.find_unit(c.unit_id);
+      break;
+    }
+    if (!target)
+      continue;
+    assignment a;
+    a.unit_id = target->id;
+    a.supervisor_id = target->supervisor;
+    a.reasons = std::move(t.reasons);
+    a.reasons.push_back({"M-RT-1", "类别“" + cat->name + "”由" + std::string(label_zh(target->kind))
+                                       + "办理：" + target->name});
+    if (const unit* sup = dir_.find_unit(target->supervisor))
+      a.reasons.push_back({"M-RT-1", "督办单位：" + sup->name});
+    return a;
+  }
+  needs_coordination n;
+  n.reasons = std::move(t.reasons);
+  n.reasons.push_back(
+      {"M-RT-2", "类别“" + cat->name + "”的承办单位需要属地，但属地不明，转热线协调"});
+  return n;
+}
+
+} // namespace hotline::routing

@@ -1,0 +1,88 @@
+#pragma once
+// The router: demand → handling unit by territory and matter (属地、属事),
+// with the reasons and rule ids that made the choice (DESIGN rule 5). Pure.
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "routing/directory.hpp"
+
+namespace hotline::routing {
+
+/// One step of a routing explanation: the rule that applied and the facts.
+struct reason {
+  std::string rule; // "M-RT-1"
+  std::string text; // human-readable, Chinese with the facts used
+};
+
+struct location {
+  std::string address;
+  std::optional<point> coords;
+};
+
+struct demand_facts {
+  demand_kind kind = demand_kind::consultation;
+  std::string category;
+  location where;
+};
+
+/// M-RT-1: a clear place and a concrete matter go to one unit, supervised by
+/// the unit one level up.
+struct assignment {
+  std::string unit_id;
+  std::string supervisor_id;
+  std::vector<reason> reasons;
+};
+
+/// M-RT-2: territory or responsibility unclear; the office designates.
+struct needs_coordination {
+  std::vector<reason> reasons;
+};
+
+/// A demand the router cannot take at all (unknown category, a kind the
+/// category does not cover): an input error naming the field.
+struct routing_error {
+  std::string field;
+  std::string code;
+  std::string message;
+};
+
+using route_result = std::variant<assignment, needs_coordination, routing_error>;
+
+/// What the router found out about the place, kept for explanations.
+struct territory {
+  std::string district; // 6-digit code or ""
+  std::string township; // 9-digit code or ""
+  std::vector<reason> reasons;
+};
+
+class router {
+ public:
+  /// Indexes the directory's townships and districts; `dir` must outlive this.
+  explicit router(const directory& dir);
+
+  /// Where the demand is: coordinates (point in district outline), then the
+  /// district and township names in the address text.
+  territory locate(const location& where) const;
+
+  /// The full decision for a demand.
+  route_result route(const demand_facts& demand) const;
+
+ private:
+  struct name_entry {
+    std::string name; // the full name, or the stem without 区/县/街道/镇/乡
+    std::string unit_id;
+    bool stem = false;
+  };
+  const directory& dir_;
+  std::vector<name_entry> district_names_;
+  std::vector<name_entry> township_names_;
+};
+
+/// Degrees from a simplified border under which a point-in-polygon answer is
+/// called uncertain (about 1 km).
+constexpr double border_uncertainty_degrees = 0.01;
+
+} // namespace hotline::routing

@@ -1,0 +1,228 @@
+#include "routing/ticket.hpp"
+
+#include <array>
+
+namespace hotline::routing {
+
+namespace {
+
+template <class E, std::size_t N>
+std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& t, E v) {
+  for (const auto& [k, n] : t)
+    if (k == v)
+      return n;
+  return "unknown";
+}
+
+template <class E, std::size_t N>
+std::optional<E> parse_of(const std::array<std::pair<E, std::string_view>, N>& t,
+                          std::string_view s) {
+  for (const auto& [k, n] : t)
+    if (n == s)
+      return k;
+  return std::nullopt;
+}
+
+constexpr std::array<std::pair<channel, std::string_view>, 5> channels{
+    {{channel::phone, "phone"},
+     {channel::web, "web"},
+     {channel::app, "app"},
+     {channel::wechat, "wechat"},
+     {channel::integrator, "integrator"}}};
+
+constexpr std::array<std::pair<satisfaction, std::string_view>, 3> satisfactions{
+    {{satisfaction::satisfied, "satisfied"},
+     {satisfaction::basically_satisfied, "basically_satisfied"},
+     {satisfaction::not_satisfied, "not_satisfied"}}};
+
+constexpr std::array<std::pair<ticket_status, std::string_view>, 8> statuses{
+    {{ticket_status::none, "none"},
+     {ticket_status::registered, "registered"},
+     {ticket_status::coordinating, "coordinating"},
+     {ticket_status::dispatched, "dispatched"},
+     {ticket_status::accepted, "accepted"},
+     {ticket_status::replied, "replied"},
+     {ticket_status::called_back, "called_back"},
+     {ticket_status::closed, "closed"}}};
+
+constexpr std::array<std::pair<ticket_status, std::string_view>, 8> statuses_zh{
+    {{ticket_status::none, "无"},
+     {ticket_status::registered, "已登记"},
+     {ticket_status::coordinating, "协调中"},
+     {ticket_status::dispatched, "已派单"},
+     {ticket_status::accepted, "已签收"},
+     {ticket_status::replied, "已答复"},
+     {ticket_status::called_back, "已回访待重办"},
+     {ticket_status::closed, "已办结"}}};
+
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+bool assigned_to(const ticket_state& s, const std::string& unit_id) {
+  return s.assignment && s.assignment->unit_id == unit_id;
+}
+
+workflow_error conflict(ticket_status s, std::string_view what) {
+  return {"conflict",
+          std::string("cannot ") + std::string(what) + " a ticket that is "
+              + std::string(to_string(s)),
+          "status"};
+}
+
+} // namespace
+
+std::string_view to_string(channel c) {
+  return name_of(channels, c);
+}
+std::optional<channel> parse_channel(std::string_view s) {
+  return parse_of(channels, s);
+}
+std::string_view to_string(satisfaction s) {
+  return name_of(satisfactions, s);
+}
+std::optional<satisfaction> parse_satisfaction(std::string_view s) {
+  return parse_of(satisfactions, s);
+}
+std::string_view to_string(ticket_status s) {
+  return name_of(statuses, s);
+}
+std::string_view label_zh(ticket_status s) {
+  return name_of(statuses_zh, s);
+}
+
+std::string_view event_type(const event& e) {
+  return std::visit(
+      overloaded{
+          [](const registered&) { return "registered"; },
+          [](const dispatched&) { return "dispatched"; },
+          [](const coordination_requested&) { return "coordination_requested"; },
+          [](const accepted&) { return "accepted"; }, [](const replied&) { return "replied"; },
+          [](const called_back&) { return "called_back"; }, [](const closed&) { return "closed"; }},
+      e);
+}
+
+instant event_time(const event& e) {
+  return std::visit([](const auto& x) { return x.at; }, e);
+}
+
+ticket_state apply(ticket_state s, const event& e) {
+  std::visit(overloaded{
+                 [&](const registered& x) {
+                   s.intake = x;
+                   s.status = ticket_status::registered;
+                 },
+                 [&](const dispatched& x) {
+                   s.assignment = x;
+                   s.status = ticket_status::dispatched;
+                 },
+                 [&](const coordination_requested& x) {
+                   s.coordination_reasons = x.reasons;
+                   s.status = ticket_status::coordinating;
+                 },
+                 [&](const accepted& x) {
+                   s.accepted_at = x.at;
+                   s.status = ticket_status::accepted;
+                 },
+                 [&](const replied& x) {
+                   s.answer = x;
+                   s.status = ticket_status::replied;
+                 },
+                 [&](const called_back& x) {
+                   s.callback = x;
+                   s.status = ticket_status::called_back;
+                 },
+                 [&](const closed& x) {
+                   s.closed_at = x.at;
+                   s.status = ticket_status::closed;
+                 },
+             },
+             e);
+  ++s.version;
+  return s;
+}
+
+ticket_state fold(const std::vector<event>& events) {
+  ticket_state s;
+  for (const auto& e : events)
+    s = apply(std::move(s), e);
+  return s;
+}
+
+dispatched make_dispatch(const assignment& a, demand_kind kind, instant at,
+                         std::optional<instant> given, const policy& p) {
+  dispatched d;
+  d.at = at;
+  d.unit_id = a.unit_id;
+  d.supervisor_id = a.supervisor_id;
+  d.reasons = a.reasons;
+  if (given) {
+    // M-DL-3: a deadline set at assignment is followed as given.
+    d.due = *given;
+    d.deadline_rule = "M-DL-3";
+    return d;
+  }
+  const bool consultation = kind == demand_kind::consultation;
+  d.limit_days = consultation ? p.consultation_days : p.other_days;
+  d.deadline_rule = consultation ? "M-DL-1" : "M-DL-2";
+  const deadline dl = p.cal->add_working_days(at, d.limit_days);
+  d.due = dl.due;
+  d.provisional = dl.provisional;
+  return d;
+}
+
+decision decide(const ticket_state& s, const command& c, instant now, const policy& p) {
+  return std::visit(
+      overloaded{
+          [&](const register_demand& r) -> decision {
+            if (s.status != ticket_status::none)
+              return workflow_error{"conflict", "ticket already registered", "ticket_no"};
+            if (r.deadline && *r.deadline <= now)
+              return workflow_error{"invalid", "deadline must be in the future", "deadline"};
+            std::vector<event> out;
+            registered intake = r.intake;
+            intake.at = now;
+            out.emplace_back(std::move(intake));
+            if (auto* a = std::get_if<assignment>(&r.route))
+              out.emplace_back(make_dispatch(*a, r.intake.kind, now, r.deadline, p));
+            else
+              out.emplace_back(
+                  coordination_requested{now, std::get<needs_coordination>(r.route).reasons});
+            return out;
+          },
+          [&](const accept_ticket& a) -> decision {
+            // Whose ticket it is comes first: another unit learns nothing of
+            // its status.
+            if (!assigned_to(s, a.unit_id))
+              return workflow_error{"forbidden", "ticket is assigned to another unit", "unit_id"};
+            if (s.status != ticket_status::dispatched)
+              return conflict(s.status, "accept");
+            return std::vector<event>{accepted{now, a.unit_id}};
+          },
+          [&](const reply_ticket& r) -> decision {
+            if (!assigned_to(s, r.unit_id))
+              return workflow_error{"forbidden", "ticket is assigned to another unit", "unit_id"};
+            if (s.status != ticket_status::accepted)
+              return conflict(s.status, "reply to");
+            if (r.text.empty())
+              return workflow_error{"invalid", "reply text must not be empty", "text"};
+            return std::vector<event>{replied{now, r.unit_id, r.text}};
+          },
+          [&](const record_callback& cb) -> decision {
+            if (s.status != ticket_status::replied)
+              return conflict(s.status, "call back");
+            std::vector<event> out{called_back{now, cb.result, cb.resolved}};
+            // M-SV-2: a satisfied (or basically satisfied) caller whose matter is
+            // resolved closes the loop; otherwise it waits for re-handling.
+            if (cb.resolved && cb.result != satisfaction::not_satisfied)
+              out.emplace_back(closed{now, "M-SV-2"});
+            return out;
+          },
+      },
+      c);
+}
+
+} // namespace hotline::routing

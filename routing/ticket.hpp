@@ -1,0 +1,175 @@
+#pragma once
+// The ticket workflow (服务工单): a ticket is the fold of its events.
+//   decide(state, command, now, policy) → events | error   (pure)
+//   apply(state, event)                  → state            (pure)
+// Statuses for this stage of the project:
+//   registered → dispatched → accepted (签收) → replied → called_back → closed
+//   registered → coordinating (M-RT-2: awaiting the office's designation)
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "routing/calendar.hpp"
+#include "routing/directory.hpp"
+#include "routing/router.hpp"
+
+namespace hotline::routing {
+
+enum class channel { phone, web, app, wechat, integrator };
+std::string_view to_string(channel c);
+std::optional<channel> parse_channel(std::string_view s);
+
+enum class satisfaction { satisfied, basically_satisfied, not_satisfied };
+std::string_view to_string(satisfaction s);
+std::optional<satisfaction> parse_satisfaction(std::string_view s);
+
+enum class ticket_status {
+  none,         // no event yet
+  registered,   // recorded, not yet dispatched
+  coordinating, // M-RT-2: waits for the office to designate units
+  dispatched,   // assigned to a unit, deadline running
+  accepted,     // 签收 by the unit
+  replied,      // the unit answered
+  called_back,  // 回访 recorded but not satisfied/resolved: awaits re-handling
+  closed,
+};
+std::string_view to_string(ticket_status s);
+std::string_view label_zh(ticket_status s);
+
+// --- events (the truth; DESIGN rule 1) -------------------------------------
+
+/// M-R-1: what was recorded at intake. Caller data arrives already sealed
+/// (encrypted) by the adapter: the domain never sees it in clear.
+struct registered {
+  instant at = 0;
+  std::string request_id;
+  channel via = channel::phone;
+  demand_kind kind = demand_kind::consultation;
+  std::string category;
+  std::string content;
+  std::string address;
+  std::optional<point> coords;
+  std::string caller_sealed; // opaque: AES-256-GCM of name, phone, code
+  std::string fingerprint;   // keyed hash of the whole request: a retry must match it
+};
+
+/// M-C-2, M-RT-1, M-DL-1..3, M-DL-6: assignment with its deadline.
+struct dispatched {
+  instant at = 0;
+  std::string unit_id;
+  std::string supervisor_id;
+  std::vector<reason> reasons;
+  int limit_days = 0; // 0 when the deadline was given at assignment
+  instant due = 0;
+  bool provisional = false;
+  std::string deadline_rule; // M-DL-1, M-DL-2 or M-DL-3
+};
+
+/// M-RT-2: the router could not name one unit; the office designates.
+struct coordination_requested {
+  instant at = 0;
+  std::vector<reason> reasons;
+};
+
+struct accepted {
+  instant at = 0;
+  std::string unit_id;
+};
+
+struct replied {
+  instant at = 0;
+  std::string unit_id;
+  std::string text;
+};
+
+/// M-SV-2: the callback's evaluation.
+struct called_back {
+  instant at = 0;
+  satisfaction result = satisfaction::satisfied;
+  bool resolved = true;
+};
+
+/// M-P-3: the closed loop ends; the event log is the archive (M-SV-3).
+struct closed {
+  instant at = 0;
+  std::string rule; // why it closed: "M-SV-2"
+};
+
+using event = std::variant<registered, dispatched, coordination_requested, accepted, replied,
+                           called_back, closed>;
+std::string_view event_type(const event& e);
+instant event_time(const event& e);
+
+// --- state -------------------------------------------------------------------
+
+struct ticket_state {
+  ticket_status status = ticket_status::none;
+  std::uint64_t version = 0; // number of events applied
+  std::optional<registered> intake;
+  std::optional<dispatched> assignment;
+  std::vector<reason> coordination_reasons;
+  std::optional<instant> accepted_at;
+  std::optional<replied> answer;
+  std::optional<called_back> callback;
+  std::optional<instant> closed_at;
+
+  bool open() const { return status != ticket_status::none && status != ticket_status::closed; }
+};
+
+ticket_state apply(ticket_state s, const event& e);
+ticket_state fold(const std::vector<event>& events);
+
+// --- commands ------------------------------------------------------------------
+
+/// Register a new demand and dispatch it. `route` is the router's answer
+/// (assignment or coordination); `deadline` is a deadline given at assignment
+/// (M-DL-3), which wins over the policy when present.
+struct register_demand {
+  registered intake;
+  std::variant<assignment, needs_coordination> route;
+  std::optional<instant> deadline;
+};
+
+struct accept_ticket {
+  std::string unit_id;
+};
+
+struct reply_ticket {
+  std::string unit_id;
+  std::string text;
+};
+
+struct record_callback {
+  satisfaction result = satisfaction::satisfied;
+  bool resolved = true;
+};
+
+using command = std::variant<register_demand, accept_ticket, reply_ticket, record_callback>;
+
+/// The numbers of the SLA policy (M-DL-1, M-DL-2) and the calendar.
+struct policy {
+  const calendar* cal = nullptr;
+  int consultation_days = 3;
+  int other_days = 15;
+};
+
+/// A refused command: stable code, human message, the field at fault.
+struct workflow_error {
+  std::string code; // "conflict" (illegal transition), "forbidden", "invalid"
+  std::string message;
+  std::string field;
+};
+
+using decision = std::variant<std::vector<event>, workflow_error>;
+
+/// Decides what a command means for a ticket in state `s` at time `now`.
+/// Never throws for a bad command: an illegal transition is an error value.
+decision decide(const ticket_state& s, const command& c, instant now, const policy& p);
+
+/// The deadline for a ticket dispatched at `at` (M-DL-1/2/3, M-DL-6).
+dispatched make_dispatch(const assignment& a, demand_kind kind, instant at,
+                         std::optional<instant> given, const policy& p);
+
+} // namespace hotline::routing

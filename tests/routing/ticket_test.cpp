@@ -1,0 +1,192 @@
+// The ticket workflow: every transition of this stage and the illegal ones.
+#include <gtest/gtest.h>
+
+#include "routing/ticket.hpp"
+
+using namespace hotline::routing;
+
+namespace {
+
+// A calendar with no holidays but a 2026 file, so weekends alone decide.
+calendar plain_2026() {
+  calendar c;
+  holiday_year y;
+  y.year = 2026;
+  c.add_year(y);
+  return c;
+}
+
+struct workflow : ::testing::Test {
+  calendar cal = plain_2026();
+  policy pol{&cal, 3, 15};
+  instant monday = *parse_instant("2026-11-23T10:00:00+08:00");
+
+  register_demand demand(demand_kind kind = demand_kind::complaint) {
+    register_demand r;
+    r.intake.request_id = "req-1";
+    r.intake.kind = kind;
+    r.intake.category = "env.noise";
+    r.intake.content = "夜间施工噪音";
+    r.intake.address = "渝中区解放碑";
+    assignment a;
+    a.unit_id = "500103001";
+    a.supervisor_id = "500103";
+    a.reasons.push_back({"M-RT-1", "test"});
+    r.route = a;
+    return r;
+  }
+
+  ticket_state run(ticket_state s, const command& c, instant now) {
+    auto d = decide(s, c, now, pol);
+    auto* events = std::get_if<std::vector<event>>(&d);
+    EXPECT_NE(events, nullptr) << std::get<workflow_error>(d).message;
+    if (events)
+      for (const auto& e : *events)
+        s = apply(std::move(s), e);
+    return s;
+  }
+
+  workflow_error refused(const ticket_state& s, const command& c) {
+    auto d = decide(s, c, monday, pol);
+    EXPECT_TRUE(std::holds_alternative<workflow_error>(d));
+    return std::holds_alternative<workflow_error>(d) ? std::get<workflow_error>(d)
+                                                     : workflow_error{};
+  }
+
+  ticket_state dispatched_ticket() { return run({}, demand(), monday); }
+};
+
+} // namespace
+
+TEST_F(workflow, RegisteringADemandRecordsItAndDispatchesIt_M_C_2) {
+  auto s = dispatched_ticket();
+  EXPECT_EQ(s.status, ticket_status::dispatched);
+  EXPECT_EQ(s.version, 2u);
+  EXPECT_EQ(s.assignment->unit_id, "500103001");
+  EXPECT_EQ(s.intake->at, monday);
+}
+
+TEST_F(workflow, AComplaintGetsFifteenWorkingDays_M_DL_2) {
+  auto s = dispatched_ticket();
+  EXPECT_EQ(s.assignment->limit_days, 15);
+  EXPECT_EQ(s.assignment->deadline_rule, "M-DL-2");
+  EXPECT_EQ(format_instant(s.assignment->due), "2026-12-15T00:00:00+08:00");
+}
+
+TEST_F(workflow, AConsultationGetsTheConfiguredThreeWorkingDays_M_DL_1) {
+  auto s = run({}, demand(demand_kind::consultation), monday);
+  EXPECT_EQ(s.assignment->limit_days, 3);
+  EXPECT_EQ(s.assignment->deadline_rule, "M-DL-1");
+  EXPECT_EQ(format_instant(s.assignment->due), "2026-11-27T00:00:00+08:00");
+}
+
+TEST_F(workflow, ADeadlineGivenAtAssignmentWins_M_DL_3) {
+  auto r = demand();
+  r.deadline = *parse_instant("2026-11-25T18:00:00+08:00");
+  auto s = run({}, r, monday);
+  EXPECT_EQ(s.assignment->due, *r.deadline);
+  EXPECT_EQ(s.assignment->deadline_rule, "M-DL-3");
+}
+
+TEST_F(workflow, AGivenDeadlineInThePastIsRefused) {
+  auto r = demand();
+  r.deadline = monday - 1000;
+  EXPECT_EQ(refused({}, r).field, "deadline");
+}
+
+TEST_F(workflow, ADemandWithUnclearTerritoryWaitsForCoordination_M_RT_2) {
+  auto r = demand();
+  r.route = needs_coordination{{{"M-RT-2", "属地不明"}}};
+  auto s = run({}, r, monday);
+  EXPECT_EQ(s.status, ticket_status::coordinating);
+  EXPECT_FALSE(s.assignment);
+  // Nobody is assigned yet: no unit can accept it.
+  EXPECT_EQ(refused(s, accept_ticket{"500103001"}).code, "forbidden");
+}
+
+TEST_F(workflow, RegisteringTwiceIsAConflict) {
+  EXPECT_EQ(refused(dispatched_ticket(), demand()).code, "conflict");
+}
+
+TEST_F(workflow, TheAssignedUnitAcceptsRepliesAndTheSatisfiedCallbackCloses) {
+  auto s = dispatched_ticket();
+  s = run(s, accept_ticket{"500103001"}, monday + 1000);
+  EXPECT_EQ(s.status, ticket_status::accepted);
+  s = run(s, reply_ticket{"500103001", "已协调施工方停止夜间施工"}, monday + 2000);
+  EXPECT_EQ(s.status, ticket_status::replied);
+  EXPECT_EQ(s.answer->text, "已协调施工方停止夜间施工");
+  s = run(s, record_callback{satisfaction::satisfied, true}, monday + 3000);
+  EXPECT_EQ(s.status, ticket_status::closed);
+  EXPECT_EQ(*s.closed_at, monday + 3000);
+  EXPECT_EQ(s.version, 6u);
+}
+
+TEST_F(workflow, BasicallySatisfiedAndResolvedAlsoCloses_M_SV_2) {
+  auto s = run(run(dispatched_ticket(), accept_ticket{"500103001"}, monday),
+               reply_ticket{"500103001", "ok"}, monday);
+  s = run(s, record_callback{satisfaction::basically_satisfied, true}, monday);
+  EXPECT_EQ(s.status, ticket_status::closed);
+}
+
+TEST_F(workflow, AnUnsatisfiedOrUnresolvedCallbackLeavesTheTicketOpen_M_SV_2) {
+  auto replied_ticket = run(run(dispatched_ticket(), accept_ticket{"500103001"}, monday),
+                            reply_ticket{"500103001", "ok"}, monday);
+  auto a = run(replied_ticket, record_callback{satisfaction::not_satisfied, true}, monday);
+  EXPECT_EQ(a.status, ticket_status::called_back);
+  EXPECT_TRUE(a.open());
+  auto b = run(replied_ticket, record_callback{satisfaction::satisfied, false}, monday);
+  EXPECT_EQ(b.status, ticket_status::called_back);
+}
+
+TEST_F(workflow, AnotherUnitCannotAcceptOrReply) {
+  auto s = dispatched_ticket();
+  EXPECT_EQ(refused(s, accept_ticket{"500103002"}).code, "forbidden");
+  s = run(s, accept_ticket{"500103001"}, monday);
+  EXPECT_EQ(refused(s, reply_ticket{"500103002", "x"}).code, "forbidden");
+}
+
+TEST_F(workflow, AnotherUnitLearnsNothingOfTheStatus) {
+  auto s = run(dispatched_ticket(), accept_ticket{"500103001"}, monday);
+  // Accepting again would be a conflict for the owner; for another unit it
+  // is only "not yours".
+  EXPECT_EQ(refused(s, accept_ticket{"500103002"}).code, "forbidden");
+  EXPECT_EQ(refused(dispatched_ticket(), reply_ticket{"500103002", "x"}).code, "forbidden");
+}
+
+TEST_F(workflow, IllegalTransitionsAreConflictsNotCrashes) {
+  const ticket_state none;
+  EXPECT_EQ(refused(none, accept_ticket{"500103001"}).code, "forbidden");
+  EXPECT_EQ(refused(none, reply_ticket{"500103001", "x"}).code, "forbidden");
+  EXPECT_EQ(refused(none, record_callback{}).code, "conflict");
+  auto s = dispatched_ticket();
+  EXPECT_EQ(refused(s, reply_ticket{"500103001", "x"}).code, "conflict");
+  EXPECT_EQ(refused(s, record_callback{}).code, "conflict");
+  s = run(s, accept_ticket{"500103001"}, monday);
+  EXPECT_EQ(refused(s, accept_ticket{"500103001"}).code, "conflict");
+  EXPECT_EQ(refused(s, record_callback{}).code, "conflict");
+  s = run(s, reply_ticket{"500103001", "x"}, monday);
+  EXPECT_EQ(refused(s, reply_ticket{"500103001", "y"}).code, "conflict");
+  s = run(s, record_callback{}, monday);
+  ASSERT_EQ(s.status, ticket_status::closed);
+  EXPECT_EQ(refused(s, record_callback{}).code, "conflict");
+  EXPECT_EQ(refused(s, accept_ticket{"500103001"}).code, "conflict");
+}
+
+TEST_F(workflow, AnEmptyReplyIsRefusedOnTheTextField) {
+  auto s = run(dispatched_ticket(), accept_ticket{"500103001"}, monday);
+  auto e = refused(s, reply_ticket{"500103001", ""});
+  EXPECT_EQ(e.code, "invalid");
+  EXPECT_EQ(e.field, "text");
+}
+
+TEST_F(workflow, FoldingTheEventsRebuildsTheSameState) {
+  auto d = decide({}, demand(), monday, pol);
+  auto events = std::get<std::vector<event>>(d);
+  auto s = fold(events);
+  events.push_back(
+      std::get<std::vector<event>>(decide(s, accept_ticket{"500103001"}, monday + 5, pol)).front());
+  auto s2 = fold(events);
+  EXPECT_EQ(s2.status, ticket_status::accepted);
+  EXPECT_EQ(*s2.accepted_at, monday + 5);
+  EXPECT_EQ(s2.version, 3u);
+}
