@@ -1,0 +1,1275 @@
+#include "adapters/config/loader.hpp"
+
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <fstream>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "routing/civil_time.hpp"
+
+namespace hotline::config {
+
+namespace fs = std::filesystem;
+using routing::civil_date;
+using routing::unit_kind;
+
+namespace {
+
+// "file: key: message" lines, the text of config_exception::what().
+std::string describe(const std::vector<config_error>& errors) {
+  std::string text;
+  for (const auto& e : errors) {
+    if (!text.empty())
+      text += '\n';
+    text += e.file;
+    text += ": ";
+    if (!e.key.empty()) {
+      text += e.key;
+      text += ": ";
+    }
+    text += e.message;
+  }
+  return text;
+}
+
+} // namespace
+
+config_exception::config_exception(std::vector<config_error> errors)
+    : std::runtime_error(describe(errors)), errors_(std::move(errors)) {}
+
+namespace {
+
+// ---------------------------------------------------------------------------
+// Error collection and key paths
+
+// Collects the errors of one load across all files, so that one run of the
+// loader shows an operator everything that needs fixing.
+class error_sink {
+ public:
+  void add(std::string file, std::string key, std::string message) {
+    errors_.push_back({std::move(file), std::move(key), std::move(message)});
+  }
+  bool empty() const { return errors_.empty(); }
+  std::size_t size() const { return errors_.size(); }
+  std::vector<config_error> take() { return std::move(errors_); }
+
+ private:
+  std::vector<config_error> errors_;
+};
+
+std::string indexed(std::string_view base, std::size_t i) {
+  return std::string(base) + "[" + std::to_string(i) + "]";
+}
+
+std::string member(std::string_view base, std::string_view name) {
+  if (base.empty())
+    return std::string(name);
+  return std::string(base) + "." + std::string(name);
+}
+
+std::string in_quotes(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+// ---------------------------------------------------------------------------
+// Small syntax checks
+
+bool is_digits(std::string_view s, std::size_t n) {
+  return s.size() == n
+         && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// A function suffix: "urban-management". It becomes part of unit ids and is
+// written in categories, so it stays plain lower-case ascii.
+bool is_function_name(std::string_view s) {
+  if (s.empty() || !(s.front() >= 'a' && s.front() <= 'z') || s.back() == '-')
+    return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return is_lower_alnum(c) || c == '-'; });
+}
+
+// Dot-separated lower-case ascii segments: "cq.housing", "env.noise", at
+// least `min_segments` of them. The leading letter keeps these ids apart
+// from the numeric district and township codes.
+bool is_dotted_name(std::string_view s, std::size_t min_segments) {
+  if (s.empty() || s.front() < 'a' || s.front() > 'z')
+    return false;
+  std::size_t segments = 0;
+  for (std::size_t start = 0;;) {
+    const std::size_t dot = std::min(s.find('.', start), s.size());
+    const std::string_view segment = s.substr(start, dot - start);
+    if (segment.empty() || segment.back() == '-'
+        || !std::all_of(segment.begin(), segment.end(),
+                        [](char c) { return is_lower_alnum(c) || c == '-'; })) {
+      return false;
+    }
+    ++segments;
+    if (dot == s.size())
+      break;
+    start = dot + 1;
+  }
+  return segments >= min_segments;
+}
+
+std::string replace_all(std::string text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// ---------------------------------------------------------------------------
+// Files
+
+// The whole file, or an error naming it: a missing file is the most common
+// configuration mistake and must say which file.
+std::optional<std::string> read_file(const fs::path& path, const std::string& display,
+                                     error_sink& errors) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) {
+    errors.add(display, "", "missing file");
+    return std::nullopt;
+  }
+  if (!fs::is_regular_file(path, ec)) {
+    errors.add(display, "", "not a regular file");
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    errors.add(display, "", "cannot be read");
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// ---------------------------------------------------------------------------
+// CSV (RFC 4180 as the data files use it: comma separated, fields optionally
+// in double quotes, a doubled quote inside quotes is one quote, quoted fields
+// may hold commas and line breaks; LF or CRLF; optional UTF-8 BOM).
+
+struct csv_record {
+  int line = 0; // 1-based line where the record starts
+  std::vector<std::string> fields;
+};
+
+struct csv_syntax_error {
+  int line = 0;
+  std::string message;
+};
+
+struct csv_document {
+  std::vector<csv_record> records;
+  std::vector<csv_syntax_error> errors;
+};
+
+// Splits CSV text into records. A malformed record is reported and skipped,
+// and reading resumes on the line after the one where it started (a stray
+// quote would otherwise swallow the lines after it), so that one bad line
+// does not hide the others.
+csv_document parse_csv(std::string_view text) {
+  if (text.substr(0, 3) == "\xEF\xBB\xBF")
+    text.remove_prefix(3);
+  csv_document doc;
+  std::size_t pos = 0;
+  int line = 1;
+  const auto at_record_end
+      = [&] { return pos >= text.size() || text[pos] == '\n' || text[pos] == '\r'; };
+  const auto skip_line_break = [&] {
+    if (pos < text.size() && text[pos] == '\r')
+      ++pos;
+    if (pos < text.size() && text[pos] == '\n')
+      ++pos;
+    ++line;
+  };
+  const auto skip_rest_of_line = [&] {
+    while (!at_record_end())
+      ++pos;
+    skip_line_break();
+  };
+
+  while (pos < text.size()) {
+    const std::size_t record_start = pos;
+    csv_record record;
+    record.line = line;
+    std::optional<std::string> error;
+    while (true) {
+      std::string field;
+      if (pos < text.size() && text[pos] == '"') {
+        ++pos;
+        bool closed = false;
+        while (pos < text.size()) {
+          const char c = text[pos];
+          if (c == '"') {
+            if (pos + 1 < text.size() && text[pos + 1] == '"') {
+              field += '"';
+              pos += 2;
+              continue;
+            }
+            ++pos;
+            closed = true;
+            break;
+          }
+          if (c == '\n')
+            ++line;
+          field += c;
+          ++pos;
+        }
+        if (!closed) {
+          error = "unterminated quoted field";
+          break;
+        }
+        if (!at_record_end() && text[pos] != ',') {
+          error = "unexpected character after a closing quote (a quote inside a "
+                  "quoted field must be doubled)";
+          break;
+        }
+      } else {
+        while (!at_record_end() && text[pos] != ',')
+          field += text[pos++];
+        if (field.find('"') != std::string::npos) {
+          error = "quote inside an unquoted field (quote the whole field and double the quote)";
+          break;
+        }
+      }
+      record.fields.push_back(std::move(field));
+      if (pos < text.size() && text[pos] == ',') {
+        ++pos;
+        continue;
+      }
+      break;
+    }
+    if (error) {
+      doc.errors.push_back({record.line, std::move(*error)});
+      pos = record_start;
+      line = record.line;
+      skip_rest_of_line();
+      continue;
+    }
+    skip_line_break();
+    const bool blank = record.fields.size() == 1 && record.fields.front().empty();
+    if (!blank)
+      doc.records.push_back(std::move(record));
+  }
+  return doc;
+}
+
+struct csv_row {
+  int line = 0;
+  std::map<std::string, std::string> values; // required column → value
+};
+
+std::string line_key(int line) {
+  return "line " + std::to_string(line);
+}
+std::string line_key(int line, std::string_view column) {
+  return member(line_key(line), column);
+}
+
+// Reads a CSV file whose first line names its columns and picks out the
+// `required` columns by name (extra columns are ignored, so a data set with
+// more columns still loads). nullopt, with the error reported, when the file
+// cannot be used at all.
+std::optional<std::vector<csv_row>> load_csv(const fs::path& path, const std::string& display,
+                                             std::initializer_list<const char*> required,
+                                             error_sink& errors) {
+  const auto text = read_file(path, display, errors);
+  if (!text)
+    return std::nullopt;
+  csv_document doc = parse_csv(*text);
+  for (const auto& e : doc.errors)
+    errors.add(display, line_key(e.line), e.message);
+  if (doc.records.empty()) {
+    errors.add(display, "", "no header line");
+    return std::nullopt;
+  }
+  const csv_record& header = doc.records.front();
+  std::map<std::string, std::size_t> columns;
+  bool complete = true;
+  for (const char* name : required) {
+    const auto it = std::find(header.fields.begin(), header.fields.end(), name);
+    if (it == header.fields.end()) {
+      errors.add(display, line_key(header.line), "missing column " + in_quotes(name));
+      complete = false;
+    } else {
+      columns[name] = static_cast<std::size_t>(it - header.fields.begin());
+    }
+  }
+  if (!complete)
+    return std::nullopt;
+
+  std::vector<csv_row> rows;
+  for (std::size_t i = 1; i < doc.records.size(); ++i) {
+    const csv_record& record = doc.records[i];
+    if (record.fields.size() != header.fields.size()) {
+      errors.add(display, line_key(record.line),
+                 "expected " + std::to_string(header.fields.size()) + " fields, found "
+                     + std::to_string(record.fields.size()));
+      continue;
+    }
+    csv_row row;
+    row.line = record.line;
+    for (const auto& [name, index] : columns)
+      row.values[name] = record.fields[index];
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------
+// YAML
+
+// Parses a YAML file whose top level must be a mapping; nullopt (reported)
+// otherwise. yaml-cpp's own messages carry the line and column.
+std::optional<YAML::Node> load_yaml(const fs::path& path, const std::string& display,
+                                    error_sink& errors) {
+  const auto text = read_file(path, display, errors);
+  if (!text)
+    return std::nullopt;
+  YAML::Node root;
+  try {
+    root = YAML::Load(*text);
+  } catch (const YAML::Exception& e) {
+    errors.add(display, "line " + std::to_string(e.mark.line + 1), "invalid YAML: " + e.msg);
+    return std::nullopt;
+  }
+  if (!root.IsMap()) {
+    errors.add(display, "", "expected a mapping at the top level");
+    return std::nullopt;
+  }
+  return root;
+}
+
+// Typed, error-reporting access to the nodes of one YAML file. Every accessor
+// takes the key path of the node so that errors name it exactly.
+class yaml_reader {
+ public:
+  yaml_reader(std::string file, error_sink& errors) : file_(std::move(file)), errors_(errors) {}
+
+  const std::string& file() const { return file_; }
+  void error(const std::string& key, std::string message) const {
+    errors_.add(file_, key, std::move(message));
+  }
+
+  // The value of `key` in `map`; an undefined node when `map` is not a
+  // mapping (yaml-cpp throws on subscripting a scalar) or lacks the key.
+  static YAML::Node get(const YAML::Node& map, const std::string& key) {
+    if (!map.IsMap())
+      return YAML::Node(YAML::NodeType::Undefined);
+    return map[key];
+  }
+
+  bool expect_map(const YAML::Node& node, const std::string& path) const {
+    if (node.IsMap())
+      return true;
+    error(path, node.IsDefined() ? "expected a mapping" : "missing");
+    return false;
+  }
+
+  bool expect_sequence(const YAML::Node& node, const std::string& path) const {
+    if (node.IsSequence())
+      return true;
+    error(path, node.IsDefined() ? "expected a list" : "missing");
+    return false;
+  }
+
+  // Typos in key names would otherwise be silently ignored and the intended
+  // setting lost, so unknown keys are errors.
+  void reject_unknown_keys(const YAML::Node& map, const std::string& path,
+                           std::initializer_list<std::string_view> known) const {
+    if (!map.IsMap())
+      return;
+    for (const auto& entry : map) {
+      const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "?";
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        error(member(path, key), "unknown key");
+      }
+    }
+  }
+
+  // A non-empty scalar.
+  std::optional<std::string> text(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsDefined() || node.IsNull()) {
+      error(path, "missing");
+      return std::nullopt;
+    }
+    if (!node.IsScalar()) {
+      error(path, "expected a text value");
+      return std::nullopt;
+    }
+    if (node.Scalar().empty()) {
+      error(path, "must not be empty");
+      return std::nullopt;
+    }
+    return node.Scalar();
+  }
+
+  std::optional<std::string> text_at(const YAML::Node& map, const std::string& key,
+                                     const std::string& path) const {
+    return text(get(map, key), member(path, key));
+  }
+
+  std::optional<int> integer_at(const YAML::Node& map, const std::string& key,
+                                const std::string& path) const {
+    const std::string key_path = member(path, key);
+    const auto value = text(get(map, key), key_path);
+    if (!value)
+      return std::nullopt;
+    int number = 0;
+    if (!YAML::convert<int>::decode(get(map, key), number)) {
+      error(key_path, "expected an integer, found " + in_quotes(*value));
+      return std::nullopt;
+    }
+    return number;
+  }
+
+  std::optional<civil_date> date(const YAML::Node& node, const std::string& path) const {
+    const auto value = text(node, path);
+    if (!value)
+      return std::nullopt;
+    const auto parsed = routing::parse_date(*value);
+    if (!parsed)
+      error(path, "malformed date " + in_quotes(*value) + " (expected YYYY-MM-DD)");
+    return parsed;
+  }
+
+ private:
+  std::string file_;
+  error_sink& errors_;
+};
+
+// ---------------------------------------------------------------------------
+// The pieces of a configuration
+
+constexpr const char* hotline_file = "hotline.yaml";
+constexpr const char* districts_file = "districts.csv";
+constexpr const char* townships_file = "townships.csv";
+constexpr const char* departments_file = "departments.yaml";
+constexpr const char* categories_file = "categories.yaml";
+constexpr const char* boundaries_file = "district-boundaries.geojson";
+constexpr const char* calendar_folder = "calendar";
+
+struct district_info {
+  std::string code;
+  std::string name;
+};
+
+// The districts as read, in file order, with a code index. `loaded` is false
+// when districts.csv could not be used at all: checks that refer to
+// districts are then skipped instead of failing once per township.
+struct district_table {
+  bool loaded = false;
+  std::vector<district_info> list;
+  std::map<std::string, std::string> name_of; // code → name
+};
+
+struct district_template {
+  std::string function;
+  std::string name; // with "{district}"
+};
+
+// What departments.yaml defined. `loaded` as for district_table.
+struct department_table {
+  bool loaded = false;
+  std::map<std::string, unit_kind> fixed_units; // city departments and enterprises
+  std::vector<district_template> templates;
+  std::set<std::string> functions; // of the templates
+};
+
+void add_unit(routing::directory& dir, routing::unit u, const std::string& file,
+              const std::string& key, error_sink& errors) {
+  const std::string id = u.id;
+  if (!dir.add_unit(std::move(u)))
+    errors.add(file, key, "duplicate unit id " + in_quotes(id));
+}
+
+// An optional working-day limit of hotline.yaml's sla: nullopt when absent
+// or wrong (reported). A limit below one day cannot be counted (M-DL-6).
+std::optional<int> working_days(const yaml_reader& yaml, const YAML::Node& sla,
+                                const std::string& key) {
+  if (!yaml_reader::get(sla, key).IsDefined())
+    return std::nullopt;
+  const auto n = yaml.integer_at(sla, key, "sla");
+  if (n && *n < 1) {
+    yaml.error(member("sla", key), "must be at least 1 working day");
+    return std::nullopt;
+  }
+  return n;
+}
+
+// hotline.yaml: the city, the office (the root of the unit tree) and the SLA.
+void load_hotline(const fs::path& dir, hotline_config& cfg, error_sink& errors) {
+  const auto root = load_yaml(dir / hotline_file, hotline_file, errors);
+  if (!root)
+    return;
+  const yaml_reader yaml(hotline_file, errors);
+  yaml.reject_unknown_keys(*root, "", {"city", "timezone", "office", "sla"});
+
+  if (auto city = yaml.text_at(*root, "city", ""))
+    cfg.city = std::move(*city);
+
+  // The code computes every date at +08:00 (M-DL-6); another zone here would
+  // be silently ignored, so it is refused.
+  const YAML::Node timezone = yaml_reader::get(*root, "timezone");
+  if (timezone.IsDefined()) {
+    if (const auto tz = yaml.text(timezone, "timezone"); tz && *tz != "Asia/Shanghai") {
+      yaml.error("timezone", "only Asia/Shanghai is supported (dates are computed at +08:00)");
+    }
+  }
+
+  const YAML::Node office = yaml_reader::get(*root, "office");
+  if (yaml.expect_map(office, "office")) {
+    yaml.reject_unknown_keys(office, "office", {"id", "name"});
+    auto id = yaml.text_at(office, "id", "office");
+    auto name = yaml.text_at(office, "name", "office");
+    if (id && !is_dotted_name(*id, 1)) {
+      yaml.error("office.id",
+                 "malformed unit id " + in_quotes(*id)
+                     + " (lower-case ascii, digits, '-' and '.', starting with a letter)");
+      id.reset();
+    }
+    if (id && name) {
+      cfg.directory.set_office_id(*id);
+      routing::unit u;
+      u.id = *id;
+      u.name = std::move(*name);
+      u.kind = unit_kind::office;
+      add_unit(cfg.directory, std::move(u), hotline_file, "office.id", errors);
+    }
+  }
+
+  // Limits left out keep the defaults of sla_policy (M-DL-1, M-DL-2).
+  const YAML::Node sla = yaml_reader::get(*root, "sla");
+  if (sla.IsDefined() && yaml.expect_map(sla, "sla")) {
+    yaml.reject_unknown_keys(sla, "sla", {"consultation_days", "other_days"});
+    if (const auto n = working_days(yaml, sla, "consultation_days")) {
+      cfg.sla.consultation_days = *n;
+    }
+    if (const auto n = working_days(yaml, sla, "other_days"))
+      cfg.sla.other_days = *n;
+  }
+}
+
+// districts.csv: one district government per row, under the office.
+district_table load_districts(const fs::path& dir, hotline_config& cfg, error_sink& errors) {
+  district_table table;
+  const auto rows = load_csv(dir / districts_file, districts_file, {"code", "name"}, errors);
+  if (!rows)
+    return table;
+  table.loaded = true;
+  const std::string& office = cfg.directory.office_id();
+  for (const auto& row : *rows) {
+    const std::string& code = row.values.at("code");
+    const std::string& name = row.values.at("name");
+    bool ok = true;
+    if (!is_digits(code, 6)) {
+      errors.add(districts_file, line_key(row.line, "code"),
+                 "malformed district code " + in_quotes(code) + " (expected 6 digits)");
+      ok = false;
+    }
+    if (name.empty()) {
+      errors.add(districts_file, line_key(row.line, "name"), "must not be empty");
+      ok = false;
+    }
+    if (!ok)
+      continue;
+    if (table.name_of.count(code) > 0) {
+      errors.add(districts_file, line_key(row.line, "code"),
+                 "duplicate district code " + in_quotes(code));
+      continue;
+    }
+    table.list.push_back({code, name});
+    table.name_of[code] = name;
+    routing::unit u;
+    u.id = code;
+    u.name = name;
+    u.kind = unit_kind::district_government;
+    u.parent = office;
+    u.supervisor = office;
+    u.district = code;
+    add_unit(cfg.directory, std::move(u), districts_file, line_key(row.line, "code"), errors);
+  }
+  return table;
+}
+
+// townships.csv: one township/street per row, under its district. An
+// unknown district is reported once (at its first line, with a count): when
+// a districts.csv line is broken, every township of that district would
+// otherwise repeat the same error.
+void load_townships(const fs::path& dir, const district_table& districts, hotline_config& cfg,
+                    error_sink& errors) {
+  const auto rows
+      = load_csv(dir / townships_file, townships_file, {"code", "name", "areaCode"}, errors);
+  if (!rows)
+    return;
+  struct unknown_district {
+    int first_line = 0;
+    int townships = 0;
+  };
+  std::map<std::string, unknown_district> unknown;
+  for (const auto& row : *rows) {
+    const std::string& code = row.values.at("code");
+    const std::string& name = row.values.at("name");
+    const std::string& district = row.values.at("areaCode");
+    bool ok = true;
+    if (!is_digits(code, 9)) {
+      errors.add(townships_file, line_key(row.line, "code"),
+                 "malformed township code " + in_quotes(code) + " (expected 9 digits)");
+      ok = false;
+    }
+    if (name.empty()) {
+      errors.add(townships_file, line_key(row.line, "name"), "must not be empty");
+      ok = false;
+    }
+    if (!is_digits(district, 6)) {
+      errors.add(townships_file, line_key(row.line, "areaCode"),
+                 "malformed district code " + in_quotes(district) + " (expected 6 digits)");
+      ok = false;
+    } else if (districts.loaded && districts.name_of.count(district) == 0) {
+      unknown_district& u = unknown[district];
+      if (u.townships++ == 0)
+        u.first_line = row.line;
+      ok = false;
+    } else if (is_digits(code, 9) && code.compare(0, 6, district) != 0) {
+      errors.add(townships_file, line_key(row.line, "code"),
+                 "township code " + in_quotes(code) + " does not start with its district code "
+                     + in_quotes(district));
+      ok = false;
+    }
+    if (!ok)
+      continue;
+    routing::unit u;
+    u.id = code;
+    u.name = name;
+    u.kind = unit_kind::township;
+    u.parent = district;
+    u.supervisor = district;
+    u.district = district;
+    add_unit(cfg.directory, std::move(u), townships_file, line_key(row.line, "code"), errors);
+  }
+  for (const auto& [code, u] : unknown) {
+    errors.add(townships_file, line_key(u.first_line, "areaCode"),
+               "unknown district " + in_quotes(code) + " (not in districts.csv; "
+                   + std::to_string(u.townships) + (u.townships == 1 ? " township" : " townships")
+                   + " refer to it)");
+  }
+}
+
+// departments.yaml, city_departments: fixed units directly under the office.
+void load_city_departments(const yaml_reader& yaml, const YAML::Node& list, department_table& table,
+                           hotline_config& cfg, error_sink& errors) {
+  const std::string& office = cfg.directory.office_id();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node entry = list[i];
+    const std::string path = indexed("city_departments", i);
+    if (!yaml.expect_map(entry, path))
+      continue;
+    yaml.reject_unknown_keys(entry, path, {"id", "name", "kind", "function"});
+    auto id = yaml.text_at(entry, "id", path);
+    auto name = yaml.text_at(entry, "name", path);
+    auto kind_text = yaml.text_at(entry, "kind", path);
+    auto function = yaml.text_at(entry, "function", path);
+    if (id && !is_dotted_name(*id, 2)) {
+      yaml.error(member(path, "id"), "malformed unit id " + in_quotes(*id)
+                                         + " (expected <city>.<name> in lower-case ascii)");
+      id.reset();
+    }
+    // A plain value and flag rather than std::optional: GCC 12 at -O2 warns
+    // (falsely) that an optional enum may be used uninitialized.
+    unit_kind kind = unit_kind::city_department;
+    bool kind_ok = false;
+    if (kind_text) {
+      const auto parsed = routing::parse_unit_kind(*kind_text);
+      kind_ok = parsed == unit_kind::city_department || parsed == unit_kind::enterprise;
+      if (kind_ok) {
+        kind = *parsed;
+      } else {
+        yaml.error(member(path, "kind"), "unknown kind " + in_quotes(*kind_text)
+                                             + " (expected city_department or enterprise)");
+      }
+    }
+    if (function && !is_function_name(*function)) {
+      yaml.error(member(path, "function"), "malformed function " + in_quotes(*function)
+                                               + " (lower-case ascii, digits and '-')");
+      function.reset();
+    }
+    // A good id is registered even when the entry has other errors, so that
+    // categories naming it do not repeat them as "unknown unit".
+    if (id && !table.fixed_units.emplace(*id, kind).second) {
+      yaml.error(member(path, "id"), "duplicate unit id " + in_quotes(*id));
+      continue;
+    }
+    if (!id || !name || !kind_ok || !function)
+      continue;
+    routing::unit u;
+    u.id = *id;
+    u.name = std::move(*name);
+    u.kind = kind;
+    u.parent = office;
+    u.supervisor = office;
+    u.function = std::move(*function);
+    add_unit(cfg.directory, std::move(u), yaml.file(), member(path, "id"), errors);
+  }
+}
+
+// departments.yaml, district_departments: templates, instantiated later for
+// every district.
+void load_district_templates(const yaml_reader& yaml, const YAML::Node& list,
+                             department_table& table, hotline_config& cfg) {
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node entry = list[i];
+    const std::string path = indexed("district_departments", i);
+    if (!yaml.expect_map(entry, path))
+      continue;
+    yaml.reject_unknown_keys(entry, path, {"function", "name", "city_counterpart"});
+    auto function = yaml.text_at(entry, "function", path);
+    auto name = yaml.text_at(entry, "name", path);
+    if (function && !is_function_name(*function)) {
+      yaml.error(member(path, "function"), "malformed function " + in_quotes(*function)
+                                               + " (lower-case ascii, digits and '-')");
+      function.reset();
+    }
+    if (function && table.functions.count(*function) > 0) {
+      yaml.error(member(path, "function"), "duplicate function " + in_quotes(*function));
+      function.reset();
+    }
+    // Without the placeholder every district's department would bear the
+    // same name.
+    if (name && name->find("{district}") == std::string::npos) {
+      yaml.error(member(path, "name"), "must contain {district}");
+      name.reset();
+    }
+    const YAML::Node counterpart_node = yaml_reader::get(entry, "city_counterpart");
+    if (counterpart_node.IsDefined()) {
+      const auto counterpart = yaml.text(counterpart_node, member(path, "city_counterpart"));
+      if (counterpart) {
+        const auto it = table.fixed_units.find(*counterpart);
+        if (it == table.fixed_units.end() || it->second != unit_kind::city_department) {
+          yaml.error(member(path, "city_counterpart"),
+                     "unknown city department " + in_quotes(*counterpart));
+        } else if (function) {
+          cfg.city_counterparts[*function] = *counterpart;
+        }
+      }
+    }
+    // As for city departments: a good function stays known even if the
+    // entry's name is wrong, to avoid a second error in every category.
+    if (function)
+      table.functions.insert(*function);
+    if (!function || !name)
+      continue;
+    table.templates.push_back({std::move(*function), std::move(*name)});
+  }
+}
+
+department_table load_departments(const fs::path& dir, hotline_config& cfg, error_sink& errors) {
+  department_table table;
+  const auto root = load_yaml(dir / departments_file, departments_file, errors);
+  if (!root)
+    return table;
+  table.loaded = true;
+  const yaml_reader yaml(departments_file, errors);
+  yaml.reject_unknown_keys(*root, "", {"city_departments", "district_departments"});
+  const YAML::Node city = yaml_reader::get(*root, "city_departments");
+  if (yaml.expect_sequence(city, "city_departments")) {
+    load_city_departments(yaml, city, table, cfg, errors);
+  }
+  const YAML::Node district = yaml_reader::get(*root, "district_departments");
+  if (yaml.expect_sequence(district, "district_departments")) {
+    load_district_templates(yaml, district, table, cfg);
+  }
+  return table;
+}
+
+// One district department per district and template: <code>.<function>.
+void instantiate_district_departments(const district_table& districts,
+                                      const department_table& departments, hotline_config& cfg,
+                                      error_sink& errors) {
+  for (const auto& d : districts.list) {
+    for (std::size_t i = 0; i < departments.templates.size(); ++i) {
+      const district_template& t = departments.templates[i];
+      routing::unit u;
+      u.id = d.code + "." + t.function;
+      u.name = replace_all(t.name, "{district}", d.name);
+      u.kind = unit_kind::district_department;
+      u.parent = d.code;
+      u.supervisor = d.code;
+      u.district = d.code;
+      u.function = t.function;
+      add_unit(cfg.directory, std::move(u), departments_file,
+               member(indexed("district_departments", i), "function"), errors);
+    }
+  }
+}
+
+// One `competent` entry: township | district_government |
+// district_department:<function> | unit:<id>.
+std::optional<routing::competence> parse_competence(const yaml_reader& yaml, const YAML::Node& node,
+                                                    const std::string& path,
+                                                    const department_table& departments) {
+  const auto entry = yaml.text(node, path);
+  if (!entry)
+    return std::nullopt;
+  constexpr std::string_view department_prefix = "district_department:";
+  constexpr std::string_view unit_prefix = "unit:";
+  const std::string_view text = *entry;
+  routing::competence c;
+  if (text == "township") {
+    c.kind = unit_kind::township;
+  } else if (text == "district_government") {
+    c.kind = unit_kind::district_government;
+  } else if (text.substr(0, department_prefix.size()) == department_prefix) {
+    c.kind = unit_kind::district_department;
+    c.function = std::string(text.substr(department_prefix.size()));
+    if (departments.loaded && departments.functions.count(c.function) == 0) {
+      yaml.error(path, "unknown district department function " + in_quotes(c.function));
+      return std::nullopt;
+    }
+  } else if (text.substr(0, unit_prefix.size()) == unit_prefix) {
+    c.unit_id = std::string(text.substr(unit_prefix.size()));
+    const auto it = departments.fixed_units.find(c.unit_id);
+    if (it != departments.fixed_units.end()) {
+      c.kind = it->second;
+    } else if (departments.loaded) {
+      yaml.error(path, "unknown unit " + in_quotes(c.unit_id)
+                           + " (expected a city department or enterprise from departments.yaml)");
+      return std::nullopt;
+    } else {
+      c.kind = unit_kind::city_department;
+    }
+  } else {
+    yaml.error(path, "unknown competent entry " + in_quotes(text)
+                         + " (expected township, district_government, "
+                           "district_department:<function> or unit:<id>)");
+    return std::nullopt;
+  }
+  return c;
+}
+
+std::string competence_text(const routing::competence& c) {
+  if (!c.unit_id.empty())
+    return "unit:" + c.unit_id;
+  if (c.kind == unit_kind::district_department)
+    return "district_department:" + c.function;
+  return std::string(routing::to_string(c.kind));
+}
+
+// categories.yaml: the taxonomy, checked against departments.yaml.
+void load_categories(const fs::path& dir, const department_table& departments, hotline_config& cfg,
+                     error_sink& errors) {
+  const auto root = load_yaml(dir / categories_file, categories_file, errors);
+  if (!root)
+    return;
+  const yaml_reader yaml(categories_file, errors);
+  yaml.reject_unknown_keys(*root, "", {"categories"});
+  const YAML::Node list = yaml_reader::get(*root, "categories");
+  if (!yaml.expect_sequence(list, "categories"))
+    return;
+
+  // Codes seen so far, including those of categories with other errors.
+  std::set<std::string> codes;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node entry = list[i];
+    const std::string path = indexed("categories", i);
+    if (!yaml.expect_map(entry, path))
+      continue;
+    yaml.reject_unknown_keys(entry, path, {"code", "name", "kinds", "competent"});
+    const std::size_t errors_before = errors.size();
+    routing::category cat;
+
+    if (auto code = yaml.text_at(entry, "code", path)) {
+      if (!is_dotted_name(*code, 2)) {
+        yaml.error(member(path, "code"), "malformed code " + in_quotes(*code)
+                                             + " (expected <domain>.<matter> in lower-case ascii)");
+      } else if (!codes.insert(*code).second) {
+        yaml.error(member(path, "code"), "duplicate category code " + in_quotes(*code));
+      }
+      cat.code = std::move(*code);
+    }
+    if (auto name = yaml.text_at(entry, "name", path))
+      cat.name = std::move(*name);
+
+    const std::string kinds_path = member(path, "kinds");
+    const YAML::Node kinds = yaml_reader::get(entry, "kinds");
+    if (yaml.expect_sequence(kinds, kinds_path)) {
+      if (kinds.size() == 0)
+        yaml.error(kinds_path, "must name at least one kind");
+      for (std::size_t k = 0; k < kinds.size(); ++k) {
+        const std::string kind_path = indexed(kinds_path, k);
+        const auto text = yaml.text(kinds[k], kind_path);
+        if (!text)
+          continue;
+        const auto kind = routing::parse_demand_kind(*text);
+        if (!kind) {
+          yaml.error(kind_path, "unknown kind " + in_quotes(*text)
+                                    + " (expected consultation, help, complaint, report or "
+                                      "suggestion)");
+        } else if (std::find(cat.kinds.begin(), cat.kinds.end(), *kind) != cat.kinds.end()) {
+          yaml.error(kind_path, "duplicate kind " + in_quotes(*text));
+        } else {
+          cat.kinds.push_back(*kind);
+        }
+      }
+    }
+
+    const std::string competent_path = member(path, "competent");
+    const YAML::Node competent = yaml_reader::get(entry, "competent");
+    if (yaml.expect_sequence(competent, competent_path)) {
+      if (competent.size() == 0)
+        yaml.error(competent_path, "must name at least one entry");
+      std::set<std::string> seen;
+      for (std::size_t k = 0; k < competent.size(); ++k) {
+        const std::string entry_path = indexed(competent_path, k);
+        auto c = parse_competence(yaml, competent[k], entry_path, departments);
+        if (!c)
+          continue;
+        if (!seen.insert(competence_text(*c)).second) {
+          yaml.error(entry_path, "duplicate entry " + in_quotes(competence_text(*c)));
+          continue;
+        }
+        cat.competent.push_back(std::move(*c));
+      }
+    }
+
+    if (errors.size() != errors_before)
+      continue;
+    cfg.directory.add_category(std::move(cat)); // unique: codes were checked above
+  }
+}
+
+// ---------------------------------------------------------------------------
+// GeoJSON district outlines
+
+using json = nlohmann::json;
+
+// A GeoJSON position [lon, lat, ...]; reported and nullopt when malformed.
+std::optional<routing::point> parse_position(const json& j, const std::string& path,
+                                             error_sink& errors) {
+  if (!j.is_array() || j.size() < 2 || !j[0].is_number() || !j[1].is_number()) {
+    errors.add(boundaries_file, path, "expected a position [longitude, latitude]");
+    return std::nullopt;
+  }
+  const routing::point p{j[0].get<double>(), j[1].get<double>()};
+  if (p.lon < -180 || p.lon > 180 || p.lat < -90 || p.lat > 90) {
+    errors.add(boundaries_file, path, "position out of range (expected [longitude, latitude])");
+    return std::nullopt;
+  }
+  return p;
+}
+
+// A Polygon's coordinates: outer ring, then holes. Stops at the first bad
+// position of a ring: one broken ring should not produce thousands of lines.
+std::optional<routing::polygon> parse_polygon(const json& j, const std::string& path,
+                                              error_sink& errors) {
+  if (!j.is_array() || j.empty()) {
+    errors.add(boundaries_file, path, "expected a list of rings");
+    return std::nullopt;
+  }
+  routing::polygon polygon;
+  for (std::size_t r = 0; r < j.size(); ++r) {
+    const std::string ring_path = indexed(path, r);
+    const json& ring_json = j[r];
+    if (!ring_json.is_array() || ring_json.size() < 3) {
+      errors.add(boundaries_file, ring_path, "expected a ring of at least 3 positions");
+      return std::nullopt;
+    }
+    routing::ring ring;
+    for (std::size_t p = 0; p < ring_json.size(); ++p) {
+      const auto point = parse_position(ring_json[p], indexed(ring_path, p), errors);
+      if (!point)
+        return std::nullopt;
+      ring.push_back(*point);
+    }
+    polygon.push_back(std::move(ring));
+  }
+  return polygon;
+}
+
+std::optional<routing::multipolygon> parse_geometry(const json& geometry, const std::string& path,
+                                                    error_sink& errors) {
+  if (!geometry.is_object()) {
+    errors.add(boundaries_file, path, "expected a geometry object");
+    return std::nullopt;
+  }
+  const auto type = geometry.find("type");
+  const auto coordinates = geometry.find("coordinates");
+  if (type == geometry.end() || !type->is_string()) {
+    errors.add(boundaries_file, member(path, "type"), "missing");
+    return std::nullopt;
+  }
+  const std::string coordinates_path = member(path, "coordinates");
+  if (coordinates == geometry.end()) {
+    errors.add(boundaries_file, coordinates_path, "missing");
+    return std::nullopt;
+  }
+  routing::multipolygon area;
+  if (*type == "Polygon") {
+    auto polygon = parse_polygon(*coordinates, coordinates_path, errors);
+    if (!polygon)
+      return std::nullopt;
+    area.push_back(std::move(*polygon));
+  } else if (*type == "MultiPolygon") {
+    if (!coordinates->is_array() || coordinates->empty()) {
+      errors.add(boundaries_file, coordinates_path, "expected a list of polygons");
+      return std::nullopt;
+    }
+    for (std::size_t i = 0; i < coordinates->size(); ++i) {
+      auto polygon = parse_polygon((*coordinates)[i], indexed(coordinates_path, i), errors);
+      if (!polygon)
+        return std::nullopt;
+      area.push_back(std::move(*polygon));
+    }
+  } else {
+    errors.add(boundaries_file, member(path, "type"),
+               "unsupported geometry type " + in_quotes(type->get<std::string>())
+                   + " (expected Polygon or MultiPolygon)");
+    return std::nullopt;
+  }
+  return area;
+}
+
+// district-boundaries.geojson: one outline per district. Territory (属地)
+// look-ups need every district, so a missing outline is an error too.
+void load_shapes(const fs::path& dir, const district_table& districts, hotline_config& cfg,
+                 error_sink& errors) {
+  const auto text = read_file(dir / boundaries_file, boundaries_file, errors);
+  if (!text)
+    return;
+  json doc;
+  try {
+    doc = json::parse(*text);
+  } catch (const json::parse_error& e) {
+    errors.add(boundaries_file, "", std::string("invalid JSON: ") + e.what());
+    return;
+  }
+  const bool collection = doc.is_object() && doc.contains("type") && doc["type"].is_string()
+                          && doc["type"] == "FeatureCollection";
+  const auto features = collection ? doc.find("features") : doc.end();
+  if (!collection || features == doc.end() || !features->is_array()) {
+    errors.add(boundaries_file, "", "expected a FeatureCollection with a features list");
+    return;
+  }
+
+  std::set<std::string> shaped;
+  for (std::size_t i = 0; i < features->size(); ++i) {
+    const json& feature = (*features)[i];
+    const std::string path = indexed("features", i);
+    if (!feature.is_object()) {
+      errors.add(boundaries_file, path, "expected a Feature object");
+      continue;
+    }
+    const auto properties = feature.find("properties");
+    const std::string code_path = member(path, "properties.code");
+    if (properties == feature.end() || !properties->is_object() || !properties->contains("code")
+        || !(*properties)["code"].is_string()) {
+      errors.add(boundaries_file, code_path, "missing district code");
+      continue;
+    }
+    const std::string code = (*properties)["code"].get<std::string>();
+    bool ok = true;
+    if (districts.loaded) {
+      const auto district = districts.name_of.find(code);
+      if (district == districts.name_of.end()) {
+        errors.add(boundaries_file, code_path,
+                   "unknown district " + in_quotes(code) + " (not in districts.csv)");
+        ok = false;
+      } else if (properties->contains("name") && (*properties)["name"].is_string()
+                 && (*properties)["name"].get<std::string>() != district->second) {
+        // A code/name mismatch means one of the two is wrong: a shape under
+        // the wrong code routes demands to the wrong district.
+        errors.add(boundaries_file, member(path, "properties.name"),
+                   "name " + in_quotes((*properties)["name"].get<std::string>())
+                       + " does not match districts.csv's " + in_quotes(district->second) + " for "
+                       + code);
+        ok = false;
+      }
+    }
+    if (!shaped.insert(code).second) {
+      errors.add(boundaries_file, code_path, "second outline for district " + in_quotes(code));
+      ok = false;
+    }
+    const auto geometry = feature.find("geometry");
+    if (geometry == feature.end()) {
+      errors.add(boundaries_file, member(path, "geometry"), "missing");
+      continue;
+    }
+    auto area = parse_geometry(*geometry, member(path, "geometry"), errors);
+    if (!ok || !area)
+      continue;
+    cfg.directory.add_shape({code, std::move(*area)});
+  }
+
+  for (const auto& d : districts.list) {
+    if (shaped.count(d.code) == 0) {
+      errors.add(boundaries_file, "features",
+                 "no outline for district " + d.code + " (" + d.name + ")");
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Holiday calendars (M-DL-6)
+
+// One calendar/cn-<year>.yaml. nullopt (reported) when anything in it is
+// wrong: a half-read year would give wrong deadlines without a warning.
+std::optional<routing::holiday_year>
+load_calendar_year(const fs::path& path, const std::string& display, error_sink& errors) {
+  const auto root = load_yaml(path, display, errors);
+  if (!root)
+    return std::nullopt;
+  const yaml_reader yaml(display, errors);
+  const std::size_t errors_before = errors.size();
+  yaml.reject_unknown_keys(*root, "", {"year", "source", "holidays", "workdays"});
+
+  routing::holiday_year year;
+  const auto number = yaml.integer_at(*root, "year", "");
+  if (number) {
+    year.year = *number;
+    // The file name is what an operator looks for; it must not lie.
+    const std::string expected = "cn-" + std::to_string(*number) + ".yaml";
+    if (path.filename().string() != expected) {
+      yaml.error("year", "year " + std::to_string(*number)
+                             + " does not match the file name (expected " + expected + ")");
+    }
+  }
+  if (auto source = yaml.text_at(*root, "source", ""))
+    year.source = std::move(*source);
+
+  const auto within_year = [&](const civil_date& d, const std::string& key) {
+    if (number && d.year != *number) {
+      yaml.error(key, "date " + routing::format_date(d) + " is not in " + std::to_string(*number));
+      return false;
+    }
+    return true;
+  };
+
+  const YAML::Node holidays = yaml_reader::get(*root, "holidays");
+  if (yaml.expect_sequence(holidays, "holidays")) {
+    for (std::size_t i = 0; i < holidays.size(); ++i) {
+      const std::string path_i = indexed("holidays", i);
+      const YAML::Node h = holidays[i];
+      if (!yaml.expect_map(h, path_i))
+        continue;
+      yaml.reject_unknown_keys(h, path_i, {"name", "from", "to"});
+      const auto name = yaml.text_at(h, "name", path_i);
+      const auto from = yaml.date(yaml_reader::get(h, "from"), member(path_i, "from"));
+      const auto to = yaml.date(yaml_reader::get(h, "to"), member(path_i, "to"));
+      const bool from_ok = from && within_year(*from, member(path_i, "from"));
+      const bool to_ok = to && within_year(*to, member(path_i, "to"));
+      if (!name || !from_ok || !to_ok)
+        continue;
+      if (*to < *from) {
+        yaml.error(member(path_i, "to"), "ends before it starts (" + routing::format_date(*from)
+                                             + " > " + routing::format_date(*to) + ")");
+        continue;
+      }
+      year.holidays.push_back({*name, *from, *to});
+    }
+  }
+
+  const YAML::Node workdays = yaml_reader::get(*root, "workdays");
+  if (yaml.expect_sequence(workdays, "workdays")) {
+    for (std::size_t i = 0; i < workdays.size(); ++i) {
+      const std::string path_i = indexed("workdays", i);
+      const auto d = yaml.date(workdays[i], path_i);
+      if (!d || !within_year(*d, path_i))
+        continue;
+      // 调休上班 days are weekend days made working days; a weekday here is
+      // a typo for some other date.
+      if (routing::weekday(*d) < 5) {
+        yaml.error(path_i, routing::format_date(*d) + " is a weekday, not a weekend day");
+        continue;
+      }
+      for (const auto& h : year.holidays) {
+        if (h.from <= *d && *d <= h.to) {
+          yaml.error(path_i, routing::format_date(*d) + " is also inside holiday " + h.name);
+        }
+      }
+      year.workdays.push_back(*d);
+    }
+  }
+
+  if (errors.size() != errors_before)
+    return std::nullopt;
+  return year;
+}
+
+// Every calendar/cn-*.yaml, in name order. No file at all is an error: every
+// deadline would be provisional.
+void load_calendar(const fs::path& dir, hotline_config& cfg, error_sink& errors) {
+  const fs::path folder = dir / calendar_folder;
+  std::error_code ec;
+  if (!fs::is_directory(folder, ec)) {
+    errors.add(calendar_folder, "", "missing folder (one cn-<year>.yaml file per year)");
+    return;
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 8 && name.compare(0, 3, "cn-") == 0
+        && name.compare(name.size() - 5, 5, ".yaml") == 0) {
+      files.push_back(entry.path());
+    }
+  }
+  if (ec) {
+    errors.add(calendar_folder, "", "cannot be read: " + ec.message());
+    return;
+  }
+  if (files.empty()) {
+    errors.add(calendar_folder, "", "no cn-<year>.yaml files");
+    return;
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    const std::string display = std::string(calendar_folder) + "/" + file.filename().string();
+    auto year = load_calendar_year(file, display, errors);
+    if (!year)
+      continue;
+    if (cfg.calendar.has_year(year->year)) {
+      errors.add(display, "year", "year " + std::to_string(year->year) + " defined twice");
+      continue;
+    }
+    cfg.calendar.add_year(*year);
+  }
+}
+
+} // namespace
+
+hotline_config load(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw config_exception({{dir.string(), "", "configuration folder not found"}});
+  }
+  error_sink errors;
+  hotline_config cfg;
+  cfg.dir = dir;
+  load_hotline(dir, cfg, errors);
+  const district_table districts = load_districts(dir, cfg, errors);
+  load_townships(dir, districts, cfg, errors);
+  const department_table departments = load_departments(dir, cfg, errors);
+  instantiate_district_departments(districts, departments, cfg, errors);
+  load_categories(dir, departments, cfg, errors);
+  load_shapes(dir, districts, cfg, errors);
+  load_calendar(dir, cfg, errors);
+  if (!errors.empty())
+    throw config_exception(errors.take());
+  return cfg;
+}
+
+} // namespace hotline::config

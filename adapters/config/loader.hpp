@@ -1,0 +1,71 @@
+#pragma once
+// Loads a city's configuration folder (config/chongqing) into the routing
+// directory and the working-day calendar, validating everything on the way.
+//
+// Files read, relative to the folder:
+//   hotline.yaml                  city, office, SLA defaults (M-DL-1, M-DL-2)
+//   districts.csv                 districts/counties: 6-digit code, name
+//   townships.csv                 townships/streets: 9-digit code, name, areaCode
+//   departments.yaml              city departments, enterprises, district templates
+//   categories.yaml               the category taxonomy and competences (M-RT-1)
+//   district-boundaries.geojson   one outline per district (属地)
+//   calendar/cn-<year>.yaml       one holiday arrangement per year (M-DL-6)
+//
+// Bad configuration never half-loads: every error found is collected, each
+// naming its file and key, and reported together in one exception.
+
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "routing/calendar.hpp"
+#include "routing/directory.hpp"
+
+namespace hotline::config {
+
+/// Working-day limits (M-DL-1 consultations, M-DL-2 everything else).
+struct sla_policy {
+  int consultation_days = 3;
+  int other_days = 15;
+};
+
+struct hotline_config {
+  std::string city;
+  routing::directory directory;
+  routing::calendar calendar;
+  sla_policy sla;
+  std::filesystem::path dir; // where it was loaded from
+  /// District-department function → its competent city department's id
+  /// (departments.yaml `city_counterpart`), e.g. "housing" → "cq.housing".
+  std::map<std::string, std::string> city_counterparts;
+};
+
+/// One problem in one place: `file` is relative to the folder
+/// ("calendar/cn-2025.yaml"), `key` a path inside it ("holidays[2].from",
+/// "line 7.code"), empty when the whole file is concerned.
+struct config_error {
+  std::string file;
+  std::string key;
+  std::string message;
+};
+
+/// Every error of one load. what(): one error per line, "file: key: message"
+/// ("file: message" when the key is empty).
+class config_exception : public std::runtime_error {
+ public:
+  explicit config_exception(std::vector<config_error> errors);
+  const std::vector<config_error>& errors() const { return errors_; }
+
+ private:
+  std::vector<config_error> errors_;
+};
+
+/// Loads and validates a configuration folder; throws config_exception
+/// listing EVERY error found (not just the first), each with file and key
+/// (e.g. "categories.yaml: categories[12].competent[1]: unknown district
+/// department function 'foo'").
+hotline_config load(const std::filesystem::path& dir);
+
+} // namespace hotline::config

@@ -1,0 +1,100 @@
+#pragma once
+// Cryptography at the edges: the at-rest key, AES-256-GCM sealing of caller
+// data (name, phone, contact), HMAC-signed bearer tokens, and the random
+// values the hotline hands out (提取码). Everything goes through OpenSSL EVP;
+// nothing here hand-rolls a primitive. Nothing here logs, and no error
+// message ever contains key material, plaintext or a token.
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hotline::crypto {
+
+/// Size in bytes of every secret this module creates or accepts as an
+/// AES-256-GCM key.
+constexpr std::size_t key_size = 32;
+
+/// Returns the 32-byte secret stored at `path`, creating it first if the file
+/// does not exist: parent directories are created, the bytes come from
+/// RAND_bytes, the file gets mode 0600 and is fsynced before it becomes
+/// visible (written to a temporary name, then hard-linked into place, so a
+/// concurrent starter never reads a half-written key and never overwrites
+/// one). Throws std::runtime_error naming the path if the file cannot be
+/// read or created, or if an existing file is not exactly 32 bytes — a wrong
+/// key must stop the process, never be silently replaced.
+std::string load_or_create_key(const std::filesystem::path& path);
+
+/// Encrypts `plaintext` with AES-256-GCM under `key` (must be 32 bytes, else
+/// std::invalid_argument). Returns 12-byte random nonce || ciphertext ||
+/// 16-byte tag. `aad` is authenticated but not encrypted: callers pass the
+/// ticket number so a sealed blob cannot be moved to another ticket. Two
+/// seals of the same plaintext differ (fresh nonce each time). Throws
+/// std::runtime_error if OpenSSL fails.
+std::string seal(std::string_view key, std::string_view plaintext, std::string_view aad = {});
+
+/// Inverse of seal. Returns the plaintext, or nullopt if the key, the aad or
+/// the data do not authenticate (including a key that is not 32 bytes and
+/// input too short to hold a nonce and a tag). Never returns unauthenticated
+/// bytes.
+std::optional<std::string> open(std::string_view key, std::string_view sealed,
+                                std::string_view aad = {});
+
+/// Returns the raw 32-byte HMAC-SHA256 of `data` under `key`.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
+/// Returns the SHA-256 of `data` as 64 lowercase hex digits.
+std::string sha256_hex(std::string_view data);
+
+/// Returns `data` in the URL-safe base64 alphabet (RFC 4648 §5), without
+/// '=' padding.
+std::string base64url_encode(std::string_view data);
+
+/// Inverse of base64url_encode. Strict, so every byte string has exactly one
+/// accepted text: nullopt on characters outside the alphabet (including '='
+/// padding and whitespace), on a length that is 1 mod 4, and on non-zero
+/// unused bits in the last character.
+std::optional<std::string> base64url_decode(std::string_view text);
+
+/// Returns `n` uniformly random decimal digits, e.g. the 6-digit extraction
+/// code 提取码. Bytes come from RAND_bytes; values >= 250 are rejected so
+/// every digit is equally likely. Throws std::runtime_error if the RNG fails.
+std::string random_digits(std::size_t n);
+
+/// Returns `bytes` random bytes from RAND_bytes as 2*`bytes` lowercase hex
+/// digits. Throws std::runtime_error if the RNG fails.
+std::string random_hex(std::size_t bytes);
+
+/// True if `a` and `b` hold the same bytes. The comparison of equal-length
+/// inputs takes time independent of their contents (CRYPTO_memcmp); inputs of
+/// different lengths return false at once (lengths are not secret).
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+/// Who a bearer token speaks for.
+enum class role { office, unit };
+
+struct principal {
+  role who = role::unit;
+  std::string unit_id; // empty for office
+  friend bool operator==(const principal& a, const principal& b) {
+    return a.who == b.who && a.unit_id == b.unit_id;
+  }
+  friend bool operator!=(const principal& a, const principal& b) { return !(a == b); }
+};
+
+/// Returns a bearer token for `p`: base64url(payload) "." base64url(
+/// HMAC-SHA256(secret, payload)), where payload is "v1|office|" or
+/// "v1|unit|<unit_id>". Throws std::invalid_argument if `secret` is empty, if
+/// an office principal carries a unit id, or if a unit principal's id is
+/// empty or has characters other than ASCII letters, digits, '.' and '-'.
+/// Tokens do not expire; rotating `secret` revokes all of them.
+std::string sign_token(std::string_view secret, const principal& p);
+
+/// Returns the principal a token was signed for, or nullopt for any
+/// malformed, tampered or foreign-secret token (and for an empty `secret`).
+/// The signature is checked, in constant time, before the payload is parsed.
+std::optional<principal> verify_token(std::string_view secret, std::string_view token);
+
+} // namespace hotline::crypto

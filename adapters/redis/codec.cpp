@@ -1,0 +1,198 @@
+#include "adapters/redis/codec.hpp"
+
+#include <msgpack.hpp>
+
+#include <functional>
+#include <map>
+#include <stdexcept>
+
+namespace hotline::redis {
+
+namespace r = hotline::routing;
+
+namespace {
+
+// Collects key/value pairs, then packs them as one map.
+class map_writer {
+ public:
+  template <class T>
+  map_writer& put(const char* key, const T& value) {
+    fields_.emplace_back(key, [value](msgpack::packer<msgpack::sbuffer>& pk) { pk.pack(value); });
+    return *this;
+  }
+  map_writer& put_reasons(const char* key, const std::vector<r::reason>& reasons) {
+    fields_.emplace_back(key, [reasons](msgpack::packer<msgpack::sbuffer>& pk) {
+      pk.pack_array(static_cast<uint32_t>(reasons.size()));
+      for (const auto& x : reasons) {
+        pk.pack_array(2);
+        pk.pack(x.rule);
+        pk.pack(x.text);
+      }
+    });
+    return *this;
+  }
+  std::string finish() {
+    msgpack::sbuffer buf;
+    msgpack::packer<msgpack::sbuffer> pk(&buf);
+    pk.pack_map(static_cast<uint32_t>(fields_.size()));
+    for (auto& [k, f] : fields_) {
+      pk.pack(std::string(k));
+      f(pk);
+    }
+    return std::string(buf.data(), buf.size());
+  }
+
+ private:
+  std::vector<std::pair<const char*, std::function<void(msgpack::packer<msgpack::sbuffer>&)>>>
+      fields_;
+};
+
+// Reads a decoded map with defaults for missing keys.
+class map_reader {
+ public:
+  explicit map_reader(const msgpack::object& o) {
+    if (o.type != msgpack::type::MAP)
+      throw std::runtime_error("event is not a map");
+    for (uint32_t i = 0; i < o.via.map.size; ++i) {
+      const auto& kv = o.via.map.ptr[i];
+      if (kv.key.type == msgpack::type::STR)
+        fields_.emplace(kv.key.as<std::string>(), &kv.val);
+    }
+  }
+  template <class T>
+  T get(const char* key, T fallback = T{}) const {
+    auto i = fields_.find(key);
+    if (i == fields_.end() || i->second->type == msgpack::type::NIL)
+      return fallback;
+    return i->second->as<T>();
+  }
+  bool has(const char* key) const { return fields_.count(key) > 0; }
+  std::vector<r::reason> reasons(const char* key) const {
+    std::vector<r::reason> out;
+    auto i = fields_.find(key);
+    if (i == fields_.end() || i->second->type != msgpack::type::ARRAY)
+      return out;
+    for (uint32_t k = 0; k < i->second->via.array.size; ++k) {
+      const auto& pair = i->second->via.array.ptr[k];
+      if (pair.type != msgpack::type::ARRAY || pair.via.array.size < 2)
+        continue;
+      out.push_back(
+          {pair.via.array.ptr[0].as<std::string>(), pair.via.array.ptr[1].as<std::string>()});
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::string, const msgpack::object*> fields_;
+};
+
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
+
+} // namespace
+
+std::string encode(const r::event& e) {
+  map_writer w;
+  w.put("t", std::string(r::event_type(e))).put("v", event_schema_version);
+  std::visit(overloaded{
+                 [&](const r::registered& x) {
+                   w.put("at", x.at)
+                       .put("req", x.request_id)
+                       .put("ch", std::string(r::to_string(x.via)))
+                       .put("kind", std::string(r::to_string(x.kind)))
+                       .put("cat", x.category)
+                       .put("text", x.content)
+                       .put("addr", x.address)
+                       .put("caller",
+                            msgpack::type::raw_ref(x.caller_sealed.data(),
+                                                   static_cast<uint32_t>(x.caller_sealed.size())));
+                   w.put("fp", x.fingerprint);
+                   if (x.coords)
+                     w.put("lon", x.coords->lon).put("lat", x.coords->lat);
+                 },
+                 [&](const r::dispatched& x) {
+                   w.put("at", x.at)
+                       .put("unit", x.unit_id)
+                       .put("sup", x.supervisor_id)
+                       .put_reasons("why", x.reasons)
+                       .put("days", x.limit_days)
+                       .put("due", x.due)
+                       .put("prov", x.provisional)
+                       .put("rule", x.deadline_rule);
+                 },
+                 [&](const r::coordination_requested& x) {
+                   w.put("at", x.at).put_reasons("why", x.reasons);
+                 },
+                 [&](const r::accepted& x) { w.put("at", x.at).put("unit", x.unit_id); },
+                 [&](const r::replied& x) {
+                   w.put("at", x.at).put("unit", x.unit_id).put("text", x.text);
+                 },
+                 [&](const r::called_back& x) {
+                   w.put("at", x.at)
+                       .put("sat", std::string(r::to_string(x.result)))
+                       .put("resolved", x.resolved);
+                 },
+                 [&](const r::closed& x) { w.put("at", x.at).put("rule", x.rule); },
+             },
+             e);
+  return w.finish();
+}
+
+r::event decode(std::string_view bytes) {
+  msgpack::object_handle oh;
+  try {
+    oh = msgpack::unpack(bytes.data(), bytes.size());
+  } catch (const std::exception& ex) {
+    throw std::runtime_error(std::string("event is not MessagePack: ") + ex.what());
+  }
+  const map_reader m(oh.get());
+  const auto type = m.get<std::string>("t");
+  const auto at = m.get<std::int64_t>("at");
+  if (type == "registered") {
+    r::registered x;
+    x.at = at;
+    x.request_id = m.get<std::string>("req");
+    x.via = r::parse_channel(m.get<std::string>("ch")).value_or(r::channel::phone);
+    x.kind
+        = r::parse_demand_kind(m.get<std::string>("kind")).value_or(r::demand_kind::consultation);
+    x.category = m.get<std::string>("cat");
+    x.content = m.get<std::string>("text");
+    x.address = m.get<std::string>("addr");
+    x.caller_sealed = m.get<std::string>("caller");
+    x.fingerprint = m.get<std::string>("fp");
+    if (m.has("lon") && m.has("lat"))
+      x.coords = r::point{m.get<double>("lon"), m.get<double>("lat")};
+    return x;
+  }
+  if (type == "dispatched") {
+    r::dispatched x;
+    x.at = at;
+    x.unit_id = m.get<std::string>("unit");
+    x.supervisor_id = m.get<std::string>("sup");
+    x.reasons = m.reasons("why");
+    x.limit_days = m.get<int>("days");
+    x.due = m.get<std::int64_t>("due");
+    x.provisional = m.get<bool>("prov");
+    x.deadline_rule = m.get<std::string>("rule");
+    return x;
+  }
+  if (type == "coordination_requested")
+    return r::coordination_requested{at, m.reasons("why")};
+  if (type == "accepted")
+    return r::accepted{at, m.get<std::string>("unit")};
+  if (type == "replied")
+    return r::replied{at, m.get<std::string>("unit"), m.get<std::string>("text")};
+  if (type == "called_back")
+    return r::called_back{
+        at, r::parse_satisfaction(m.get<std::string>("sat")).value_or(r::satisfaction::satisfied),
+        m.get<bool>("resolved", true)};
+  if (type == "closed")
+    return r::closed{at, m.get<std::string>("rule")};
+  throw std::runtime_error("unknown event type '" + type + "'");
+}
+
+} // namespace hotline::redis

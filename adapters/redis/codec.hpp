@@ -1,0 +1,21 @@
+#pragma once
+// Events on the wire and at rest: MessagePack maps with a type ("t"), a
+// schema version ("v") and named fields (DESIGN rule 1). Fields are only
+// ever added, with defaults: a decoder ignores keys it does not know and
+// defaults keys that are missing.
+
+#include <string>
+#include <string_view>
+
+#include "routing/ticket.hpp"
+
+namespace hotline::redis {
+
+constexpr int event_schema_version = 1;
+
+std::string encode(const routing::event& e);
+
+/// Throws std::runtime_error for bytes that are not an event of a known type.
+routing::event decode(std::string_view bytes);
+
+} // namespace hotline::redis

@@ -1,0 +1,170 @@
+#include "adapters/redis/embedded.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+extern char** environ;
+
+namespace hotline::redis {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool answers_ping(const endpoint& ep) {
+  try {
+    connection c(ep, std::chrono::milliseconds(500));
+    auto r = c.command({"PING"});
+    return r->type == REDIS_REPLY_STATUS;
+  } catch (const redis_error&) {
+    return false;
+  }
+}
+
+std::string tail_of(const fs::path& file, std::size_t max_lines = 8) {
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);)
+    lines.push_back(line);
+  std::ostringstream out;
+  for (std::size_t i = lines.size() > max_lines ? lines.size() - max_lines : 0; i < lines.size();
+       ++i)
+    out << "\n  " << lines[i];
+  return out.str();
+}
+
+pid_t read_pid(const fs::path& file) {
+  std::ifstream in(file);
+  long pid = -1;
+  in >> pid;
+  return in ? static_cast<pid_t>(pid) : -1;
+}
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0
+      || ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    if (fd >= 0)
+      ::close(fd);
+    throw std::runtime_error("embedded redis: no free loopback port");
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+} // namespace
+
+embedded_redis::embedded_redis(embedded_options opts) : opts_(std::move(opts)) {
+  const fs::path dir = fs::absolute(opts_.data_dir) / "redis";
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  const fs::path sock = dir / "redis.sock";
+  const fs::path pidfile = dir / "redis.pid";
+  const fs::path portfile = dir / "redis.port";
+  const fs::path log = dir / "redis.log";
+
+  // A socket path must fit in sun_path (108 bytes); otherwise use loopback.
+  const bool use_socket = sock.string().size() < 100;
+  if (use_socket) {
+    ep_.socket_path = sock.string();
+  } else {
+    ep_.host = "127.0.0.1";
+    std::ifstream in(portfile);
+    in >> ep_.port;
+  }
+
+  // An orphan from a killed hotlined still serves our files: adopt it.
+  const pid_t orphan = read_pid(pidfile);
+  if (orphan > 0 && ::kill(orphan, 0) == 0 && (use_socket || ep_.port > 0) && answers_ping(ep_)) {
+    pid_ = orphan;
+    adopted_ = true;
+    spdlog::warn("embedded-redis: adopting the running redis-server (pid {}) at {}", orphan,
+                 ep_.url());
+    return;
+  }
+  fs::remove(sock);
+  if (!use_socket) {
+    ep_.port = free_loopback_port();
+    std::ofstream(portfile) << ep_.port << "\n";
+  }
+
+  std::vector<std::string> args{
+      opts_.binary,      "--dir",     dir.string(), "--appendonly", "yes", "--appendfsync",
+      opts_.appendfsync, "--save",    "",           "--daemonize",  "no",  "--pidfile",
+      pidfile.string(),  "--logfile", log.string()};
+  if (use_socket) {
+    args.insert(args.end(),
+                {"--port", "0", "--unixsocket", sock.string(), "--unixsocketperm", "700"});
+  } else {
+    args.insert(args.end(), {"--port", std::to_string(ep_.port), "--bind", "127.0.0.1"});
+  }
+  std::vector<char*> argv;
+  for (auto& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (int rc = ::posix_spawnp(&pid, opts_.binary.c_str(), nullptr, nullptr, argv.data(), environ);
+      rc != 0)
+    throw std::runtime_error("embedded redis: cannot start '" + opts_.binary + "': "
+                             + std::strerror(rc) + " (install it: apt-get install redis-server)");
+  pid_ = pid;
+  // Wait for the server to come up; it replays the AOF first, so allow time.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!answers_ping(ep_)) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      throw std::runtime_error("embedded redis: redis-server exited at start; its log:"
+                               + tail_of(log));
+    }
+    if (std::chrono::steady_clock::now() > give_up) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+      pid_ = -1;
+      throw std::runtime_error("embedded redis: no answer within 60 s; its log:" + tail_of(log));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  spdlog::info("embedded-redis: started redis-server (pid {}) at {}, appendfsync {}", pid_,
+               ep_.url(), opts_.appendfsync);
+}
+
+embedded_redis::~embedded_redis() {
+  if (pid_ <= 0)
+    return;
+  try {
+    connection c(ep_);
+    c.command({"SHUTDOWN"}); // the server closes the connection: no reply
+  } catch (const redis_error&) {
+    // Expected: SHUTDOWN closes the connection without a reply.
+  }
+  if (!adopted_) {
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  } else {
+    for (int i = 0; i < 500 && ::kill(pid_, 0) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  spdlog::info("embedded-redis: stopped redis-server (pid {})", pid_);
+}
+
+} // namespace hotline::redis

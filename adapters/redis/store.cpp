@@ -1,0 +1,146 @@
+#include "adapters/redis/store.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "adapters/redis/codec.hpp"
+
+namespace hotline::redis {
+
+namespace r = hotline::routing;
+
+namespace {
+
+// KEYS[1] events, KEYS[2] request key or "" ; ARGV[1] expected version,
+// ARGV[2] ticket no, ARGV[3] request ttl seconds, ARGV[4] event count n,
+// ARGV[5..4+n] events, then triples (op, key, member) with op sadd|srem.
+constexpr const char* append_script = R"lua(
+local len = redis.call('LLEN', KEYS[1])
+if len ~= tonumber(ARGV[1]) then return {0, len} end
+if KEYS[2] ~= '' then
+  local owner = redis.call('GET', KEYS[2])
+  if owner then return {2, len, owner} end
+  redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3]))
+end
+local n = tonumber(ARGV[4])
+for i = 5, 4 + n do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+local i = 5 + n
+while i + 2 <= #ARGV do
+  if ARGV[i] == 'sadd' then
+    redis.call('SADD', ARGV[i + 1], ARGV[i + 2])
+  elseif ARGV[i] == 'srem' then
+    redis.call('SREM', ARGV[i + 1], ARGV[i + 2])
+  end
+  i = i + 3
+end
+return {1, len + n}
+)lua";
+
+} // namespace
+
+store::store(pool& p, std::string prefix) : pool_(p), prefix_(std::move(prefix)) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"SCRIPT", "LOAD", append_script});
+  check(rep.get(), "SCRIPT LOAD");
+  append_sha_ = reply_string(rep.get());
+}
+
+std::string store::key(const std::string& kind, const std::string& id) const {
+  return prefix_ + ":" + kind + ":" + id;
+}
+
+std::string store::next_ticket_no(r::civil_date d) {
+  const auto date = r::compact_date(d);
+  auto c = pool_.acquire();
+  auto rep = c->command({"INCR", key("seq", date)});
+  check(rep.get(), "INCR");
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s-%06lld", date.c_str(), reply_integer(rep.get()));
+  return buf;
+}
+
+std::optional<std::string> store::find_request(const std::string& request_id) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"GET", key("req", request_id)});
+  check(rep.get(), "GET");
+  if (rep->type == REDIS_REPLY_NIL)
+    return std::nullopt;
+  return reply_string(rep.get());
+}
+
+append_result store::append(const std::string& no, std::uint64_t expected_version,
+                            const r::ticket_state& before, const std::vector<r::event>& events,
+                            const std::string& claim_request) {
+  std::vector<std::string> args{
+      "EVALSHA",
+      append_sha_,
+      "2",
+      key("t", no),
+      claim_request.empty() ? std::string() : key("req", claim_request),
+      std::to_string(expected_version),
+      no,
+      std::to_string(std::chrono::duration_cast<std::chrono::seconds>(request_ttl).count()),
+      std::to_string(events.size())};
+  for (const auto& e : events)
+    args.push_back(encode(e));
+  // Index changes follow from the events: a dispatch puts the ticket in the
+  // unit's inbox, a close takes it out.
+  std::string assigned = before.assignment ? before.assignment->unit_id : "";
+  for (const auto& e : events) {
+    if (std::holds_alternative<r::registered>(e)) {
+      args.insert(args.end(), {"sadd", prefix_ + ":tickets", no});
+    } else if (auto* d = std::get_if<r::dispatched>(&e)) {
+      if (!assigned.empty() && assigned != d->unit_id)
+        args.insert(args.end(), {"srem", key("inbox", assigned), no});
+      assigned = d->unit_id;
+      args.insert(args.end(), {"sadd", key("inbox", assigned), no});
+    } else if (std::holds_alternative<r::closed>(e) && !assigned.empty()) {
+      args.insert(args.end(), {"srem", key("inbox", assigned), no});
+    }
+  }
+  auto c = pool_.acquire();
+  auto rep = c->command(args);
+  if (rep->type == REDIS_REPLY_ERROR && std::string(rep->str, rep->len).rfind("NOSCRIPT", 0) == 0) {
+    // The server restarted and lost its script cache: load it again.
+    auto load = c->command({"SCRIPT", "LOAD", append_script});
+    check(load.get(), "SCRIPT LOAD");
+    rep = c->command(args);
+  }
+  check(rep.get(), "append");
+  if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 2)
+    throw redis_error("redis: append: unexpected reply");
+  append_result out;
+  const auto code = reply_integer(rep->element[0]);
+  out.version = static_cast<std::uint64_t>(reply_integer(rep->element[1]));
+  if (code == 0)
+    out.result = append_result::outcome::version_conflict;
+  if (code == 2) {
+    out.result = append_result::outcome::request_taken;
+    out.existing_ticket = reply_string(rep->element[2]);
+  }
+  return out;
+}
+
+std::vector<r::event> store::load(const std::string& no) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"LRANGE", key("t", no), "0", "-1"});
+  check(rep.get(), "LRANGE");
+  std::vector<r::event> out;
+  out.reserve(rep->elements);
+  for (std::size_t i = 0; i < rep->elements; ++i)
+    out.push_back(decode(std::string_view(rep->element[i]->str, rep->element[i]->len)));
+  return out;
+}
+
+std::vector<std::string> store::inbox(const std::string& unit_id) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"SMEMBERS", key("inbox", unit_id)});
+  check(rep.get(), "SMEMBERS");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < rep->elements; ++i)
+    out.push_back(reply_string(rep->element[i]));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+} // namespace hotline::redis

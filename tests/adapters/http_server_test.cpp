@@ -1,0 +1,466 @@
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/http/server.hpp"
+#include "tests/support/http_client.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace http = hotline::http;
+using hotline::test::http_client;
+using hotline::test::url_encode;
+using json = nlohmann::json;
+
+/// A plain TCP connection with timeouts, for bytes that no proper client sends.
+class raw_connection {
+ public:
+  explicit raw_connection(std::uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd_ < 0)
+      throw std::runtime_error("socket() failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd_);
+      throw std::runtime_error("connect() failed");
+    }
+  }
+  ~raw_connection() { ::close(fd_); }
+  raw_connection(const raw_connection&) = delete;
+  raw_connection& operator=(const raw_connection&) = delete;
+
+  void send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const auto n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        throw std::runtime_error("send() failed");
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  /// Reads until `marker` has arrived, the peer closed, or `timeout` passed.
+  std::string read_until(std::string_view marker, std::chrono::milliseconds timeout = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (received_.find(marker) == std::string::npos && !closed_ && read_some(deadline)) {
+    }
+    const auto end = received_.find(marker);
+    const auto cut = end == std::string::npos ? received_.size() : end + marker.size();
+    std::string out = received_.substr(0, cut);
+    received_.erase(0, cut);
+    return out;
+  }
+
+  /// Reads until the peer closed or `timeout` passed.
+  std::string read_until_closed(std::chrono::milliseconds timeout = 5s) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!closed_ && read_some(deadline)) {
+    }
+    return std::exchange(received_, {});
+  }
+
+  bool closed() const { return closed_; }
+
+ private:
+  /// False when the deadline passed.
+  bool read_some(std::chrono::steady_clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left <= 0ms)
+      return false;
+    pollfd p{fd_, POLLIN, 0};
+    const int ready = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR)
+      return true;
+    if (ready <= 0)
+      return false;
+    char buf[4096];
+    const auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) {
+      closed_ = true; // orderly close or reset
+    } else {
+      received_.append(buf, static_cast<std::size_t>(n));
+    }
+    return true;
+  }
+
+  int fd_ = -1;
+  std::string received_;
+  bool closed_ = false;
+};
+
+const std::string internal_error_body
+    = R"({"error":{"code":"internal","message":"internal error","field":null}})";
+
+/// Starts a server with a recording handler on a free loopback port.
+class http_server : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    release_blocked();
+    if (server_)
+      server_->stop();
+  }
+
+  void start(http::server_options opts = {}) {
+    server_ = std::make_unique<http::server>(std::move(opts),
+                                             [this](const http::request& r) { return handle(r); });
+    server_->start();
+  }
+
+  http::response handle(const http::request& r) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      seen_.push_back(r);
+    }
+    http::response res;
+    if (r.path == "/throw")
+      throw std::runtime_error("handler exploded");
+    if (r.path == "/retry") {
+      res.status = 429;
+      res.body = R"({"error":{"code":"busy","message":"try later","field":null}})";
+      res.headers = {{"Retry-After", "5"}};
+      return res;
+    }
+    if (r.path == "/bad-header") {
+      res.headers = {{"X-Note", "a\r\nInjected: yes"}};
+      return res;
+    }
+    if (r.path == "/block")
+      released_.wait_for(10s);
+    res.body = R"({"ok":true})";
+    return res;
+  }
+
+  std::vector<http::request> seen() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return seen_;
+  }
+
+  void release_blocked() {
+    if (!released_flag_) {
+      released_flag_ = true;
+      release_.set_value();
+    }
+  }
+
+  http_client client() const { return http_client("127.0.0.1", server_->port()); }
+  raw_connection raw() const { return raw_connection(server_->port()); }
+
+  std::unique_ptr<http::server> server_;
+  std::mutex mutex_;
+  std::vector<http::request> seen_;
+  std::promise<void> release_;
+  std::shared_future<void> released_ = release_.get_future().share();
+  bool released_flag_ = false;
+};
+
+json error_of(const hotline::test::http_result& r) {
+  return json::parse(r.body).at("error");
+}
+
+} // namespace
+
+TEST_F(http_server, hands_the_handler_method_decoded_path_query_body_and_authorization) {
+  start();
+  auto c = client();
+  const std::string district = "渝中区";
+  const std::string target = "/api/v1/districts/" + url_encode(district) + "?district="
+                             + url_encode(district) + "&q=a+b%20c&flag&code=" + url_encode("x&y=z");
+  const std::string body = R"({"caller":"张三","text":"解放碑路灯不亮"})";
+  const auto r
+      = c.request("PATCH", target, body, "secret-token", "application/json; charset=utf-8");
+
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, R"({"ok":true})");
+  EXPECT_EQ(r.headers.at("server"), "hotlined");
+  EXPECT_EQ(r.headers.at("content-type"), "application/json; charset=utf-8");
+  const auto requests = seen();
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& seen = requests.front();
+  EXPECT_EQ(seen.method, "PATCH");
+  EXPECT_EQ(seen.path, "/api/v1/districts/渝中区");
+  EXPECT_EQ(seen.query.size(), 4u);
+  EXPECT_EQ(seen.query.at("district"), "渝中区");
+  EXPECT_EQ(seen.query.at("q"), "a b c");
+  EXPECT_EQ(seen.query.at("flag"), "");
+  EXPECT_EQ(seen.query.at("code"), "x&y=z");
+  EXPECT_EQ(seen.body, body);
+  EXPECT_EQ(seen.authorization, "Bearer secret-token");
+  EXPECT_EQ(seen.content_type, "application/json; charset=utf-8");
+  EXPECT_EQ(seen.remote.rfind("127.0.0.1:", 0), 0u) << seen.remote;
+}
+
+TEST_F(http_server, keeps_plus_in_the_path_and_leaves_absent_headers_empty) {
+  start();
+  auto c = client();
+  EXPECT_EQ(c.get("/a+b/%2B?x=1+%2B+1").status, 200);
+  const auto seen = this->seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].path, "/a+b/+");
+  EXPECT_EQ(seen[0].query.at("x"), "1 + 1");
+  EXPECT_EQ(seen[0].body, "");
+  EXPECT_EQ(seen[0].authorization, "");
+  EXPECT_EQ(seen[0].content_type, "");
+}
+
+TEST_F(http_server, serves_several_requests_on_one_kept_alive_connection) {
+  start();
+  auto c = client();
+  for (int i = 0; i < 3; ++i) {
+    const auto r = c.post("/tickets", R"({"n":)" + std::to_string(i) + "}");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.headers.count("connection") ? r.headers.at("connection") : "", "");
+  }
+  const auto seen = this->seen();
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[1].remote, seen[0].remote); // same client port: same connection
+  EXPECT_EQ(seen[2].remote, seen[0].remote);
+  EXPECT_EQ(seen[2].body, R"({"n":2})");
+}
+
+TEST_F(http_server, serves_pipelined_requests_in_order) {
+  start();
+  auto conn = raw();
+  conn.send("GET /one HTTP/1.1\r\nHost: t\r\n\r\n"
+            "GET /two HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  const auto all = conn.read_until_closed();
+  EXPECT_TRUE(conn.closed());
+  EXPECT_EQ(all.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << all;
+  EXPECT_NE(all.find("HTTP/1.1 200 OK\r\n", 10), std::string::npos) << all;
+  const auto seen = this->seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].path, "/one");
+  EXPECT_EQ(seen[1].path, "/two");
+}
+
+TEST_F(http_server, passes_the_handlers_status_and_extra_headers) {
+  start();
+  auto c = client();
+  const auto r = c.get("/retry");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.headers.at("retry-after"), "5");
+  EXPECT_EQ(error_of(r).at("code"), "busy");
+}
+
+TEST_F(http_server, answers_a_body_over_the_limit_with_413) {
+  http::server_options opts;
+  opts.body_limit = 1024;
+  start(opts);
+  auto c = client();
+  EXPECT_EQ(c.post("/at-limit", std::string(1024, 'x')).status, 200);
+
+  const auto r = c.post("/over-limit", std::string(1025, 'x'));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_EQ(r.headers.at("server"), "hotlined");
+  EXPECT_EQ(r.headers.at("connection"), "close");
+  const auto error = error_of(r);
+  EXPECT_EQ(error.at("code"), "payload_too_large");
+  EXPECT_TRUE(error.at("field").is_null());
+  EXPECT_FALSE(error.at("message").get<std::string>().empty());
+
+  EXPECT_EQ(c.get("/after").status, 200); // reconnects
+  const auto seen = this->seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].path, "/at-limit");
+  EXPECT_EQ(seen[1].path, "/after");
+}
+
+TEST_F(http_server, answers_a_chunked_body_over_the_limit_with_413) {
+  http::server_options opts;
+  opts.body_limit = 1024;
+  start(opts);
+  auto conn = raw();
+  conn.send("POST /chunked HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "400\r\n"
+            + std::string(1024, 'a')
+            + "\r\n"
+              "10\r\n"
+            + std::string(16, 'b') + "\r\n0\r\n\r\n");
+  const auto reply = conn.read_until_closed();
+  EXPECT_EQ(reply.rfind("HTTP/1.1 413 ", 0), 0u) << reply;
+  EXPECT_NE(reply.find(R"("code":"payload_too_large")"), std::string::npos) << reply;
+  EXPECT_TRUE(conn.closed());
+  EXPECT_TRUE(seen().empty());
+}
+
+TEST_F(http_server, answers_a_throwing_handler_with_500_and_keeps_serving) {
+  start();
+  auto c = client();
+  const auto r = c.get("/throw");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body, internal_error_body);
+  EXPECT_EQ(r.headers.at("content-type"), "application/json; charset=utf-8");
+
+  EXPECT_EQ(c.get("/fine").status, 200);
+  const auto seen = this->seen();
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[1].remote, seen[0].remote); // the connection survived
+}
+
+TEST_F(http_server, answers_an_invalid_handler_response_with_500) {
+  start();
+  auto c = client();
+  const auto r = c.get("/bad-header");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body, internal_error_body);
+  EXPECT_EQ(r.headers.count("injected"), 0u);
+  EXPECT_EQ(r.headers.count("x-note"), 0u);
+}
+
+TEST_F(http_server, answers_malformed_percent_encoding_with_400_naming_the_field) {
+  start();
+  auto c = client();
+  const struct {
+    const char* target;
+    const char* field;
+  } cases[] = {
+      {"/tickets/%zz", "path"},
+      {"/tickets/%4", "path"},
+      {"/tickets/%", "path"},
+      {"/tickets/%C3%28", "path"},           // invalid UTF-8
+      {"/tickets?district=%E6%B8", "query"}, // truncated 渝
+      {"/tickets?district=%G0", "query"},
+      {"/tickets?district%=1", "query"},
+      {"/tickets?x=%FF", "query"},
+  };
+  for (const auto& tc : cases) {
+    const auto r = c.get(tc.target);
+    EXPECT_EQ(r.status, 400) << tc.target;
+    const auto error = error_of(r);
+    EXPECT_EQ(error.at("code"), "bad_request") << tc.target;
+    EXPECT_EQ(error.at("field"), tc.field) << tc.target;
+    EXPECT_FALSE(error.at("message").get<std::string>().empty());
+  }
+  EXPECT_TRUE(seen().empty());
+  EXPECT_EQ(c.get("/fine").status, 200);
+}
+
+TEST_F(http_server, answers_raw_garbage_with_400_and_closes) {
+  start();
+  const char tls_hello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03garbage\r\n\r\n";
+  for (const std::string& garbage :
+       {std::string(tls_hello, sizeof tls_hello - 1), std::string("GARBAGE\r\n\r\n"),
+        std::string("GET / HTTP/1.1\r\nHost t\r\n\r\n"), std::string("GET /\x01 HTTP/1.1\r\n\r\n"),
+        std::string("GET / HTTP/2.0\r\n\r\n"),
+        std::string("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n")}) {
+    auto conn = raw();
+    conn.send(garbage);
+    const auto reply = conn.read_until_closed();
+    EXPECT_TRUE(conn.closed()) << garbage;
+    EXPECT_EQ(reply.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << reply;
+    EXPECT_NE(reply.find("Server: hotlined\r\n"), std::string::npos) << reply;
+    const auto body = json::parse(reply.substr(reply.find("\r\n\r\n") + 4));
+    EXPECT_EQ(body.at("error").at("code"), "bad_request");
+    EXPECT_TRUE(body.at("error").at("field").is_null());
+  }
+  EXPECT_TRUE(seen().empty());
+}
+
+TEST_F(http_server, answers_expect_100_continue_and_honours_connection_close) {
+  start();
+  auto conn = raw();
+  conn.send("POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+            "Expect: 100-continue\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(conn.read_until("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
+  conn.send("hello");
+  const auto reply = conn.read_until_closed();
+  EXPECT_TRUE(conn.closed());
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << reply;
+  EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos) << reply;
+  const auto seen = this->seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].body, "hello");
+}
+
+TEST_F(http_server, closes_an_idle_connection_after_the_read_timeout) {
+  http::server_options opts;
+  opts.read_timeout = 1s;
+  start(opts);
+  auto conn = raw();
+  const auto begin = std::chrono::steady_clock::now();
+  EXPECT_EQ(conn.read_until_closed(5s), "");
+  EXPECT_TRUE(conn.closed());
+  EXPECT_GE(std::chrono::steady_clock::now() - begin, 900ms);
+}
+
+TEST_F(http_server, keeps_serving_other_connections_while_a_handler_blocks) {
+  start(); // two io threads
+  auto blocked = std::async(std::launch::async, [port = server_->port()] {
+    http_client c("127.0.0.1", port);
+    return c.get("/block").status;
+  });
+  while (seen().empty())
+    std::this_thread::sleep_for(5ms);
+  auto c = client();
+  c.set_timeout(3s);
+  EXPECT_EQ(c.get("/meanwhile").status, 200);
+  EXPECT_EQ(blocked.wait_for(0s), std::future_status::timeout);
+  release_blocked();
+  EXPECT_EQ(blocked.get(), 200);
+}
+
+TEST_F(http_server, stop_closes_open_connections_and_is_idempotent) {
+  start();
+  auto c = client();
+  EXPECT_EQ(c.get("/").status, 200); // leaves a kept-alive connection open
+  auto conn = raw();
+
+  const auto begin = std::chrono::steady_clock::now();
+  server_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - begin, 2s); // not the 30 s read timeout
+  server_->stop();
+  EXPECT_EQ(conn.read_until_closed(2s), "");
+  EXPECT_TRUE(conn.closed());
+
+  EXPECT_THROW(c.get("/"), std::runtime_error); // reconnect is refused
+  EXPECT_THROW(client().get("/"), std::runtime_error);
+  server_.reset();
+}
+
+TEST_F(http_server, refuses_to_start_twice) {
+  start();
+  EXPECT_THROW(server_->start(), std::logic_error);
+}
+
+TEST_F(http_server, throws_a_clear_message_when_the_port_is_taken) {
+  start();
+  const auto port = server_->port();
+  ASSERT_NE(port, 0);
+  http::server_options opts;
+  opts.port = port;
+  http::server second(opts, [](const http::request&) { return http::response{}; });
+  try {
+    second.start();
+    FAIL() << "start() on a taken port did not throw";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << what;
+    EXPECT_NE(what.find("in use"), std::string::npos) << what;
+  }
+  second.stop();
+  EXPECT_EQ(client().get("/").status, 200); // the first server is unharmed
+}

@@ -1,0 +1,141 @@
+// The event store against a real redis-server (DESIGN rules 1–3).
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "adapters/redis/codec.hpp"
+#include "adapters/redis/store.hpp"
+#include "tests/support/redis_fixture.hpp"
+
+using namespace hotline;
+using namespace hotline::routing;
+
+namespace {
+
+struct store_test : ::testing::Test {
+  static inline std::unique_ptr<test::redis_server> server;
+  static void SetUpTestSuite() { server = std::make_unique<test::redis_server>(); }
+  static void TearDownTestSuite() { server.reset(); }
+  void SetUp() override { server->flush(); }
+
+  redis::pool pool{server->where(), 4};
+  redis::store st{pool};
+
+  std::vector<event> intake_events() {
+    registered r;
+    r.at = 1000;
+    r.request_id = "req-1";
+    r.via = channel::web;
+    r.kind = demand_kind::complaint;
+    r.category = "env.noise";
+    r.content = "夜间施工噪音扰民";
+    r.address = "渝中区解放碑街道";
+    r.coords = point{106.5776, 29.558};
+    r.caller_sealed = std::string("\x00\x01\xff sealed", 10);
+    dispatched d;
+    d.at = 1000;
+    d.unit_id = "500103001";
+    d.supervisor_id = "500103";
+    d.reasons = {{"M-RT-1", "坐标位于渝中区"}};
+    d.limit_days = 15;
+    d.due = 99999;
+    d.deadline_rule = "M-DL-2";
+    return {r, d};
+  }
+};
+
+} // namespace
+
+TEST_F(store_test, EventsRoundTripThroughMessagePackWithEveryField) {
+  for (const auto& e : intake_events()) {
+    auto back = redis::decode(redis::encode(e));
+    EXPECT_EQ(event_type(back), event_type(e));
+  }
+  auto r = std::get<registered>(redis::decode(redis::encode(intake_events()[0])));
+  EXPECT_EQ(r.content, "夜间施工噪音扰民");
+  EXPECT_EQ(r.caller_sealed, std::string("\x00\x01\xff sealed", 10));
+  ASSERT_TRUE(r.coords);
+  EXPECT_DOUBLE_EQ(r.coords->lat, 29.558);
+  auto d = std::get<dispatched>(redis::decode(redis::encode(intake_events()[1])));
+  ASSERT_EQ(d.reasons.size(), 1u);
+  EXPECT_EQ(d.reasons[0].text, "坐标位于渝中区");
+}
+
+TEST_F(store_test, ADecoderDefaultsMissingFieldsAndRejectsUnknownTypes) {
+  EXPECT_THROW(redis::decode("not msgpack at all"), std::runtime_error);
+  // A minimal "accepted" event with only its type: fields get defaults.
+  const std::string minimal = "\x81\xa1t\xa8"
+                              "accepted";
+  auto e = redis::decode(minimal);
+  EXPECT_EQ(std::get<accepted>(e).at, 0);
+}
+
+TEST_F(store_test, AppendedEventsLoadBackInOrder) {
+  auto events = intake_events();
+  auto res = st.append("20261128-000001", 0, {}, events, "req-1");
+  EXPECT_EQ(res.result, redis::append_result::outcome::appended);
+  EXPECT_EQ(res.version, 2u);
+  auto loaded = st.load("20261128-000001");
+  ASSERT_EQ(loaded.size(), 2u);
+  auto s = fold(loaded);
+  EXPECT_EQ(s.status, ticket_status::dispatched);
+  EXPECT_EQ(s.assignment->unit_id, "500103001");
+}
+
+TEST_F(store_test, AnAppendAtAStaleVersionWritesNothing) {
+  st.append("20261128-000001", 0, {}, intake_events());
+  auto res = st.append("20261128-000001", 0, {}, {accepted{2000, "500103001"}});
+  EXPECT_EQ(res.result, redis::append_result::outcome::version_conflict);
+  EXPECT_EQ(res.version, 2u);
+  EXPECT_EQ(st.load("20261128-000001").size(), 2u);
+}
+
+TEST_F(store_test, OfTwoConcurrentWritersAtTheSameVersionExactlyOneWins) {
+  st.append("20261128-000001", 0, {}, intake_events());
+  auto before = fold(st.load("20261128-000001"));
+  std::atomic<int> wins{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < 8; ++i)
+    writers.emplace_back([&, i] {
+      redis::pool p(server->where(), 1);
+      redis::store s(p);
+      auto r = s.append("20261128-000001", 2, before, {accepted{2000 + i, "500103001"}});
+      if (r.result == redis::append_result::outcome::appended)
+        ++wins;
+    });
+  for (auto& w : writers)
+    w.join();
+  EXPECT_EQ(wins.load(), 1);
+  EXPECT_EQ(st.load("20261128-000001").size(), 3u);
+}
+
+TEST_F(store_test, ARequestIdClaimedByOneTicketIsNotClaimedByAnother) {
+  st.append("20261128-000001", 0, {}, intake_events(), "req-1");
+  auto res = st.append("20261128-000002", 0, {}, intake_events(), "req-1");
+  EXPECT_EQ(res.result, redis::append_result::outcome::request_taken);
+  EXPECT_EQ(res.existing_ticket, "20261128-000001");
+  EXPECT_TRUE(st.load("20261128-000002").empty());
+  EXPECT_EQ(st.find_request("req-1").value(), "20261128-000001");
+}
+
+TEST_F(store_test, TicketNumbersAreSequentialPerShanghaiDate_M_R_2) {
+  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}), "20261128-000001");
+  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}), "20261128-000002");
+  EXPECT_EQ(st.next_ticket_no({2026, 11, 29}), "20261129-000001");
+}
+
+TEST_F(store_test, ADispatchedTicketIsInItsUnitsInboxUntilClosed) {
+  auto events = intake_events();
+  st.append("20261128-000001", 0, {}, events);
+  EXPECT_EQ(st.inbox("500103001"), std::vector<std::string>{"20261128-000001"});
+  auto s = fold(events);
+  st.append("20261128-000001", 2, s, {closed{3000, "M-SV-2"}});
+  EXPECT_TRUE(st.inbox("500103001").empty());
+}
+
+TEST_F(store_test, TheStoreSurvivesAServerScriptFlush) {
+  redis::connection c(server->where());
+  c.command({"SCRIPT", "FLUSH"});
+  auto res = st.append("20261128-000001", 0, {}, intake_events());
+  EXPECT_EQ(res.result, redis::append_result::outcome::appended);
+}
