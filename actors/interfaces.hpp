@@ -1,0 +1,101 @@
+#pragma once
+// Every actor interface and every message type of the actor layer, in one
+// place (STYLE 1). The actors are local to a node: messages between nodes
+// travel through Redis (later issue), so the types here are allowed as
+// local-only ("unsafe") message types instead of being serialized by CAF.
+
+#include <caf/all.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "routing/ticket.hpp"
+
+namespace hotline::actors {
+
+// Atoms (at most 10 characters in CAF 0.17).
+using intake_atom = caf::atom_constant<caf::atom("intake")>;
+using command_atom = caf::atom_constant<caf::atom("command")>;
+using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
+using idle_atom = caf::atom_constant<caf::atom("idle")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using count_atom = caf::atom_constant<caf::atom("count")>;
+using caf::get_atom;
+
+/// A refusal that adapters turn into their error format: a stable code, a
+/// message, the field at fault.
+struct failure {
+  std::string code; // invalid · not_found · forbidden · conflict · unavailable
+  std::string message;
+  std::string field;
+};
+
+/// What a caller brings to the hotline (M-R-1), validated by the adapter.
+struct intake_request {
+  std::string request_id;
+  routing::channel via = routing::channel::phone;
+  routing::demand_kind kind = routing::demand_kind::consultation;
+  std::string category;
+  std::string content;
+  routing::location where;
+  std::string caller_name; // clear text only in memory, sealed before storage
+  std::string caller_phone;
+  std::optional<routing::instant> deadline; // M-DL-3
+};
+
+/// The answer of a ticket: its number and state, or a failure.
+struct ticket_reply {
+  std::optional<failure> error;
+  std::string ticket_no;
+  routing::ticket_state state;
+  bool created = false; // false when an intake was a retry of a known request
+};
+
+/// The open tickets of a unit.
+struct inbox_reply {
+  std::optional<failure> error;
+  std::vector<ticket_reply> tickets;
+};
+
+/// The only writer of one ticket (DESIGN: ticket actor). Runs decide,
+/// persists, applies, then replies; passivates when idle.
+using ticket_actor = caf::typed_actor<
+    /// Runs a command; `claim` is the intake request id to claim, or "".
+    caf::replies_to<command_atom, routing::command, std::string>::with<ticket_reply>,
+    /// The current state (loaded from the store on activation).
+    caf::replies_to<get_atom>::with<ticket_reply>,
+    /// From the office: stop now (it routes nothing more here).
+    caf::reacts_to<stop_atom>,
+    /// Self-scheduled: passivate if nothing happened since `activity`.
+    caf::reacts_to<idle_atom, std::uint64_t>>;
+
+/// The coordination office: intake, routing, the registry of live ticket
+/// and unit actors. Every message to a ticket goes through it, so a ticket
+/// actor never receives anything after the office let it passivate.
+using office_actor = caf::typed_actor<
+    /// M-C-1/M-C-2: register, route and dispatch a demand.
+    caf::replies_to<intake_atom, intake_request>::with<ticket_reply>,
+    /// A command for ticket `no` (from a unit actor or the office role).
+    caf::replies_to<command_atom, std::string, routing::command>::with<ticket_reply>,
+    /// The state of ticket `no`.
+    caf::replies_to<get_atom, std::string>::with<ticket_reply>,
+    /// The number of live ticket actors (for metrics and passivation tests).
+    caf::replies_to<count_atom>::with<std::size_t>,
+    /// A ticket actor reports it has been idle: the office may stop it.
+    caf::reacts_to<idle_atom, std::string, std::uint64_t>>;
+
+/// A handling unit (承办单位): its inbox and its own decisions on tickets.
+using unit_actor = caf::typed_actor<
+    /// The unit's open tickets.
+    caf::replies_to<inbox_atom>::with<inbox_reply>,
+    /// The unit acts on ticket `no` (accept, reply, …): checked to be this
+    /// unit's own act, then handed to the ticket through the office.
+    caf::replies_to<command_atom, std::string, routing::command>::with<ticket_reply>>;
+
+} // namespace hotline::actors
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::routing::command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::intake_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::ticket_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::inbox_reply)

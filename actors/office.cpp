@@ -1,0 +1,152 @@
+#include "actors/office.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "actors/ticket.hpp"
+#include "adapters/crypto/crypto.hpp"
+
+namespace hotline::actors {
+
+namespace {
+
+using self_ptr = office_actor::stateful_pointer<office_state>;
+
+ticket_reply failed(failure f) {
+  ticket_reply r;
+  r.error = std::move(f);
+  return r;
+}
+
+// The live actor of ticket `no`, activated if needed; counts the message
+// about to be sent so that passivation never races with it.
+ticket_actor route_to(self_ptr self, const services* svc, const std::string& no) {
+  auto& entry = self->state.tickets[no];
+  if (!entry.handle)
+    // Linked: when the office goes, its tickets go with it.
+    entry.handle = self->spawn<caf::linked>(ticket, no, caf::actor_cast<office_actor>(self), svc);
+  ++entry.routed;
+  return entry.handle;
+}
+
+// Everything a caller submits, in one string, so that a retry can be told
+// from a different demand that reuses a request id.
+std::string canonical(const intake_request& req) {
+  std::string out;
+  auto add = [&](const std::string& field) {
+    out += std::to_string(field.size());
+    out += ':';
+    out += field;
+  };
+  add(std::string(routing::to_string(req.via)));
+  add(std::string(routing::to_string(req.kind)));
+  add(req.category);
+  add(req.content);
+  add(req.where.address);
+  add(req.where.coords ? fmt::format("{:.7f},{:.7f}", req.where.coords->lon, req.where.coords->lat)
+                       : "");
+  add(req.caller_name);
+  add(req.caller_phone);
+  add(req.deadline ? std::to_string(*req.deadline) : "");
+  return out;
+}
+
+// Answers `rp` with the state of an existing ticket (an intake retry) if
+// its request fingerprint is `fingerprint`; a request id reused for another
+// demand is a conflict and reveals nothing of the first ticket.
+void deliver_existing(self_ptr self, const services* svc,
+                      caf::typed_response_promise<ticket_reply> rp, const std::string& no,
+                      std::string fingerprint) {
+  self->request(route_to(self, svc, no), caf::infinite, get_atom::value)
+      .then(
+          [=](ticket_reply r) mutable {
+            if (!r.error && (!r.state.intake || r.state.intake->fingerprint != fingerprint)) {
+              rp.deliver(failed({"conflict", "request_id was already used for a different demand",
+                                 "request_id"}));
+              return;
+            }
+            r.created = false;
+            rp.deliver(std::move(r));
+          },
+          [=](caf::error&) mutable {
+            rp.deliver(failed({"unavailable", "ticket actor failed; retry", ""}));
+          });
+}
+
+} // namespace
+
+office_actor::behavior_type office(self_ptr self, const services* svc) {
+  return {
+      [=](intake_atom, const intake_request& req) -> caf::result<ticket_reply> {
+        const routing::instant now = svc->clk.now();
+        const std::string fingerprint = svc->vault.fingerprint(canonical(req));
+        if (req.deadline && *req.deadline <= now)
+          return failed({"invalid", "deadline must be in the future", "deadline"});
+        // M-RT-1/M-RT-2: territory and matter.
+        auto route = svc->router.route({req.kind, req.category, req.where});
+        if (auto* err = std::get_if<routing::routing_error>(&route))
+          return failed({err->code, err->message, err->field});
+        auto rp = self->make_response_promise<ticket_reply>();
+        std::string no;
+        routing::register_demand cmd;
+        try {
+          // DESIGN rule 3: a known request id answers with its ticket.
+          if (auto existing = svc->store.find_request(req.request_id)) {
+            deliver_existing(self, svc, rp, *existing, fingerprint);
+            return rp;
+          }
+          no = svc->store.next_ticket_no(routing::shanghai_date(now));
+        } catch (const std::exception& e) {
+          spdlog::error("office: store unavailable at intake: {}", e.what());
+          return failed({"unavailable", "storage is unavailable, nothing was changed; retry", ""});
+        }
+        // M-R-2: the extraction code (提取码) lets the caller follow the ticket.
+        crypto::caller_secret secret{req.caller_name, req.caller_phone, crypto::random_digits(6)};
+        cmd.intake.request_id = req.request_id;
+        cmd.intake.via = req.via;
+        cmd.intake.kind = req.kind;
+        cmd.intake.category = req.category;
+        cmd.intake.content = req.content;
+        cmd.intake.address = req.where.address;
+        cmd.intake.coords = req.where.coords;
+        cmd.intake.caller_sealed = svc->vault.seal(no, secret);
+        cmd.intake.fingerprint = fingerprint;
+        cmd.deadline = req.deadline;
+        if (auto* a = std::get_if<routing::assignment>(&route))
+          cmd.route = *a;
+        else
+          cmd.route = std::get<routing::needs_coordination>(route);
+        self->request(route_to(self, svc, no), caf::infinite, command_atom::value,
+                      routing::command{cmd}, req.request_id)
+            .then(
+                [=](ticket_reply r) mutable {
+                  // Lost a race with a concurrent retry of the same request: the
+                  // number we drew stays unused and the winner's ticket answers.
+                  if (r.error && r.error->code == "request_taken")
+                    deliver_existing(self, svc, rp, r.error->message, fingerprint);
+                  else
+                    rp.deliver(std::move(r));
+                },
+                [=](caf::error&) mutable {
+                  rp.deliver(failed({"unavailable", "ticket actor failed; retry", ""}));
+                });
+        return rp;
+      },
+      [=](command_atom, const std::string& no,
+          const routing::command& cmd) -> caf::result<ticket_reply> {
+        return self->delegate(route_to(self, svc, no), command_atom::value, cmd, std::string());
+      },
+      [=](get_atom, const std::string& no) -> caf::result<ticket_reply> {
+        return self->delegate(route_to(self, svc, no), get_atom::value);
+      },
+      [=](count_atom) -> std::size_t { return self->state.tickets.size(); },
+      [=](idle_atom, const std::string& no, std::uint64_t seen) {
+        auto i = self->state.tickets.find(no);
+        if (i == self->state.tickets.end() || i->second.routed != seen)
+          return;
+        self->send(i->second.handle, stop_atom::value);
+        self->state.tickets.erase(i);
+      },
+  };
+}
+
+} // namespace hotline::actors

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <map>
+
+#include "actors/interfaces.hpp"
+#include "actors/services.hpp"
+
+namespace hotline::actors {
+
+struct office_state {
+  struct live_ticket {
+    ticket_actor handle;
+    std::uint64_t routed = 0; // messages sent to it that it will count
+  };
+  std::map<std::string, live_ticket> tickets;
+  static inline const char* name = "office";
+};
+
+/// The coordination office (12345热线): registers, routes and dispatches
+/// demands (M-C-1, M-C-2, M-RT-1), and hosts the registry of ticket actors:
+/// it activates them on demand and lets them passivate when idle.
+office_actor::behavior_type office(office_actor::stateful_pointer<office_state> self,
+                                   const services* svc);
+
+} // namespace hotline::actors

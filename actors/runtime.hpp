@@ -1,0 +1,49 @@
+#pragma once
+// The actor system of one node and a blocking façade over it for adapters
+// that are not actors themselves (the HTTP server's threads).
+
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "actors/interfaces.hpp"
+#include "actors/services.hpp"
+
+namespace hotline::actors {
+
+struct runtime_options {
+  std::size_t worker_threads = 0; // 0: CAF's default (one per core)
+  std::chrono::seconds request_timeout{30};
+};
+
+class runtime {
+ public:
+  runtime(const services& svc, runtime_options opts = {});
+  ~runtime();
+
+  ticket_reply intake(const intake_request& req);
+  /// A command given by the office role (callback, …).
+  ticket_reply office_command(const std::string& no, const routing::command& cmd);
+  /// A command given by unit `unit_id` on its ticket (accept, reply, …).
+  ticket_reply unit_command(const std::string& unit_id, const std::string& no,
+                            const routing::command& cmd);
+  ticket_reply get(const std::string& no);
+  inbox_reply inbox(const std::string& unit_id);
+  /// Live (not passivated) ticket actors.
+  std::size_t live_tickets();
+
+ private:
+  unit_actor unit_for(const std::string& unit_id);
+  template <class Reply, class Handle, class... Ts>
+  Reply ask(const Handle& dest, Ts&&... xs);
+
+  const services& svc_;
+  runtime_options opts_;
+  caf::actor_system_config cfg_;
+  std::unique_ptr<caf::actor_system> sys_;
+  office_actor office_;
+  std::mutex units_mtx_;
+  std::map<std::string, unit_actor> units_;
+};
+
+} // namespace hotline::actors

@@ -1,0 +1,63 @@
+#pragma once
+// What the actors of one node share: configuration, router, store, vault
+// and the clock. Built once by the runtime, read-only afterwards (the store
+// and vault are thread-safe).
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "adapters/config/loader.hpp"
+#include "adapters/crypto/vault.hpp"
+#include "adapters/redis/store.hpp"
+#include "routing/router.hpp"
+#include "routing/ticket.hpp"
+
+namespace hotline::actors {
+
+/// The one clock interface (DESIGN rule 4). Actors read time only here.
+class clock {
+ public:
+  virtual ~clock() = default;
+  virtual routing::instant now() const = 0;
+};
+
+class system_clock : public clock {
+ public:
+  routing::instant now() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+/// A clock that moves only when told (tests, `--test-clock`).
+class manual_clock : public clock {
+ public:
+  explicit manual_clock(routing::instant start) : now_(start) {}
+  routing::instant now() const override { return now_.load(); }
+  void set(routing::instant t) { now_.store(t); }
+
+ private:
+  std::atomic<routing::instant> now_;
+};
+
+struct services {
+  services(const config::hotline_config& cfg, redis::store& st, crypto::vault v, const clock& clk)
+      : config(cfg), router(cfg.directory), store(st), vault(std::move(v)), clk(clk) {
+    policy.cal = &cfg.calendar;
+    policy.consultation_days = cfg.sla.consultation_days;
+    policy.other_days = cfg.sla.other_days;
+  }
+
+  const config::hotline_config& config;
+  routing::router router;
+  routing::policy policy;
+  redis::store& store;
+  crypto::vault vault;
+  const clock& clk;
+  /// A ticket actor with no message for this long passivates.
+  std::chrono::milliseconds passivate_after{std::chrono::seconds(60)};
+};
+
+} // namespace hotline::actors

@@ -1,0 +1,126 @@
+#include "actors/ticket.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace hotline::actors {
+
+namespace {
+
+using self_ptr = ticket_actor::stateful_pointer<ticket_actor_state>;
+
+failure unavailable(const std::exception& e) {
+  spdlog::error("ticket: store unavailable: {}", e.what());
+  return {"unavailable", "storage is unavailable, nothing was changed; retry", ""};
+}
+
+// Loads the ticket's events the first time they are needed.
+std::optional<failure> ensure_loaded(self_ptr self, const services& svc) {
+  auto& st = self->state;
+  if (st.loaded)
+    return std::nullopt;
+  try {
+    st.ticket = routing::fold(svc.store.load(st.no));
+    st.loaded = true;
+    return std::nullopt;
+  } catch (const std::exception& e) {
+    return unavailable(e);
+  }
+}
+
+void schedule_idle_check(self_ptr self, const services& svc) {
+  self->delayed_send(self, svc.passivate_after, idle_atom::value, self->state.activity);
+}
+
+ticket_reply reply_of(self_ptr self) {
+  ticket_reply r;
+  r.ticket_no = self->state.no;
+  r.state = self->state.ticket;
+  return r;
+}
+
+ticket_reply failed(self_ptr self, failure f) {
+  ticket_reply r = reply_of(self);
+  r.error = std::move(f);
+  return r;
+}
+
+// A number with no ticket behind it: answer so, and offer to stop at once,
+// so look-ups of unknown numbers do not keep actors in memory.
+ticket_reply not_found(self_ptr self, const office_actor& office) {
+  self->send(office, idle_atom::value, self->state.no, self->state.activity);
+  return failed(self, {"not_found", "no ticket " + self->state.no, "ticket_no"});
+}
+
+} // namespace
+
+ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor office,
+                                   const services* svc) {
+  self->state.no = std::move(no);
+  schedule_idle_check(self, *svc);
+  return {
+      [=](command_atom, const routing::command& cmd, const std::string& claim) -> ticket_reply {
+        ++self->state.activity;
+        if (auto f = ensure_loaded(self, *svc))
+          return failed(self, *f);
+        auto& st = self->state;
+        const bool registering = std::holds_alternative<routing::register_demand>(cmd);
+        if (!registering && st.ticket.status == routing::ticket_status::none)
+          return not_found(self, office);
+        // A version conflict means another writer got in first (only possible
+        // across nodes): reload and decide again, once.
+        for (int attempt = 0; attempt < 2; ++attempt) {
+          const routing::instant now = svc->clk.now();
+          auto d = routing::decide(st.ticket, cmd, now, svc->policy);
+          if (auto* err = std::get_if<routing::workflow_error>(&d))
+            return failed(self, {err->code, err->message, err->field});
+          const auto& events = std::get<std::vector<routing::event>>(d);
+          redis::append_result res;
+          try {
+            res = svc->store.append(st.no, st.ticket.version, st.ticket, events, claim);
+          } catch (const std::exception& e) {
+            return failed(self, unavailable(e));
+          }
+          using outcome = redis::append_result::outcome;
+          if (res.result == outcome::request_taken) {
+            ticket_reply r = failed(self, {"request_taken", res.existing_ticket, "request_id"});
+            return r;
+          }
+          if (res.result == outcome::version_conflict) {
+            st.loaded = false;
+            if (auto f = ensure_loaded(self, *svc))
+              return failed(self, *f);
+            continue;
+          }
+          for (const auto& e : events)
+            st.ticket = routing::apply(std::move(st.ticket), e);
+          spdlog::info("ticket: {} {} -> {} (v{})", st.no, routing::event_type(events.back()),
+                       routing::to_string(st.ticket.status), st.ticket.version);
+          auto r = reply_of(self);
+          r.created = registering;
+          if (!st.ticket.open())
+            self->send(office, idle_atom::value, st.no, st.activity);
+          return r;
+        }
+        return failed(self, {"conflict", "ticket changed concurrently; retry", "ticket_no"});
+      },
+      [=](get_atom) -> ticket_reply {
+        ++self->state.activity;
+        if (auto f = ensure_loaded(self, *svc))
+          return failed(self, *f);
+        if (self->state.ticket.status == routing::ticket_status::none)
+          return not_found(self, office);
+        return reply_of(self);
+      },
+      [=](idle_atom, std::uint64_t seen) {
+        // Nothing happened since the last check: offer to stop. The office
+        // agrees only if it has routed nothing here since (no message in
+        // flight); until it does, keep checking.
+        if (seen == self->state.activity)
+          self->send(office, idle_atom::value, self->state.no, seen);
+        schedule_idle_check(self, *svc);
+      },
+      [=](stop_atom) { self->quit(); },
+  };
+}
+
+} // namespace hotline::actors

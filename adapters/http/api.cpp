@@ -1,0 +1,563 @@
+#include "adapters/http/api.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <regex>
+#include <sstream>
+
+#include "adapters/crypto/crypto.hpp"
+#include "routing/privacy.hpp"
+
+namespace hotline::http {
+
+namespace r = hotline::routing;
+using nlohmann::json;
+
+namespace {
+
+// --- errors ------------------------------------------------------------------
+
+/// An error to answer with; thrown inside a handler, caught in handle().
+struct api_error {
+  int status;
+  std::string code;
+  std::string message;
+  std::string field;
+};
+
+response json_response(int status, const json& body) {
+  response out;
+  out.status = status;
+  out.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return out;
+}
+
+response error_response(const api_error& e) {
+  json field = e.field.empty() ? json(nullptr) : json(e.field);
+  auto out = json_response(
+      e.status, {{"error", {{"code", e.code}, {"message", e.message}, {"field", field}}}});
+  if (e.status == 503)
+    out.headers.emplace_back("Retry-After", "1");
+  return out;
+}
+
+// Maps an actor-level failure to an HTTP error.
+api_error from_failure(const actors::failure& f) {
+  if (f.code == "not_found")
+    return {404, "not_found", f.message, f.field};
+  if (f.code == "forbidden")
+    return {403, "forbidden", f.message, f.field};
+  if (f.code == "conflict")
+    return {409, "conflict", f.message, f.field};
+  if (f.code == "unavailable")
+    return {503, "unavailable", f.message, f.field};
+  if (f.code == "invalid")
+    return {422, "invalid_field", f.message, f.field};
+  return {422, f.code, f.message, f.field};
+}
+
+// --- input validation -----------------------------------------------------------
+
+json parse_body(const request& req) {
+  if (req.body.empty())
+    throw api_error{400, "malformed_json", "request body must be a JSON object", ""};
+  json body = json::parse(req.body, nullptr, false);
+  if (body.is_discarded())
+    throw api_error{400, "malformed_json", "request body is not valid JSON", ""};
+  if (!body.is_object())
+    throw api_error{400, "malformed_json", "request body must be a JSON object", ""};
+  return body;
+}
+
+const json& require(const json& obj, const std::string& key, const std::string& path) {
+  auto i = obj.find(key);
+  if (i == obj.end() || i->is_null())
+    throw api_error{400, "missing_field", "field is required", path};
+  return *i;
+}
+
+// A required (or optional, when `required` is false) string with valid
+// UTF-8 and a length in code points within [min, max].
+std::string text_field(const json& obj, const std::string& key, const std::string& path,
+                       std::size_t min, std::size_t max, bool required = true) {
+  auto i = obj.find(key);
+  if (i == obj.end() || i->is_null()) {
+    if (required)
+      throw api_error{400, "missing_field", "field is required", path};
+    return "";
+  }
+  if (!i->is_string())
+    throw api_error{422, "invalid_field", "must be a string", path};
+  const auto& s = i->get_ref<const std::string&>();
+  if (!r::valid_utf8(s))
+    throw api_error{422, "invalid_field", "must be valid UTF-8", path};
+  const auto n = r::utf8_length(s);
+  if (n < min)
+    throw api_error{422, "invalid_field",
+                    min == 1 ? "must not be empty"
+                             : "must have at least " + std::to_string(min) + " characters",
+                    path};
+  if (n > max)
+    throw api_error{422, "invalid_field",
+                    "must have at most " + std::to_string(max) + " characters", path};
+  return s;
+}
+
+template <class E, class Parse>
+E enum_field(const json& obj, const std::string& key, Parse parse, const char* allowed) {
+  const auto& v = require(obj, key, key);
+  if (!v.is_string())
+    throw api_error{422, "invalid_field", std::string("must be one of ") + allowed, key};
+  auto parsed = parse(v.template get<std::string>());
+  if (!parsed)
+    throw api_error{422, "invalid_field", std::string("must be one of ") + allowed, key};
+  return *parsed;
+}
+
+double number_field(const json& obj, const std::string& key, const std::string& path, double lo,
+                    double hi) {
+  const auto& v = obj.at(key);
+  if (!v.is_number())
+    throw api_error{422, "invalid_field", "must be a number", path};
+  const double x = v.get<double>();
+  if (!(x >= lo && x <= hi))
+    throw api_error{422, "invalid_field",
+                    "must be within [" + std::to_string(lo) + ", " + std::to_string(hi) + "]",
+                    path};
+  return x;
+}
+
+const std::regex& request_id_pattern() {
+  static const std::regex re("^[A-Za-z0-9._:-]{1,128}$");
+  return re;
+}
+
+const std::regex& ticket_no_pattern() {
+  static const std::regex re("^[0-9]{8}-[0-9]{6}$");
+  return re;
+}
+
+actors::intake_request parse_demand(const json& body) {
+  actors::intake_request req;
+  const auto& rid = require(body, "request_id", "request_id");
+  if (!rid.is_string() || !std::regex_match(rid.get<std::string>(), request_id_pattern()))
+    throw api_error{422, "invalid_field", "must be 1-128 characters of A-Z a-z 0-9 . _ : -",
+                    "request_id"};
+  req.request_id = rid.get<std::string>();
+  req.via = enum_field<r::channel>(body, "channel", r::parse_channel,
+                                   "phone, web, app, wechat, integrator");
+  req.kind = enum_field<r::demand_kind>(body, "kind", r::parse_demand_kind,
+                                        "consultation, help, complaint, report, suggestion");
+  req.category = text_field(body, "category", "category", 1, 64);
+  req.content = text_field(body, "content", "content", 1, 4000);
+
+  const auto& caller = require(body, "caller", "caller");
+  if (!caller.is_object())
+    throw api_error{422, "invalid_field", "must be an object", "caller"};
+  req.caller_name = text_field(caller, "name", "caller.name", 1, 64);
+  const auto& phone = require(caller, "phone", "caller.phone");
+  auto normalized = phone.is_string() ? r::normalize_phone(phone.get<std::string>()) : std::nullopt;
+  if (!normalized)
+    throw api_error{422, "invalid_field", "must be a phone number of 5-20 digits", "caller.phone"};
+  req.caller_phone = *normalized;
+
+  const auto& loc = require(body, "location", "location");
+  if (!loc.is_object())
+    throw api_error{422, "invalid_field", "must be an object", "location"};
+  req.where.address = text_field(loc, "address", "location.address", 0, 200, false);
+  const bool has_lat = loc.contains("lat") && !loc.at("lat").is_null();
+  const bool has_lon = loc.contains("lon") && !loc.at("lon").is_null();
+  if (has_lat != has_lon)
+    throw api_error{422, "invalid_field", "lat and lon go together",
+                    has_lat ? "location.lon" : "location.lat"};
+  if (has_lat)
+    req.where.coords = r::point{number_field(loc, "lon", "location.lon", -180, 180),
+                                number_field(loc, "lat", "location.lat", -90, 90)};
+  if (req.where.address.empty() && !req.where.coords)
+    throw api_error{400, "missing_field", "an address or coordinates are required (M-R-1)",
+                    "location.address"};
+
+  if (body.contains("deadline") && !body.at("deadline").is_null()) {
+    const auto& d = body.at("deadline");
+    auto t = d.is_string() ? r::parse_instant(d.get<std::string>()) : std::nullopt;
+    if (!t)
+      throw api_error{422, "invalid_field",
+                      "must be ISO 8601 with an offset, e.g. 2026-12-01T18:00:00+08:00",
+                      "deadline"};
+    req.deadline = *t;
+  }
+  return req;
+}
+
+// --- views --------------------------------------------------------------------
+
+json reasons_json(const std::vector<r::reason>& reasons) {
+  json out = json::array();
+  for (const auto& x : reasons)
+    out.push_back({{"rule", x.rule}, {"text", x.text}});
+  return out;
+}
+
+std::string unit_name(const actors::services& svc, const std::string& id) {
+  const auto* u = svc.config.directory.find_unit(id);
+  return u ? u->name : id;
+}
+
+json unit_json(const actors::services& svc, const std::string& id) {
+  if (id.empty())
+    return nullptr;
+  return {{"unit_id", id}, {"unit_name", unit_name(svc, id)}};
+}
+
+// The view of a ticket. `staff` adds the routing reasons and supervisor;
+// caller data is always masked.
+json ticket_view(const actors::services& svc, const actors::ticket_reply& t, bool staff) {
+  const auto& s = t.state;
+  json v{{"ticket_no", t.ticket_no},
+         {"status", r::to_string(s.status)},
+         {"status_label", r::label_zh(s.status)}};
+  if (s.intake) {
+    const auto& in = *s.intake;
+    const auto* cat = svc.config.directory.find_category(in.category);
+    v["kind"] = r::to_string(in.kind);
+    v["channel"] = r::to_string(in.via);
+    v["category"] = {{"code", in.category}, {"name", cat ? cat->name : in.category}};
+    v["content"] = in.content;
+    v["location"] = {{"address", in.address}};
+    if (in.coords) {
+      v["location"]["lat"] = in.coords->lat;
+      v["location"]["lon"] = in.coords->lon;
+    }
+    v["submitted_at"] = r::format_instant(in.at);
+    if (auto secret = svc.vault.open(t.ticket_no, in.caller_sealed))
+      v["caller"] = {{"name", r::mask_name(secret->name)}, {"phone", r::mask_phone(secret->phone)}};
+  }
+  v["assignment"] = nullptr;
+  v["deadline"] = nullptr;
+  if (s.assignment) {
+    const auto& a = *s.assignment;
+    json as = unit_json(svc, a.unit_id);
+    as["assigned_at"] = r::format_instant(a.at);
+    if (staff) {
+      as["supervisor_id"] = a.supervisor_id;
+      as["supervisor_name"] = unit_name(svc, a.supervisor_id);
+      as["reasons"] = reasons_json(a.reasons);
+    }
+    v["assignment"] = as;
+    v["deadline"] = r::format_instant(a.due);
+    v["deadline_provisional"] = a.provisional;
+    v["deadline_rule"] = a.deadline_rule;
+  }
+  if (s.status == r::ticket_status::coordinating)
+    v["coordination"] = {{"reasons", reasons_json(s.coordination_reasons)}};
+  if (s.accepted_at)
+    v["accepted_at"] = r::format_instant(*s.accepted_at);
+  v["answer"] = nullptr;
+  if (s.answer)
+    v["answer"] = {{"text", s.answer->text},
+                   {"at", r::format_instant(s.answer->at)},
+                   {"unit_id", s.answer->unit_id}};
+  if (s.callback)
+    v["callback"] = {{"satisfaction", r::to_string(s.callback->result)},
+                     {"resolved", s.callback->resolved},
+                     {"at", r::format_instant(s.callback->at)}};
+  if (s.closed_at)
+    v["closed_at"] = r::format_instant(*s.closed_at);
+  return v;
+}
+
+// The answer to an intake: the ticket, its code and its assignment.
+json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
+  const auto& s = t.state;
+  json v{{"ticket_no", t.ticket_no}, {"status", r::to_string(s.status)}};
+  if (auto secret = svc.vault.open(t.ticket_no, s.intake->caller_sealed))
+    v["extraction_code"] = secret->extraction_code;
+  v["submitted_at"] = r::format_instant(s.intake->at);
+  v["assignment"] = nullptr;
+  v["deadline"] = nullptr;
+  if (s.assignment) {
+    const auto& a = *s.assignment;
+    v["assignment"] = {{"unit_id", a.unit_id},
+                       {"unit_name", unit_name(svc, a.unit_id)},
+                       {"supervisor_id", a.supervisor_id},
+                       {"supervisor_name", unit_name(svc, a.supervisor_id)},
+                       {"reasons", reasons_json(a.reasons)}};
+    v["deadline"] = r::format_instant(a.due);
+    v["deadline_provisional"] = a.provisional;
+    v["deadline_rule"] = a.deadline_rule;
+    v["limit_working_days"] = a.limit_days;
+  } else {
+    v["coordination"] = {{"reasons", reasons_json(s.coordination_reasons)}};
+  }
+  return v;
+}
+
+// --- auth -------------------------------------------------------------------------
+
+std::optional<crypto::principal> bearer(const request& req, const std::string& secret) {
+  const std::string prefix = "Bearer ";
+  if (req.authorization.empty())
+    return std::nullopt;
+  if (req.authorization.rfind(prefix, 0) != 0)
+    throw api_error{401, "unauthorized", "Authorization must be 'Bearer <token>'", "authorization"};
+  auto p = crypto::verify_token(secret, req.authorization.substr(prefix.size()));
+  if (!p)
+    throw api_error{401, "unauthorized", "invalid token", "authorization"};
+  return p;
+}
+
+crypto::principal need_bearer(const request& req, const std::string& secret) {
+  auto p = bearer(req, secret);
+  if (!p)
+    throw api_error{401, "unauthorized", "a bearer token is required", "authorization"};
+  return *p;
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (char c : path) {
+    if (c == '/') {
+      if (!cur.empty())
+        parts.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty())
+    parts.push_back(cur);
+  return parts;
+}
+
+void need_method(const request& req, const char* method) {
+  if (req.method != method)
+    throw api_error{405, "method_not_allowed", std::string("use ") + method, ""};
+}
+
+const std::string& checked_ticket_no(const std::string& no) {
+  if (!std::regex_match(no, ticket_no_pattern()))
+    throw api_error{404, "not_found", "no ticket " + no, "ticket_no"};
+  return no;
+}
+
+actors::ticket_reply must(actors::ticket_reply t) {
+  if (t.error)
+    throw from_failure(*t.error);
+  return t;
+}
+
+} // namespace
+
+api::api(actors::runtime& rt, const actors::services& svc, std::string token_secret)
+    : rt_(rt), svc_(svc), token_secret_(std::move(token_secret)) {
+  json cats = json::array();
+  for (const auto& c : svc_.config.directory.categories()) {
+    json kinds = json::array(), competent = json::array();
+    for (auto k : c.kinds)
+      kinds.push_back(r::to_string(k));
+    for (const auto& comp : c.competent) {
+      json entry{{"kind", r::to_string(comp.kind)}};
+      if (!comp.function.empty())
+        entry["function"] = comp.function;
+      if (!comp.unit_id.empty())
+        entry["unit_id"] = comp.unit_id;
+      competent.push_back(entry);
+    }
+    cats.push_back({{"code", c.code},
+                    {"name", c.name},
+                    {"kinds", kinds},
+                    {"competent_unit_kinds", competent}});
+  }
+  categories_json_ = json{{"categories", cats}}.dump();
+}
+
+response api::handle(const request& req) {
+  std::string route_name = "other";
+  response out;
+  try {
+    out = route(req, route_name);
+  } catch (const api_error& e) {
+    out = error_response(e);
+  }
+  std::lock_guard<std::mutex> lock(metrics_mtx_);
+  ++requests_[{route_name, out.status}];
+  return out;
+}
+
+response api::route(const request& req, std::string& route_name) {
+  const auto parts = split_path(req.path);
+  if (req.path == "/healthz") {
+    route_name = "healthz";
+    need_method(req, "GET");
+    return json_response(200, {{"status", "ok"}});
+  }
+  if (req.path == "/metrics") {
+    route_name = "metrics";
+    need_method(req, "GET");
+    response out;
+    out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    out.body = metrics();
+    return out;
+  }
+  if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
+    throw api_error{404, "not_found", "no such endpoint", "path"};
+  const std::string& resource = parts[2];
+
+  // POST /api/v1/demands — M-R-1, M-C-1, M-RT-1.
+  if (resource == "demands" && parts.size() == 3) {
+    route_name = "demands";
+    need_method(req, "POST");
+    auto demand = parse_demand(parse_body(req));
+    auto t = must(rt_.intake(demand));
+    auto out = json_response(201, intake_view(svc_, t));
+    if (!t.created)
+      out.headers.emplace_back("Idempotent-Replayed", "true");
+    return out;
+  }
+
+  if (resource == "categories" && parts.size() == 3) {
+    route_name = "categories";
+    need_method(req, "GET");
+    response out;
+    out.body = categories_json_;
+    return out;
+  }
+
+  if (resource == "units" && parts.size() == 3) {
+    route_name = "units";
+    need_method(req, "GET");
+    std::optional<r::unit_kind> kind;
+    if (auto k = req.query.find("kind"); k != req.query.end() && !k->second.empty()) {
+      kind = r::parse_unit_kind(k->second);
+      if (!kind)
+        throw api_error{422, "invalid_field",
+                        "must be one of office, district_government, township, "
+                        "district_department, city_department, enterprise",
+                        "kind"};
+    }
+    auto p = req.query.find("parent");
+    json units = json::array();
+    for (const auto& u : svc_.config.directory.units()) {
+      if (kind && u.kind != *kind)
+        continue;
+      if (p != req.query.end() && !p->second.empty() && u.parent != p->second)
+        continue;
+      units.push_back({{"id", u.id},
+                       {"name", u.name},
+                       {"kind", r::to_string(u.kind)},
+                       {"parent", u.parent.empty() ? json(nullptr) : json(u.parent)}});
+    }
+    return json_response(200, {{"units", units}});
+  }
+
+  // GET /api/v1/units/{id}/inbox — the unit itself or the office.
+  if (resource == "units" && parts.size() == 5 && parts[4] == "inbox") {
+    route_name = "inbox";
+    need_method(req, "GET");
+    const auto who = need_bearer(req, token_secret_);
+    const std::string& unit_id = parts[3];
+    if (who.who == crypto::role::unit && who.unit_id != unit_id)
+      throw api_error{403, "forbidden", "a unit sees only its own inbox", "unit_id"};
+    auto box = rt_.inbox(unit_id);
+    if (box.error)
+      throw from_failure(*box.error);
+    json items = json::array();
+    for (const auto& t : box.tickets)
+      items.push_back(ticket_view(svc_, t, true));
+    return json_response(
+        200, {{"unit_id", unit_id}, {"unit_name", unit_name(svc_, unit_id)}, {"tickets", items}});
+  }
+
+  if (resource == "tickets" && parts.size() >= 4) {
+    const std::string& no = checked_ticket_no(parts[3]);
+    // GET /api/v1/tickets/{no}?code=… (caller) or with a bearer (staff).
+    if (parts.size() == 4) {
+      route_name = "ticket";
+      need_method(req, "GET");
+      auto who = bearer(req, token_secret_);
+      auto code = req.query.find("code");
+      if (!who && code == req.query.end())
+        throw api_error{401, "unauthorized", "give the extraction code (?code=) or a bearer token",
+                        "code"};
+      auto t = rt_.get(no);
+      if (t.error && t.error->code == "not_found")
+        throw api_error{404, "not_found", "no ticket with this number and code", "ticket_no"};
+      t = must(std::move(t));
+      if (who) {
+        // The office, the assigned unit and its supervising unit (M-RT-1).
+        const bool involved = who->who == crypto::role::office
+                              || (t.state.assignment
+                                  && (t.state.assignment->unit_id == who->unit_id
+                                      || t.state.assignment->supervisor_id == who->unit_id));
+        if (!involved)
+          throw api_error{403, "forbidden", "the ticket is not this unit's", "ticket_no"};
+        return json_response(200, ticket_view(svc_, t, true));
+      }
+      auto secret = svc_.vault.open(no, t.state.intake->caller_sealed);
+      if (!secret || !crypto::constant_time_equal(secret->extraction_code, code->second))
+        throw api_error{404, "not_found", "no ticket with this number and code", "ticket_no"};
+      return json_response(200, ticket_view(svc_, t, false));
+    }
+    if (parts.size() == 5) {
+      const std::string& action = parts[4];
+      need_method(req, "POST");
+      const auto who = need_bearer(req, token_secret_);
+      route_name = action;
+      if (action == "accept" || action == "reply") {
+        if (who.who != crypto::role::unit)
+          throw api_error{403, "forbidden", "only the assigned unit can " + action,
+                          "authorization"};
+        r::command cmd;
+        if (action == "accept") {
+          if (!req.body.empty())
+            parse_body(req); // optional, but must be JSON
+          cmd = r::accept_ticket{who.unit_id};
+        } else {
+          auto body = parse_body(req);
+          cmd = r::reply_ticket{who.unit_id, text_field(body, "text", "text", 1, 4000)};
+        }
+        return json_response(200,
+                             ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
+      }
+      if (action == "callback") {
+        if (who.who != crypto::role::office)
+          throw api_error{403, "forbidden", "only the office records callbacks (M-SV-2)",
+                          "authorization"};
+        auto body = parse_body(req);
+        r::record_callback cb;
+        cb.result = enum_field<r::satisfaction>(body, "satisfaction", r::parse_satisfaction,
+                                                "satisfied, basically_satisfied, not_satisfied");
+        const auto& resolved = require(body, "resolved", "resolved");
+        if (!resolved.is_boolean())
+          throw api_error{422, "invalid_field", "must be true or false", "resolved"};
+        cb.resolved = resolved.get<bool>();
+        return json_response(200, ticket_view(svc_, must(rt_.office_command(no, cb)), true));
+      }
+      route_name = "other";
+    }
+  }
+  throw api_error{404, "not_found", "no such endpoint", "path"};
+}
+
+std::string api::metrics() {
+  std::ostringstream out;
+  out << "# HELP hotline_http_requests_total HTTP requests by route and status.\n"
+         "# TYPE hotline_http_requests_total counter\n";
+  {
+    std::lock_guard<std::mutex> lock(metrics_mtx_);
+    for (const auto& [key, n] : requests_)
+      out << "hotline_http_requests_total{route=\"" << key.first << "\",status=\"" << key.second
+          << "\"} " << n << "\n";
+  }
+  out << "# HELP hotline_live_ticket_actors Ticket actors in memory (not passivated).\n"
+         "# TYPE hotline_live_ticket_actors gauge\n"
+      << "hotline_live_ticket_actors " << rt_.live_tickets() << "\n";
+  out << "# HELP hotline_units Handling units in the directory.\n"
+         "# TYPE hotline_units gauge\n"
+      << "hotline_units " << svc_.config.directory.units().size() << "\n";
+  return out.str();
+}
+
+} // namespace hotline::http

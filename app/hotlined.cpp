@@ -1,0 +1,127 @@
+// hotlined — the 12345 hotline router service.
+//
+// Embedded default: without --redis it starts a private redis-server under
+// --data-dir (AOF on) and stops it on exit. With --redis URL it uses that
+// server. Keys (caller-data key, token secret) live under --data-dir/keys.
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "actors/runtime.hpp"
+#include "adapters/config/loader.hpp"
+#include "adapters/crypto/crypto.hpp"
+#include "adapters/http/api.hpp"
+#include "adapters/http/server.hpp"
+#include "adapters/redis/embedded.hpp"
+
+namespace fs = std::filesystem;
+using namespace hotline;
+
+int main(int argc, char** argv) {
+  CLI::App app{"hotlined — the 12345 government-service hotline router"};
+  std::string config_dir = "config/chongqing";
+  std::string data_dir = "data";
+  std::string listen = "127.0.0.1:8080";
+  std::string redis_url;
+  std::string appendfsync = "everysec";
+  std::string log_level = "info";
+  std::size_t http_threads = 8;
+  app.add_option("--config", config_dir, "configuration folder")->capture_default_str();
+  app.add_option("--data-dir", data_dir, "data folder: keys, and the embedded Redis")
+      ->capture_default_str();
+  app.add_option("--listen", listen, "HTTP address HOST:PORT (port 0: any free port)")
+      ->capture_default_str();
+  app.add_option("--redis", redis_url,
+                 "use this Redis (redis://host:port or unix:///path) instead of the embedded one");
+  app.add_option("--appendfsync", appendfsync, "embedded Redis AOF fsync policy")
+      ->check(CLI::IsMember({"everysec", "always"}))
+      ->capture_default_str();
+  app.add_option("--http-threads", http_threads, "HTTP io threads")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  // Stop on SIGINT/SIGTERM: block them here, wait for them below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "hotlined: --listen must be HOST:PORT, got '" << listen << "'\n";
+    return 2;
+  }
+  http::server_options http_opts;
+  http_opts.host = listen.substr(0, colon);
+  try {
+    http_opts.port = static_cast<std::uint16_t>(std::stoul(listen.substr(colon + 1)));
+  } catch (const std::exception&) {
+    std::cerr << "hotlined: --listen port is not a number: '" << listen << "'\n";
+    return 2;
+  }
+  http_opts.threads = http_threads;
+
+  try {
+    auto cfg = config::load(config_dir);
+    spdlog::info("hotlined: config {}: {} units, {} categories, calendar years {}", config_dir,
+                 cfg.directory.units().size(), cfg.directory.categories().size(),
+                 fmt::join(cfg.calendar.years(), ","));
+    fs::create_directories(data_dir);
+    const auto caller_key = crypto::load_or_create_key(fs::path(data_dir) / "keys" / "caller.key");
+    const auto token_secret = crypto::load_or_create_key(fs::path(data_dir) / "keys" / "token.key");
+
+    std::unique_ptr<redis::embedded_redis> embedded;
+    redis::endpoint ep;
+    if (redis_url.empty()) {
+      redis::embedded_options opts;
+      opts.data_dir = data_dir;
+      opts.appendfsync = appendfsync;
+      embedded = std::make_unique<redis::embedded_redis>(opts);
+      ep = embedded->where();
+    } else {
+      auto parsed = redis::endpoint::parse(redis_url);
+      if (!parsed) {
+        std::cerr << "hotlined: --redis must be redis://host:port or unix:///path, got '"
+                  << redis_url << "'\n";
+        return 2;
+      }
+      ep = *parsed;
+    }
+    {
+      redis::pool pool(ep, 16);
+      redis::store store(pool);
+      actors::system_clock clk;
+      actors::services svc(cfg, store, crypto::vault(caller_key), clk);
+      actors::runtime rt(svc);
+      http::api api(rt, svc, token_secret);
+      http::server server(http_opts, [&api](const http::request& req) { return api.handle(req); });
+      server.start();
+      // The line scripts wait for: the URL we serve.
+      std::cout << "hotlined: serving http://" << http_opts.host << ":" << server.port()
+                << "/ (redis " << ep.url() << ", data " << fs::absolute(data_dir).string() << ")"
+                << std::endl;
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      spdlog::info("hotlined: signal {}, stopping", sig);
+      server.stop();
+    }
+    embedded.reset();
+    spdlog::info("hotlined: stopped");
+    return 0;
+  } catch (const config::config_exception& e) {
+    std::cerr << "hotlined: configuration errors:\n" << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "hotlined: " << e.what() << "\n";
+    return 1;
+  }
+}

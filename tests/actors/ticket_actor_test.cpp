@@ -1,0 +1,200 @@
+// Ticket, unit and office actors over a real redis-server, in virtual time.
+#include <gtest/gtest.h>
+
+#include "actors/office.hpp"
+#include "actors/unit.hpp"
+#include "adapters/crypto/crypto.hpp"
+#include "tests/support/actor_harness.hpp"
+#include "tests/support/redis_fixture.hpp"
+
+using namespace hotline;
+using namespace hotline::actors;
+namespace r = hotline::routing;
+
+namespace {
+
+struct actor_test : ::testing::Test {
+  static inline std::unique_ptr<test::redis_server> server;
+  static inline std::unique_ptr<config::hotline_config> cfg;
+  static void SetUpTestSuite() {
+    server = std::make_unique<test::redis_server>();
+    cfg = std::make_unique<config::hotline_config>(config::load(test::chongqing_config()));
+  }
+  static void TearDownTestSuite() {
+    server.reset();
+    cfg.reset();
+  }
+  void SetUp() override { server->flush(); }
+
+  redis::pool pool{server->where(), 2};
+  redis::store store{pool};
+  manual_clock clk{*r::parse_instant("2026-11-23T10:00:00+08:00")};
+  services svc{*cfg, store, crypto::vault(std::string(32, 'k')), clk};
+  test::actor_harness h;
+  office_actor office = h.system().spawn(actors::office, &svc);
+
+  intake_request demand(const std::string& request_id = "req-1") {
+    intake_request req;
+    req.request_id = request_id;
+    req.via = r::channel::phone;
+    req.kind = r::demand_kind::complaint;
+    // The first category a township handles, so that the street named in
+    // the address is the unit.
+    for (const auto& c : cfg->directory.categories())
+      if (c.competent.front().kind == r::unit_kind::township
+          && std::count(c.kinds.begin(), c.kinds.end(), r::demand_kind::complaint)) {
+        req.category = c.code;
+        break;
+      }
+    req.content = "夜间施工噪音扰民";
+    req.where.address = "重庆市渝中区解放碑街道民族路188号";
+    req.caller_name = "张三";
+    req.caller_phone = "13812345678";
+    return req;
+  }
+
+  std::size_t live() { return h.ask<std::size_t>(office, count_atom::value); }
+
+  ~actor_test() override {
+    caf::anon_send_exit(office, caf::exit_reason::user_shutdown);
+    h.run();
+  }
+};
+
+} // namespace
+
+TEST_F(actor_test, TheTicketIsPersistedBeforeTheIntakeIsAcknowledged) {
+  auto reply = h.ask<ticket_reply>(office, intake_atom::value, demand());
+  ASSERT_FALSE(reply.error) << reply.error->message;
+  EXPECT_TRUE(reply.created);
+  EXPECT_EQ(reply.state.status, r::ticket_status::dispatched);
+  // What the reply says is what Redis holds.
+  auto stored = r::fold(store.load(reply.ticket_no));
+  EXPECT_EQ(stored.version, reply.state.version);
+  EXPECT_EQ(stored.assignment->unit_id, reply.state.assignment->unit_id);
+  EXPECT_EQ(store.inbox(reply.state.assignment->unit_id),
+            std::vector<std::string>{reply.ticket_no});
+}
+
+TEST_F(actor_test, CallerDataIsSealedAtRest) {
+  auto reply = h.ask<ticket_reply>(office, intake_atom::value, demand());
+  redis::connection c(server->where());
+  auto raw = c.command({"LRANGE", "hl:t:" + reply.ticket_no, "0", "-1"});
+  for (std::size_t i = 0; i < raw->elements; ++i) {
+    std::string bytes(raw->element[i]->str, raw->element[i]->len);
+    EXPECT_EQ(bytes.find("13812345678"), std::string::npos);
+    EXPECT_EQ(bytes.find("张三"), std::string::npos);
+  }
+  auto secret = svc.vault.open(reply.ticket_no, reply.state.intake->caller_sealed);
+  ASSERT_TRUE(secret);
+  EXPECT_EQ(secret->phone, "13812345678");
+  EXPECT_EQ(secret->extraction_code.size(), 6u);
+}
+
+TEST_F(actor_test, TheSameRequestIdReturnsTheSameTicketAndCreatesNothing) {
+  auto first = h.ask<ticket_reply>(office, intake_atom::value, demand("same"));
+  auto again = h.ask<ticket_reply>(office, intake_atom::value, demand("same"));
+  EXPECT_FALSE(again.error);
+  EXPECT_FALSE(again.created);
+  EXPECT_EQ(again.ticket_no, first.ticket_no);
+  EXPECT_EQ(store.next_ticket_no({2026, 11, 23}), "20261123-000002");
+}
+
+// The idle check runs every `passivate_after`; an actor passivates at the
+// first check that finds no message since the previous one, so between one
+// and two periods after its last message.
+TEST_F(actor_test, ARequestIdReusedForADifferentDemandIsAConflictAndRevealsNothing) {
+  auto first = h.ask<ticket_reply>(office, intake_atom::value, demand("shared-id"));
+  auto other = demand("shared-id");
+  other.caller_phone = "13900000000";
+  other.content = "另一件事";
+  auto res = h.ask<ticket_reply>(office, intake_atom::value, other);
+  ASSERT_TRUE(res.error);
+  EXPECT_EQ(res.error->code, "conflict");
+  EXPECT_EQ(res.error->field, "request_id");
+  EXPECT_TRUE(res.ticket_no.empty());
+  EXPECT_FALSE(res.state.intake);
+}
+
+TEST_F(actor_test, AnIdleTicketActorPassivatesAndReactivatesFromTheStore) {
+  auto reply = h.ask<ticket_reply>(office, intake_atom::value, demand());
+  EXPECT_EQ(live(), 1u);
+  h.advance(svc.passivate_after);
+  EXPECT_EQ(live(), 1u);
+  h.advance(svc.passivate_after);
+  EXPECT_EQ(live(), 0u);
+  auto back = h.ask<ticket_reply>(office, get_atom::value, reply.ticket_no);
+  EXPECT_EQ(live(), 1u);
+  EXPECT_EQ(back.state.version, reply.state.version);
+  EXPECT_EQ(back.state.status, r::ticket_status::dispatched);
+}
+
+TEST_F(actor_test, ActivityPostponesPassivation) {
+  // Virtual time moves in half periods so that each check fires on time.
+  const auto half = svc.passivate_after / 2;
+  auto reply = h.ask<ticket_reply>(office, intake_atom::value, demand());
+  for (int i = 0; i < 3; ++i)
+    h.advance(half);
+  h.ask<ticket_reply>(office, get_atom::value, reply.ticket_no);
+  h.advance(half); // without the get it would go now
+  EXPECT_EQ(live(), 1u);
+  h.advance(half);
+  h.advance(half);
+  EXPECT_EQ(live(), 0u);
+}
+
+TEST_F(actor_test, AClosedTicketLeavesMemoryAtOnce) {
+  auto t = h.ask<ticket_reply>(office, intake_atom::value, demand());
+  const auto unit_id = t.state.assignment->unit_id;
+  auto u = h.system().spawn(actors::unit, unit_id, office, &svc);
+  EXPECT_FALSE(h.ask<ticket_reply>(u, command_atom::value, t.ticket_no,
+                                   r::command{r::accept_ticket{unit_id}})
+                   .error);
+  EXPECT_FALSE(h.ask<ticket_reply>(u, command_atom::value, t.ticket_no,
+                                   r::command{r::reply_ticket{unit_id, "已处理"}})
+                   .error);
+  auto closed
+      = h.ask<ticket_reply>(office, command_atom::value, t.ticket_no,
+                            r::command{r::record_callback{r::satisfaction::satisfied, true}});
+  EXPECT_EQ(closed.state.status, r::ticket_status::closed);
+  EXPECT_EQ(live(), 0u);
+  EXPECT_TRUE(store.inbox(unit_id).empty());
+  caf::anon_send_exit(u, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(actor_test, AUnitCannotActInAnotherUnitsName) {
+  auto t = h.ask<ticket_reply>(office, intake_atom::value, demand());
+  auto other = h.system().spawn(actors::unit, std::string("500103.housing"), office, &svc);
+  auto res = h.ask<ticket_reply>(other, command_atom::value, t.ticket_no,
+                                 r::command{r::accept_ticket{t.state.assignment->unit_id}});
+  ASSERT_TRUE(res.error);
+  EXPECT_EQ(res.error->code, "forbidden");
+  // And acting in its own name on a ticket that is not its own: the
+  // workflow refuses it.
+  auto own = h.ask<ticket_reply>(other, command_atom::value, t.ticket_no,
+                                 r::command{r::accept_ticket{"500103.housing"}});
+  ASSERT_TRUE(own.error);
+  EXPECT_EQ(own.error->code, "forbidden");
+  EXPECT_EQ(r::fold(store.load(t.ticket_no)).status, r::ticket_status::dispatched);
+  caf::anon_send_exit(other, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(actor_test, AnUnknownTicketIsNotFoundAndLeavesNothingBehind) {
+  auto res = h.ask<ticket_reply>(office, get_atom::value, std::string("20261123-999999"));
+  ASSERT_TRUE(res.error);
+  EXPECT_EQ(res.error->code, "not_found");
+  EXPECT_EQ(live(), 0u); // its actor stopped at once
+  redis::connection c(server->where());
+  EXPECT_EQ(c.command({"EXISTS", "hl:t:20261123-999999"})->integer, 0);
+}
+
+TEST_F(actor_test, AUnitActorRefusesToStartForAnUnknownUnit) {
+  auto u = h.system().spawn(actors::unit, std::string("no.such.unit"), office, &svc);
+  h.run();
+  caf::scoped_actor self{h.system()};
+  auto pending = self->request(u, caf::infinite, inbox_atom::value);
+  h.run();
+  bool failed = false;
+  pending.receive([&](inbox_reply&) {}, [&](caf::error&) { failed = true; });
+  EXPECT_TRUE(failed);
+}

@@ -1,0 +1,95 @@
+// kill -9 in the middle of a ticket's life: the ticket is intact and goes on.
+#include "tests/e2e/e2e.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+using namespace hotline;
+using namespace hotline::test;
+
+namespace {
+
+// Submits a demand and accepts it; returns {ticket_no, extraction_code, unit}.
+std::tuple<std::string, std::string, std::string> half_way(const temp_dir& data, std::uint16_t port,
+                                                           const std::string& rid) {
+  http_client http{"127.0.0.1", port};
+  auto t = body_of(http.post("/api/v1/demands", yuzhong_demand(rid).dump()));
+  const std::string no = t["ticket_no"], code = t["extraction_code"];
+  const std::string unit = t["assignment"]["unit_id"];
+  EXPECT_EQ(http.post("/api/v1/tickets/" + no + "/accept", "{}", unit_token(data, unit)).status,
+            200);
+  return {no, code, unit};
+}
+
+// The ticket is accepted as before, and can be answered and closed.
+void continues(const temp_dir& data, std::uint16_t port, const std::string& no,
+               const std::string& code, const std::string& unit) {
+  http_client http{"127.0.0.1", port};
+  auto view = http.get("/api/v1/tickets/" + no + "?code=" + code);
+  ASSERT_EQ(view.status, 200) << view.body;
+  EXPECT_EQ(body_of(view)["status"], "accepted");
+  EXPECT_EQ(http.post("/api/v1/tickets/" + no + "/reply", json{{"text", "已处理"}}.dump(),
+                      unit_token(data, unit))
+                .status,
+            200);
+  auto closed = http.post("/api/v1/tickets/" + no + "/callback",
+                          json{{"satisfaction", "satisfied"}, {"resolved", true}}.dump(),
+                          office_token(data));
+  EXPECT_EQ(body_of(closed)["status"], "closed") << closed.body;
+}
+
+bool alive(pid_t pid) {
+  return ::kill(pid, 0) == 0;
+}
+
+} // namespace
+
+TEST(Crash, KillingTheServiceAloneLeavesRedisOrphanedAndARestartAdoptsIt) {
+  temp_dir data("hotline-crash1");
+  std::string no, code, unit;
+  pid_t redis_pid = -1;
+  {
+    service_process first(data.path());
+    std::tie(no, code, unit) = half_way(data, first.port(), "crash-1");
+    redis_pid = embedded_redis_pid(data.path());
+    first.stop(SIGKILL);
+  }
+  ASSERT_TRUE(alive(redis_pid)) << "the private redis-server should be orphaned";
+  {
+    service_process second(data.path());
+    EXPECT_EQ(embedded_redis_pid(data.path()), redis_pid); // adopted, not doubled
+    continues(data, second.port(), no, code, unit);
+  }
+  // A clean stop stops the adopted server too.
+  for (int i = 0; i < 250 && alive(redis_pid); ++i)
+    ::usleep(20'000);
+  EXPECT_FALSE(alive(redis_pid));
+}
+
+TEST(Crash, KillingTheServiceAndItsRedisLosesNoAcknowledgedStep) {
+  temp_dir data("hotline-crash2");
+  std::string no, code, unit;
+  {
+    service_process first(data.path());
+    std::tie(no, code, unit) = half_way(data, first.port(), "crash-2");
+    const pid_t redis_pid = embedded_redis_pid(data.path());
+    ::kill(redis_pid, SIGKILL);
+    first.stop(SIGKILL);
+    for (int i = 0; i < 250 && alive(redis_pid); ++i)
+      ::usleep(20'000);
+  }
+  service_process second(data.path()); // a fresh redis-server replays the AOF
+  continues(data, second.port(), no, code, unit);
+}
+
+TEST(Crash, ACleanStopAndRestartKeepsEverything) {
+  temp_dir data("hotline-crash3");
+  std::string no, code, unit;
+  {
+    service_process first(data.path());
+    std::tie(no, code, unit) = half_way(data, first.port(), "crash-3");
+    EXPECT_TRUE(WIFEXITED(first.stop(SIGTERM)));
+  }
+  service_process second(data.path());
+  continues(data, second.port(), no, code, unit);
+}

@@ -1,0 +1,58 @@
+#pragma once
+// Shared helpers of the end-to-end tests: the real hotlined over real HTTP.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <regex>
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/redis_fixture.hpp"
+#include "tests/support/service_process.hpp"
+
+namespace hotline::test {
+
+using nlohmann::json;
+
+/// A demand in 渝中区, at 解放碑, about a matter a street handles.
+inline json yuzhong_demand(const std::string& request_id) {
+  return {
+      {"request_id", request_id},
+      {"channel", "phone"},
+      {"caller", {{"name", "张三丰"}, {"phone", "138-1234-5678"}}},
+      {"kind", "complaint"},
+      {"category", "env.noise"},
+      {"content", "解放碑步行街附近工地夜间施工，噪音扰民"},
+      {"location",
+       {{"address", "重庆市渝中区解放碑街道民族路188号"}, {"lat", 29.5580}, {"lon", 106.5776}}}};
+}
+
+inline json body_of(const http_result& r) {
+  auto j = json::parse(r.body, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.body;
+  return j;
+}
+
+/// Asserts the stable error format and returns the error object.
+inline json expect_error(const http_result& r, int status, const std::string& code,
+                         const json& field) {
+  EXPECT_EQ(r.status, status) << r.body;
+  auto j = body_of(r);
+  EXPECT_TRUE(j.contains("error")) << r.body;
+  if (!j.contains("error"))
+    return {};
+  EXPECT_EQ(j["error"]["code"], code) << r.body;
+  EXPECT_EQ(j["error"]["field"], field) << r.body;
+  EXPECT_TRUE(j["error"]["message"].is_string());
+  return j["error"];
+}
+
+inline std::string unit_token(const temp_dir& data, const std::string& unit) {
+  return run_cli({"token", "--data-dir", data.path().string(), "--unit", unit});
+}
+
+inline std::string office_token(const temp_dir& data) {
+  return run_cli({"token", "--data-dir", data.path().string(), "--office"});
+}
+
+} // namespace hotline::test
