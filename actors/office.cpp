@@ -97,7 +97,10 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
           no = svc->store.next_ticket_no(routing::shanghai_date(now));
         } catch (const std::exception& e) {
           spdlog::error("office: store unavailable at intake: {}", e.what());
-          return failed({"unavailable", "storage is unavailable, nothing was changed; retry", ""});
+          // The promise owns the answer now: a returned value would be lost.
+          rp.deliver(
+              failed({"unavailable", "storage is unavailable, nothing was changed; retry", ""}));
+          return rp;
         }
         // M-R-2: the extraction code (提取码) lets the caller follow the ticket.
         crypto::caller_secret secret{req.caller_name, req.caller_phone, crypto::random_digits(6)};
@@ -140,8 +143,11 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
       },
       [=](count_atom) -> std::size_t { return self->state.tickets.size(); },
       [=](idle_atom, const std::string& no, std::uint64_t seen) {
+        // Only the live actor of that ticket, and only if nothing was routed
+        // to it since: a late report from an earlier incarnation is ignored.
         auto i = self->state.tickets.find(no);
-        if (i == self->state.tickets.end() || i->second.routed != seen)
+        if (i == self->state.tickets.end() || i->second.routed != seen
+            || self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(i->second.handle))
           return;
         self->send(i->second.handle, stop_atom::value);
         self->state.tickets.erase(i);

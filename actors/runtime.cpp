@@ -84,6 +84,14 @@ std::size_t runtime::live_tickets() {
   return n;
 }
 
+bool runtime::alive() {
+  bool ok = false;
+  caf::scoped_actor self{*sys_};
+  self->request(office_, std::chrono::seconds(1), count_atom::value)
+      .receive([&](std::size_t) { ok = true; }, [&](caf::error&) {});
+  return ok;
+}
+
 // Unit actors are activated on first use and live as long as the node.
 unit_actor runtime::unit_for(const std::string& unit_id) {
   if (!svc_.config.directory.find_unit(unit_id))

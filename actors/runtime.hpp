@@ -31,6 +31,8 @@ class runtime {
   inbox_reply inbox(const std::string& unit_id);
   /// Live (not passivated) ticket actors.
   std::size_t live_tickets();
+  /// True if the office answers within a second (for health checks).
+  bool alive();
 
  private:
   unit_actor unit_for(const std::string& unit_id);

@@ -78,7 +78,14 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
           try {
             res = svc->store.append(st.no, st.ticket.version, st.ticket, events, claim);
           } catch (const std::exception& e) {
-            return failed(self, unavailable(e));
+            // The script may have run before the connection failed: forget
+            // what we hold and read the truth again on the next message.
+            spdlog::error("ticket: {}: append failed, outcome unknown: {}", st.no, e.what());
+            st.loaded = false;
+            return failed(self, {"unavailable",
+                                 "storage failed; the outcome is unknown: read the ticket or retry "
+                                 "(intake is idempotent)",
+                                 ""});
           }
           using outcome = redis::append_result::outcome;
           if (res.result == outcome::request_taken) {

@@ -7,6 +7,10 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -48,6 +52,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(spdlog::level::from_str(log_level));
 
+  // A write to a Redis or HTTP peer that went away must be an error to
+  // handle, not a signal that kills the process.
+  std::signal(SIGPIPE, SIG_IGN);
   // Stop on SIGINT/SIGTERM: block them here, wait for them below.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -76,6 +83,15 @@ int main(int argc, char** argv) {
                  cfg.directory.units().size(), cfg.directory.categories().size(),
                  fmt::join(cfg.calendar.years(), ","));
     fs::create_directories(data_dir);
+    // One hotlined per data dir: a second would adopt, then stop, the
+    // first one's redis-server. The kernel drops the lock if we die.
+    const int lock_fd = ::open((fs::path(data_dir) / "hotlined.lock").c_str(),
+                               O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      std::cerr << "hotlined: another hotlined is using the data dir "
+                << fs::absolute(data_dir).string() << "\n";
+      return 1;
+    }
     const auto caller_key = crypto::load_or_create_key(fs::path(data_dir) / "keys" / "caller.key");
     const auto token_secret = crypto::load_or_create_key(fs::path(data_dir) / "keys" / "token.key");
 

@@ -1,5 +1,7 @@
 #include "routing/privacy.hpp"
 
+#include <algorithm>
+
 namespace hotline::routing {
 namespace {
 
@@ -52,7 +54,8 @@ std::string mask_name(std::string_view name) {
   out.reserve(name.size());
   for (std::size_t i = 0; i < name.size();) {
     const step st = next(name, i);
-    if (i == 0 && st.valid) {
+    // A one-character name would be shown whole: mask it too.
+    if (i == 0 && st.valid && st.size < name.size()) {
       out.append(name.substr(0, st.size));
     } else {
       out.push_back('*');
@@ -64,9 +67,11 @@ std::string mask_name(std::string_view name) {
 
 std::string mask_phone(std::string_view phone) {
   const std::size_t n = utf8_length(phone);
-  // Code points [0, keep_head) and [n - keep_tail, n) are shown.
-  const std::size_t keep_head = n <= 7 ? 0 : 3;
-  const std::size_t keep_tail = n <= 7 ? (n < 2 ? n : 2) : 4;
+  // Code points [0, keep_head) and [n - keep_tail, n) are shown; never half
+  // or more of a number shorter than a mobile one (a local landline of 8
+  // digits keeps only its last 3).
+  const std::size_t keep_head = n >= 11 ? 3 : 0;
+  const std::size_t keep_tail = n >= 11 ? 4 : n >= 8 ? 3 : std::min<std::size_t>(2, n / 2);
   std::string out;
   out.reserve(phone.size());
   std::size_t index = 0;

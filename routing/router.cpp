@@ -106,9 +106,17 @@ territory router::locate(const location& where) const {
       t.reasons.push_back({"M-RT-1", "坐标" + coords_text(*where.coords) + "不在任何区县范围内"});
     }
   }
-  // 2. District named in the address text.
+  // 2. District named in the address text. Township names are blanked out
+  // first: 江北街道 (in 涪陵区) must not read as 江北区, nor 巫山镇 (in 开州区)
+  // as 巫山县.
+  std::string district_text = where.address;
+  for (const auto& t : township_names_)
+    if (!t.stem)
+      for (auto pos = district_text.find(t.name); pos != std::string::npos;
+           pos = district_text.find(t.name, pos))
+        district_text.replace(pos, t.name.size(), t.name.size(), ' ');
   auto district_hits
-      = best_hits(where.address, district_names_, [](const std::string&) { return true; });
+      = best_hits(district_text, district_names_, [](const std::string&) { return true; });
   std::string text_district = district_hits.size() == 1 ? district_hits.front().unit_id : "";
   if (!coord_district.empty()) {
     t.district = coord_district;

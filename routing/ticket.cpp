@@ -174,6 +174,16 @@ dispatched make_dispatch(const assignment& a, demand_kind kind, instant at,
   return d;
 }
 
+deadline current_deadline(const dispatched& d, const calendar& cal) {
+  if (d.provisional && d.limit_days > 0)
+    return cal.add_working_days(d.at, d.limit_days);
+  deadline out;
+  out.due = d.due;
+  out.last_day = shanghai_date(d.due - 1);
+  out.provisional = d.provisional;
+  return out;
+}
+
 decision decide(const ticket_state& s, const command& c, instant now, const policy& p) {
   return std::visit(
       overloaded{

@@ -168,6 +168,11 @@ using decision = std::variant<std::vector<event>, workflow_error>;
 /// Never throws for a bad command: an illegal transition is an error value.
 decision decide(const ticket_state& s, const command& c, instant now, const policy& p);
 
+/// The deadline in force for a dispatch: a provisional one (counted into a
+/// year that had no calendar file) is counted again with the calendar as it
+/// is now, so it becomes firm once that year's file is loaded (M-DL-6).
+deadline current_deadline(const dispatched& d, const calendar& cal);
+
 /// The deadline for a ticket dispatched at `at` (M-DL-1/2/3, M-DL-6).
 dispatched make_dispatch(const assignment& a, demand_kind kind, instant at,
                          std::optional<instant> given, const policy& p);

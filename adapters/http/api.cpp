@@ -245,8 +245,9 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
       as["reasons"] = reasons_json(a.reasons);
     }
     v["assignment"] = as;
-    v["deadline"] = r::format_instant(a.due);
-    v["deadline_provisional"] = a.provisional;
+    const auto dl = r::current_deadline(a, svc.config.calendar);
+    v["deadline"] = r::format_instant(dl.due);
+    v["deadline_provisional"] = dl.provisional;
     v["deadline_rule"] = a.deadline_rule;
   }
   if (s.status == r::ticket_status::coordinating)
@@ -283,8 +284,9 @@ json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
                        {"supervisor_id", a.supervisor_id},
                        {"supervisor_name", unit_name(svc, a.supervisor_id)},
                        {"reasons", reasons_json(a.reasons)}};
-    v["deadline"] = r::format_instant(a.due);
-    v["deadline_provisional"] = a.provisional;
+    const auto dl = r::current_deadline(a, svc.config.calendar);
+    v["deadline"] = r::format_instant(dl.due);
+    v["deadline_provisional"] = dl.provisional;
     v["deadline_rule"] = a.deadline_rule;
     v["limit_working_days"] = a.limit_days;
   } else {
@@ -391,7 +393,12 @@ response api::route(const request& req, std::string& route_name) {
   if (req.path == "/healthz") {
     route_name = "healthz";
     need_method(req, "GET");
-    return json_response(200, {{"status", "ok"}});
+    // Healthy means able to persist: Redis must answer.
+    if (!svc_.store.ping())
+      throw api_error{503, "unavailable", "storage does not answer", ""};
+    if (!rt_.alive())
+      throw api_error{503, "unavailable", "the office actor does not answer", ""};
+    return json_response(200, {{"status", "ok"}, {"storage", "ok"}, {"actors", "ok"}});
   }
   if (req.path == "/metrics") {
     route_name = "metrics";
@@ -410,6 +417,14 @@ response api::route(const request& req, std::string& route_name) {
     route_name = "demands";
     need_method(req, "POST");
     auto demand = parse_demand(parse_body(req));
+    // M-DL-3: a deadline of its own is the assigner's decision, not the
+    // caller's: only the office (or an integrator holding its token) sets it.
+    if (demand.deadline) {
+      auto who = bearer(req, token_secret_);
+      if (!who || who->who != crypto::role::office)
+        throw api_error{403, "forbidden", "only the office sets a deadline at assignment (M-DL-3)",
+                        "deadline"};
+    }
     auto t = must(rt_.intake(demand));
     auto out = json_response(201, intake_view(svc_, t));
     if (!t.created)

@@ -54,6 +54,22 @@ pid_t read_pid(const fs::path& file) {
   return in ? static_cast<pid_t>(pid) : -1;
 }
 
+// True if `pid` is a live redis-server process (not a recycled pid).
+bool is_redis_server(pid_t pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0)
+    return false;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string cmd;
+  std::getline(in, cmd, '\0');
+  if (cmd.find("redis-server") == std::string::npos)
+    return false;
+  // A zombie (exited, not yet reaped) does not count as alive.
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, comm, state;
+  stat >> pid_field >> comm >> state;
+  return state != "Z";
+}
+
 int free_loopback_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -92,14 +108,29 @@ embedded_redis::embedded_redis(embedded_options opts) : opts_(std::move(opts)) {
     in >> ep_.port;
   }
 
-  // An orphan from a killed hotlined still serves our files: adopt it.
+  // An orphan from a killed hotlined still owns our files: adopt it, and
+  // never start a second server on them while it lives. (The caller holds
+  // the data dir's lock, so no other hotlined is using it.) It may still be
+  // loading its AOF: give it time to answer.
   const pid_t orphan = read_pid(pidfile);
-  if (orphan > 0 && ::kill(orphan, 0) == 0 && (use_socket || ep_.port > 0) && answers_ping(ep_)) {
-    pid_ = orphan;
-    adopted_ = true;
-    spdlog::warn("embedded-redis: adopting the running redis-server (pid {}) at {}", orphan,
-                 ep_.url());
-    return;
+  if (orphan > 0 && is_redis_server(orphan)) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!answers_ping(ep_)) {
+      if (!is_redis_server(orphan))
+        break; // it ended meanwhile: start our own
+      if (std::chrono::steady_clock::now() > give_up)
+        throw std::runtime_error("embedded redis: redis-server pid " + std::to_string(orphan)
+                                 + " still owns " + dir.string()
+                                 + " but does not answer; stop it, then start again");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (is_redis_server(orphan)) {
+      pid_ = orphan;
+      adopted_ = true;
+      spdlog::warn("embedded-redis: adopting the running redis-server (pid {}) at {}", orphan,
+                   ep_.url());
+      return;
+    }
   }
   fs::remove(sock);
   if (!use_socket) {
@@ -121,9 +152,22 @@ embedded_redis::embedded_redis(embedded_options opts) : opts_(std::move(opts)) {
   for (auto& a : args)
     argv.push_back(a.data());
   argv.push_back(nullptr);
+  // The server must not inherit our blocked or ignored signals: it has to
+  // stop on SIGTERM even as an orphan.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigemptyset(&defaults);
+  for (int sig : {SIGTERM, SIGINT, SIGPIPE, SIGHUP})
+    sigaddset(&defaults, sig);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  if (int rc = ::posix_spawnp(&pid, opts_.binary.c_str(), nullptr, nullptr, argv.data(), environ);
-      rc != 0)
+  const int rc = ::posix_spawnp(&pid, opts_.binary.c_str(), nullptr, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0)
     throw std::runtime_error("embedded redis: cannot start '" + opts_.binary + "': "
                              + std::strerror(rc) + " (install it: apt-get install redis-server)");
   pid_ = pid;

@@ -132,6 +132,16 @@ std::vector<r::event> store::load(const std::string& no) {
   return out;
 }
 
+bool store::ping() noexcept {
+  try {
+    auto c = pool_.acquire();
+    auto rep = c->command({"PING"});
+    return rep->type == REDIS_REPLY_STATUS;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 std::vector<std::string> store::inbox(const std::string& unit_id) {
   auto c = pool_.acquire();
   auto rep = c->command({"SMEMBERS", key("inbox", unit_id)});

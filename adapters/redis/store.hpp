@@ -53,6 +53,9 @@ class store {
   /// Open tickets assigned to `unit_id`, sorted by number.
   std::vector<std::string> inbox(const std::string& unit_id);
 
+  /// True if Redis answers PING (for health checks); never throws.
+  bool ping() noexcept;
+
   /// How long an intake request id stays claimed.
   static constexpr std::chrono::hours request_ttl{24 * 30};
 

@@ -61,8 +61,32 @@ TEST_F(store_test, EventsRoundTripThroughMessagePackWithEveryField) {
   EXPECT_EQ(d.reasons[0].text, "坐标位于渝中区");
 }
 
+TEST_F(store_test, EveryEventTypeRoundTripsWithItsOwnFields) {
+  auto a = std::get<accepted>(redis::decode(redis::encode(accepted{11, "500103001"})));
+  EXPECT_EQ(a.at, 11);
+  EXPECT_EQ(a.unit_id, "500103001");
+  auto r = std::get<replied>(redis::decode(redis::encode(replied{12, "500103001", "已处理完毕"})));
+  EXPECT_EQ(r.text, "已处理完毕");
+  for (auto sat :
+       {satisfaction::satisfied, satisfaction::basically_satisfied, satisfaction::not_satisfied})
+    for (bool resolved : {true, false}) {
+      auto c = std::get<called_back>(redis::decode(redis::encode(called_back{13, sat, resolved})));
+      EXPECT_EQ(c.result, sat);
+      EXPECT_EQ(c.resolved, resolved);
+    }
+  auto cl = std::get<closed>(redis::decode(redis::encode(closed{14, "M-SV-2"})));
+  EXPECT_EQ(cl.rule, "M-SV-2");
+  auto co = std::get<coordination_requested>(
+      redis::decode(redis::encode(coordination_requested{15, {{"M-RT-2", "属地不明"}}})));
+  ASSERT_EQ(co.reasons.size(), 1u);
+  EXPECT_EQ(co.reasons[0].rule, "M-RT-2");
+}
+
 TEST_F(store_test, ADecoderDefaultsMissingFieldsAndRejectsUnknownTypes) {
   EXPECT_THROW(redis::decode("not msgpack at all"), std::runtime_error);
+  const std::string unknown = "\x81\xa1t\xa7"
+                              "mystery";
+  EXPECT_THROW(redis::decode(unknown), std::runtime_error);
   // A minimal "accepted" event with only its type: fields get defaults.
   const std::string minimal = "\x81\xa1t\xa8"
                               "accepted";

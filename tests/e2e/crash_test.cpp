@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <fstream>
+
 using namespace hotline;
 using namespace hotline::test;
 
@@ -38,8 +40,14 @@ void continues(const temp_dir& data, std::uint16_t port, const std::string& no,
   EXPECT_EQ(body_of(closed)["status"], "closed") << closed.body;
 }
 
+// Alive and not a zombie (an orphan's exit is reaped by whoever adopted it).
 bool alive(pid_t pid) {
-  return ::kill(pid, 0) == 0;
+  if (::kill(pid, 0) != 0)
+    return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string pid_field, comm, state;
+  stat >> pid_field >> comm >> state;
+  return state != "Z";
 }
 
 } // namespace
@@ -92,4 +100,42 @@ TEST(Crash, ACleanStopAndRestartKeepsEverything) {
   }
   service_process second(data.path());
   continues(data, second.port(), no, code, unit);
+}
+
+TEST(Crash, WithRedisGoneTheServiceAnswers503AndAcknowledgesNothing) {
+  temp_dir data("hotline-crash4");
+  service_process service(data.path());
+  http_client http{"127.0.0.1", service.port()};
+  ASSERT_EQ(http.get("/healthz").status, 200);
+  const pid_t redis_pid = embedded_redis_pid(data.path());
+  ::kill(redis_pid, SIGKILL);
+  for (int i = 0; i < 250 && alive(redis_pid); ++i)
+    ::usleep(20'000);
+  auto r = http.post("/api/v1/demands", yuzhong_demand("crash-4").dump());
+  expect_error(r, 503, "unavailable", nullptr);
+  EXPECT_EQ(r.headers["retry-after"], "1");
+  expect_error(http.get("/healthz"), 503, "unavailable", nullptr);
+}
+
+TEST(Crash, ASecondServiceOnTheSameDataDirRefusesToStart) {
+  temp_dir data("hotline-crash5");
+  service_process first(data.path());
+  EXPECT_THROW(service_process second(data.path()), std::runtime_error);
+  http_client http{"127.0.0.1", first.port()};
+  EXPECT_EQ(http.get("/healthz").status, 200); // the first one is untouched
+}
+
+TEST(Crash, AnOrphanedRedisStillStopsOnSigterm) {
+  temp_dir data("hotline-crash6");
+  pid_t redis_pid = -1;
+  {
+    service_process first(data.path());
+    redis_pid = embedded_redis_pid(data.path());
+    first.stop(SIGKILL);
+  }
+  ASSERT_TRUE(alive(redis_pid));
+  ::kill(redis_pid, SIGTERM);
+  for (int i = 0; i < 250 && alive(redis_pid); ++i)
+    ::usleep(20'000);
+  EXPECT_FALSE(alive(redis_pid));
 }

@@ -192,6 +192,18 @@ TEST_F(lifecycle, TheSupervisingDistrictSeesTheTicketAndOthersDoNot_M_RT_1) {
                "ticket_no");
 }
 
+TEST_F(lifecycle, OnlyTheOfficeSetsADeadlineAtAssignment_M_DL_3) {
+  auto d = yuzhong_demand("e2e-deadline-1");
+  d["deadline"] = "2099-01-01T18:00:00+08:00";
+  expect_error(http.post("/api/v1/demands", d.dump()), 403, "forbidden", "deadline");
+  expect_error(http.post("/api/v1/demands", d.dump(), unit_token(*data, "500103")), 403,
+               "forbidden", "deadline");
+  auto r = http.post("/api/v1/demands", d.dump(), office_token(*data));
+  ASSERT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(body_of(r)["deadline"], "2099-01-01T18:00:00+08:00");
+  EXPECT_EQ(body_of(r)["deadline_rule"], "M-DL-3");
+}
+
 TEST_F(lifecycle, ACallerWithTheWrongCodeLearnsNothing) {
   auto t = submit("e2e-code-1");
   const std::string no = t["ticket_no"];

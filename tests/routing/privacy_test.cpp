@@ -12,12 +12,12 @@ namespace {
 TEST(privacy_mask_name, keeps_the_first_character_of_chinese_names) {
   EXPECT_EQ(mask_name("张三"), "张*");
   EXPECT_EQ(mask_name("欧阳娜娜"), "欧***");
-  EXPECT_EQ(mask_name("王"), "王");
+  EXPECT_EQ(mask_name("王"), "*"); // a one-character name is masked whole
 }
 
 TEST(privacy_mask_name, masks_latin_names_and_their_spaces) {
   EXPECT_EQ(mask_name("Li Lei"), "L*****");
-  EXPECT_EQ(mask_name("A"), "A");
+  EXPECT_EQ(mask_name("A"), "*");
 }
 
 TEST(privacy_mask_name, leaves_empty_names_empty) {
@@ -42,18 +42,23 @@ TEST(privacy_mask_phone, masks_the_middle_of_a_mobile_number) {
   EXPECT_EQ(mask_phone("13812345678"), "138****5678");
 }
 
-TEST(privacy_mask_phone, keeps_three_and_four_characters_of_a_landline) {
+TEST(privacy_mask_phone, keeps_three_and_four_characters_of_long_numbers) {
   EXPECT_EQ(mask_phone("023-63891234"), "023*****1234");
-  EXPECT_EQ(mask_phone("63891234"), "638*1234");
+  EXPECT_EQ(mask_phone("02363891234"), "023****1234");
   EXPECT_EQ(mask_phone("+8613812345678"), "+86*******5678");
 }
 
-TEST(privacy_mask_phone, keeps_only_the_last_two_of_short_strings) {
+TEST(privacy_mask_phone, shows_less_than_half_of_a_local_number) {
+  EXPECT_EQ(mask_phone("63891234"), "*****234");
+  EXPECT_EQ(mask_phone("1234567890"), "*******890");
+}
+
+TEST(privacy_mask_phone, keeps_at_most_the_last_two_of_short_strings) {
   EXPECT_EQ(mask_phone("1234567"), "*****67");
   EXPECT_EQ(mask_phone("12345"), "***45");
-  EXPECT_EQ(mask_phone("123"), "*23");
-  EXPECT_EQ(mask_phone("12"), "12");
-  EXPECT_EQ(mask_phone("1"), "1");
+  EXPECT_EQ(mask_phone("123"), "**3");
+  EXPECT_EQ(mask_phone("12"), "*2");
+  EXPECT_EQ(mask_phone("1"), "*");
   EXPECT_EQ(mask_phone(""), "");
 }
 
@@ -62,7 +67,7 @@ TEST(privacy_mask_phone, counts_characters_not_bytes_and_never_copies_invalid_by
   EXPECT_EQ(mask_phone("１３８１２３４５６７８"), "１３８****５６７８");
   EXPECT_EQ(mask_phone("\xff"
                        "2345678\xfe"),
-            "*23**678*");
+            "******78*");
   EXPECT_TRUE(valid_utf8(mask_phone("12\xe4\xb8")));
 }
 

@@ -67,6 +67,17 @@ TEST(Router, AStreetStemInTheAddressIsEnoughWhenUnique) {
   EXPECT_EQ(cq().directory.find_unit(t.township)->name, "解放碑街道");
 }
 
+TEST(Router, ATownshipNameContainingADistrictNameIsNotReadAsThatDistrict) {
+  router r(cq().directory);
+  // 江北街道 is a street of 涪陵区 (500102), not of 江北区 (500105).
+  auto t = r.locate({"江北街道龙桥路", std::nullopt});
+  ASSERT_FALSE(t.township.empty());
+  EXPECT_EQ(cq().directory.find_unit(t.township)->name, "江北街道");
+  EXPECT_EQ(t.district, "500102");
+  // The district itself, named in full, still counts.
+  EXPECT_EQ(r.locate({"江北区观音桥街道", std::nullopt}).district, "500105");
+}
+
 TEST(Router, AnAddressWithoutAnyKnownPlaceFindsNoTerritory) {
   router r(cq().directory);
   auto t = r.locate({"某小区门口", std::nullopt});

@@ -88,6 +88,21 @@ TEST_F(workflow, ADeadlineGivenAtAssignmentWins_M_DL_3) {
   EXPECT_EQ(s.assignment->deadline_rule, "M-DL-3");
 }
 
+TEST_F(workflow, AProvisionalDeadlineIsRecountedOnceItsYearIsLoaded_M_DL_6) {
+  // Dispatched on 2026-12-28 with 15 working days: 2027 has no file yet, so
+  // 2027-01-01 counts as a working day and the deadline is provisional.
+  auto s = run({}, demand(), *parse_instant("2026-12-28T10:00:00+08:00"));
+  ASSERT_TRUE(s.assignment->provisional);
+  EXPECT_EQ(format_instant(current_deadline(*s.assignment, cal).due), "2027-01-19T00:00:00+08:00");
+  holiday_year y2027;
+  y2027.year = 2027;
+  y2027.holidays.push_back({"元旦", {2027, 1, 1}, {2027, 1, 3}});
+  cal.add_year(y2027);
+  auto now_firm = current_deadline(*s.assignment, cal);
+  EXPECT_FALSE(now_firm.provisional);
+  EXPECT_EQ(format_instant(now_firm.due), "2027-01-20T00:00:00+08:00");
+}
+
 TEST_F(workflow, AGivenDeadlineInThePastIsRefused) {
   auto r = demand();
   r.deadline = monday - 1000;
