@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "actors/runtime.hpp"
 #include "adapters/config/loader.hpp"
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
   std::string appendfsync = "everysec";
   std::string log_level = "info";
   std::size_t http_threads = 8;
+  bool test_clock = false;
+  std::string test_clock_start;
   app.add_option("--config", config_dir, "configuration folder")->capture_default_str();
   app.add_option("--data-dir", data_dir, "data folder: keys, and the embedded Redis")
       ->capture_default_str();
@@ -49,7 +52,22 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
+  auto* test_clock_flag = app.add_flag(
+      "--test-clock", test_clock,
+      "TESTS ONLY: a manual clock moved by POST /api/v1/test/clock (never in production)");
+  app.add_option("--test-clock-start", test_clock_start,
+                 "with --test-clock: where the clock starts, ISO 8601 with offset")
+      ->needs(test_clock_flag);
   CLI11_PARSE(app, argc, argv);
+  std::optional<routing::instant> clock_start;
+  if (test_clock) {
+    clock_start = routing::parse_instant(test_clock_start);
+    if (!clock_start) {
+      std::cerr << "hotlined: --test-clock needs --test-clock-start ISO8601 with an offset, e.g. "
+                   "2026-09-18T15:00:00+08:00\n";
+      return 2;
+    }
+  }
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   // A write to a Redis or HTTP peer that went away must be an error to
@@ -115,10 +133,17 @@ int main(int argc, char** argv) {
     {
       redis::pool pool(ep, 16);
       redis::store store(pool);
-      actors::system_clock clk;
+      actors::system_clock real_clock;
+      std::unique_ptr<actors::manual_clock> manual;
+      if (clock_start) {
+        manual = std::make_unique<actors::manual_clock>(*clock_start);
+        spdlog::warn("hotlined: TEST CLOCK at {}: time moves only by POST /api/v1/test/clock",
+                     routing::format_instant(*clock_start));
+      }
+      const actors::clock& clk = manual ? static_cast<const actors::clock&>(*manual) : real_clock;
       actors::services svc(cfg, store, crypto::vault(caller_key), clk);
       actors::runtime rt(svc);
-      http::api api(rt, svc, token_secret);
+      http::api api(rt, svc, token_secret, manual.get());
       http::server server(http_opts, [&api](const http::request& req) { return api.handle(req); });
       server.start();
       // The line scripts wait for: the URL we serve.

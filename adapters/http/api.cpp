@@ -352,8 +352,9 @@ actors::ticket_reply must(actors::ticket_reply t) {
 
 } // namespace
 
-api::api(actors::runtime& rt, const actors::services& svc, std::string token_secret)
-    : rt_(rt), svc_(svc), token_secret_(std::move(token_secret)) {
+api::api(actors::runtime& rt, const actors::services& svc, std::string token_secret,
+         actors::manual_clock* test_clock)
+    : rt_(rt), svc_(svc), token_secret_(std::move(token_secret)), test_clock_(test_clock) {
   json cats = json::array();
   for (const auto& c : svc_.config.directory.categories()) {
     json kinds = json::array(), competent = json::array();
@@ -411,6 +412,26 @@ response api::route(const request& req, std::string& route_name) {
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
     throw api_error{404, "not_found", "no such endpoint", "path"};
   const std::string& resource = parts[2];
+
+  // POST /api/v1/test/clock — only under --test-clock: moves time forward.
+  if (resource == "test" && parts.size() == 4 && parts[3] == "clock" && test_clock_) {
+    route_name = "test_clock";
+    need_method(req, "POST");
+    const auto who = need_bearer(req, token_secret_);
+    if (who.who != crypto::role::office)
+      throw api_error{403, "forbidden", "only the office moves the test clock", "authorization"};
+    auto body = parse_body(req);
+    const auto& now = require(body, "now", "now");
+    auto t = now.is_string() ? r::parse_instant(now.get<std::string>()) : std::nullopt;
+    if (!t)
+      throw api_error{422, "invalid_field", "must be ISO 8601 with an offset", "now"};
+    if (*t < test_clock_->now())
+      throw api_error{422, "invalid_field", "the clock only moves forward", "now"};
+    // Timers that fall due are fired here, in order, once they exist
+    // (supervision, issue 3); this stage has none.
+    test_clock_->set(*t);
+    return json_response(200, {{"now", r::format_instant(test_clock_->now())}});
+  }
 
   // POST /api/v1/demands — M-R-1, M-C-1, M-RT-1.
   if (resource == "demands" && parts.size() == 3) {

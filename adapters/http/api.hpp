@@ -17,7 +17,10 @@ namespace hotline::http {
 class api {
  public:
   /// `token_secret` verifies bearer tokens made by `hotline token`.
-  api(actors::runtime& rt, const actors::services& svc, std::string token_secret);
+  /// `test_clock` is given only under `hotlined --test-clock`: it enables
+  /// `POST /api/v1/test/clock`, which moves that clock.
+  api(actors::runtime& rt, const actors::services& svc, std::string token_secret,
+      actors::manual_clock* test_clock = nullptr);
 
   response handle(const request& req);
 
@@ -28,6 +31,7 @@ class api {
   actors::runtime& rt_;
   const actors::services& svc_;
   std::string token_secret_;
+  actors::manual_clock* test_clock_;
   std::string categories_json_;
   std::mutex metrics_mtx_;
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;
