@@ -1,81 +1,69 @@
 #include "routing/directory.hpp"
 
-#include <array>
-#include <utility>
+#include "routing/names.hpp"
 
 namespace hotline::routing {
 
 namespace {
 
-struct unit_kind_names {
-  unit_kind kind;
-  std::string_view code;
-  std::string_view zh;
-};
-constexpr std::array<unit_kind_names, 6> unit_kinds{{
-    {unit_kind::office, "office", "12345热线"},
-    {unit_kind::district_government, "district_government", "区县政府"},
-    {unit_kind::township, "township", "乡镇/街道"},
-    {unit_kind::district_department, "district_department", "区县部门"},
-    {unit_kind::city_department, "city_department", "市级部门"},
-    {unit_kind::enterprise, "enterprise", "企事业单位"},
+constexpr name_table<unit_kind, 6> unit_kinds{{
+    {unit_kind::office, "office"},
+    {unit_kind::district_government, "district_government"},
+    {unit_kind::township, "township"},
+    {unit_kind::district_department, "district_department"},
+    {unit_kind::city_department, "city_department"},
+    {unit_kind::enterprise, "enterprise"},
 }};
 
-struct demand_kind_names {
-  demand_kind kind;
-  std::string_view code;
-  std::string_view zh;
-};
-constexpr std::array<demand_kind_names, 5> demand_kinds{{
-    {demand_kind::consultation, "consultation", "咨询"},
-    {demand_kind::help, "help", "求助"},
-    {demand_kind::complaint, "complaint", "投诉"},
-    {demand_kind::report, "report", "举报"},
-    {demand_kind::suggestion, "suggestion", "意见建议"},
+constexpr name_table<unit_kind, 6> unit_kinds_zh{{
+    {unit_kind::office, "12345热线"},
+    {unit_kind::district_government, "区县政府"},
+    {unit_kind::township, "乡镇/街道"},
+    {unit_kind::district_department, "区县部门"},
+    {unit_kind::city_department, "市级部门"},
+    {unit_kind::enterprise, "企事业单位"},
+}};
+
+constexpr name_table<demand_kind, 5> demand_kinds{{
+    {demand_kind::consultation, "consultation"},
+    {demand_kind::help, "help"},
+    {demand_kind::complaint, "complaint"},
+    {demand_kind::report, "report"},
+    {demand_kind::suggestion, "suggestion"},
+}};
+
+constexpr name_table<demand_kind, 5> demand_kinds_zh{{
+    {demand_kind::consultation, "咨询"},
+    {demand_kind::help, "求助"},
+    {demand_kind::complaint, "投诉"},
+    {demand_kind::report, "举报"},
+    {demand_kind::suggestion, "意见建议"},
 }};
 
 } // namespace
 
 std::string_view to_string(unit_kind k) {
-  for (const auto& u : unit_kinds)
-    if (u.kind == k)
-      return u.code;
-  return "unknown";
+  return name_of(unit_kinds, k);
 }
 
 std::string_view label_zh(unit_kind k) {
-  for (const auto& u : unit_kinds)
-    if (u.kind == k)
-      return u.zh;
-  return "";
+  return name_of(unit_kinds_zh, k);
 }
 
 std::optional<unit_kind> parse_unit_kind(std::string_view s) {
-  for (const auto& u : unit_kinds)
-    if (u.code == s)
-      return u.kind;
-  return std::nullopt;
+  return parse_of(unit_kinds, s);
 }
 
 std::string_view to_string(demand_kind k) {
-  for (const auto& d : demand_kinds)
-    if (d.kind == k)
-      return d.code;
-  return "unknown";
+  return name_of(demand_kinds, k);
 }
 
 std::string_view label_zh(demand_kind k) {
-  for (const auto& d : demand_kinds)
-    if (d.kind == k)
-      return d.zh;
-  return "";
+  return name_of(demand_kinds_zh, k);
 }
 
 std::optional<demand_kind> parse_demand_kind(std::string_view s) {
-  for (const auto& d : demand_kinds)
-    if (d.code == s)
-      return d.kind;
-  return std::nullopt;
+  return parse_of(demand_kinds, s);
 }
 
 bool directory::add_unit(unit u) {

@@ -1,66 +1,41 @@
 #include "routing/ticket.hpp"
 
+#include "routing/names.hpp"
+
 #include <array>
 
 namespace hotline::routing {
 
 namespace {
 
-template <class E, std::size_t N>
-std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& t, E v) {
-  for (const auto& [k, n] : t)
-    if (k == v)
-      return n;
-  return "unknown";
-}
+constexpr name_table<channel, 5> channels{{{channel::phone, "phone"},
+                                           {channel::web, "web"},
+                                           {channel::app, "app"},
+                                           {channel::wechat, "wechat"},
+                                           {channel::integrator, "integrator"}}};
 
-template <class E, std::size_t N>
-std::optional<E> parse_of(const std::array<std::pair<E, std::string_view>, N>& t,
-                          std::string_view s) {
-  for (const auto& [k, n] : t)
-    if (n == s)
-      return k;
-  return std::nullopt;
-}
-
-constexpr std::array<std::pair<channel, std::string_view>, 5> channels{
-    {{channel::phone, "phone"},
-     {channel::web, "web"},
-     {channel::app, "app"},
-     {channel::wechat, "wechat"},
-     {channel::integrator, "integrator"}}};
-
-constexpr std::array<std::pair<satisfaction, std::string_view>, 3> satisfactions{
+constexpr name_table<satisfaction, 3> satisfactions{
     {{satisfaction::satisfied, "satisfied"},
      {satisfaction::basically_satisfied, "basically_satisfied"},
      {satisfaction::not_satisfied, "not_satisfied"}}};
 
-constexpr std::array<std::pair<ticket_status, std::string_view>, 8> statuses{
-    {{ticket_status::none, "none"},
-     {ticket_status::registered, "registered"},
-     {ticket_status::coordinating, "coordinating"},
-     {ticket_status::dispatched, "dispatched"},
-     {ticket_status::accepted, "accepted"},
-     {ticket_status::replied, "replied"},
-     {ticket_status::called_back, "called_back"},
-     {ticket_status::closed, "closed"}}};
+constexpr name_table<ticket_status, 8> statuses{{{ticket_status::none, "none"},
+                                                 {ticket_status::registered, "registered"},
+                                                 {ticket_status::coordinating, "coordinating"},
+                                                 {ticket_status::dispatched, "dispatched"},
+                                                 {ticket_status::accepted, "accepted"},
+                                                 {ticket_status::replied, "replied"},
+                                                 {ticket_status::called_back, "called_back"},
+                                                 {ticket_status::closed, "closed"}}};
 
-constexpr std::array<std::pair<ticket_status, std::string_view>, 8> statuses_zh{
-    {{ticket_status::none, "无"},
-     {ticket_status::registered, "已登记"},
-     {ticket_status::coordinating, "协调中"},
-     {ticket_status::dispatched, "已派单"},
-     {ticket_status::accepted, "已签收"},
-     {ticket_status::replied, "已答复"},
-     {ticket_status::called_back, "已回访待重办"},
-     {ticket_status::closed, "已办结"}}};
-
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
+constexpr name_table<ticket_status, 8> statuses_zh{{{ticket_status::none, "无"},
+                                                    {ticket_status::registered, "已登记"},
+                                                    {ticket_status::coordinating, "协调中"},
+                                                    {ticket_status::dispatched, "已派单"},
+                                                    {ticket_status::accepted, "已签收"},
+                                                    {ticket_status::replied, "已答复"},
+                                                    {ticket_status::called_back, "已回访待重办"},
+                                                    {ticket_status::closed, "已办结"}}};
 
 bool assigned_to(const ticket_state& s, const std::string& unit_id) {
   return s.assignment && s.assignment->unit_id == unit_id;

@@ -1,5 +1,7 @@
 #include "adapters/redis/codec.hpp"
 
+#include "routing/names.hpp"
+
 #include <msgpack.hpp>
 
 #include <functional>
@@ -86,19 +88,12 @@ class map_reader {
   std::map<std::string, const msgpack::object*> fields_;
 };
 
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
-
 } // namespace
 
 std::string encode(const r::event& e) {
   map_writer w;
   w.put("t", std::string(r::event_type(e))).put("v", event_schema_version);
-  std::visit(overloaded{
+  std::visit(r::overloaded{
                  [&](const r::registered& x) {
                    w.put("at", x.at)
                        .put("req", x.request_id)

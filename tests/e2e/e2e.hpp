@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <regex>
+#include <string>
+#include <vector>
 
 #include "tests/support/http_client.hpp"
 #include "tests/support/redis_fixture.hpp"
@@ -46,6 +49,24 @@ inline json expect_error(const http_result& r, int status, const std::string& co
   EXPECT_TRUE(j["error"]["message"].is_string());
   return j["error"];
 }
+
+/// A test suite sharing one hotlined, started before its first test and
+/// stopped after its last. `Flags` names the data dir (`tag`) and gives the
+/// extra command-line flags (`extra()`).
+template <class Flags>
+struct service_suite : ::testing::Test {
+  static inline std::unique_ptr<temp_dir> data;
+  static inline std::unique_ptr<service_process> service;
+  static void SetUpTestSuite() {
+    data = std::make_unique<temp_dir>(Flags::tag);
+    service = std::make_unique<service_process>(data->path(), Flags::extra());
+  }
+  static void TearDownTestSuite() {
+    service.reset();
+    data.reset();
+  }
+  http_client http{"127.0.0.1", service->port()};
+};
 
 inline std::string unit_token(const temp_dir& data, const std::string& unit) {
   return run_cli({"token", "--data-dir", data.path().string(), "--unit", unit});

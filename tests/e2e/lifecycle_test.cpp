@@ -10,19 +10,12 @@ using namespace hotline::test;
 
 namespace {
 
-struct lifecycle : ::testing::Test {
-  static inline std::unique_ptr<temp_dir> data;
-  static inline std::unique_ptr<service_process> service;
-  static void SetUpTestSuite() {
-    data = std::make_unique<temp_dir>("hotline-e2e");
-    service = std::make_unique<service_process>(data->path());
-  }
-  static void TearDownTestSuite() {
-    service.reset();
-    data.reset();
-  }
-  http_client http{"127.0.0.1", service->port()};
+struct default_flags {
+  static constexpr const char* tag = "hotline-e2e";
+  static std::vector<std::string> extra() { return {}; }
+};
 
+struct lifecycle : service_suite<default_flags> {
   json submit(const std::string& request_id) {
     auto r = http.post("/api/v1/demands", yuzhong_demand(request_id).dump());
     EXPECT_EQ(r.status, 201) << r.body;

@@ -9,21 +9,14 @@ using namespace hotline::test;
 
 namespace {
 
-struct test_clock : ::testing::Test {
-  static inline std::unique_ptr<temp_dir> data;
-  static inline std::unique_ptr<service_process> service;
-  static void SetUpTestSuite() {
-    data = std::make_unique<temp_dir>("hotline-clock");
-    service = std::make_unique<service_process>(
-        data->path(), std::vector<std::string>{"--test-clock", "--test-clock-start",
-                                               "2026-09-18T15:00:00+08:00"});
+struct clock_flags {
+  static constexpr const char* tag = "hotline-clock";
+  static std::vector<std::string> extra() {
+    return {"--test-clock", "--test-clock-start", "2026-09-18T15:00:00+08:00"};
   }
-  static void TearDownTestSuite() {
-    service.reset();
-    data.reset();
-  }
-  http_client http{"127.0.0.1", service->port()};
 };
+
+using test_clock = service_suite<clock_flags>;
 
 // Exit status of hotlined run with the real config and `args`, which must
 // make it refuse to start (124 if it started and had to be stopped).
