@@ -48,6 +48,7 @@ struct services {
     policy.cal = &cfg.calendar;
     policy.consultation_days = cfg.sla.consultation_days;
     policy.other_days = cfg.sla.other_days;
+    policy.reopen_limit = cfg.sla.reopen_limit;
   }
 
   const config::hotline_config& config;

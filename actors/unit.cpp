@@ -12,6 +12,10 @@ std::string acting_unit(const routing::command& cmd) {
     return a->unit_id;
   if (auto* r = std::get_if<routing::reply_ticket>(&cmd))
     return r->unit_id;
+  if (auto* e = std::get_if<routing::request_extension>(&cmd))
+    return e->unit_id;
+  if (auto* d = std::get_if<routing::decide_extension>(&cmd))
+    return d->approver;
   return "";
 }
 

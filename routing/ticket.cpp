@@ -71,12 +71,15 @@ std::string_view label_zh(ticket_status s) {
 
 std::string_view event_type(const event& e) {
   return std::visit(
-      overloaded{
-          [](const registered&) { return "registered"; },
-          [](const dispatched&) { return "dispatched"; },
-          [](const coordination_requested&) { return "coordination_requested"; },
-          [](const accepted&) { return "accepted"; }, [](const replied&) { return "replied"; },
-          [](const called_back&) { return "called_back"; }, [](const closed&) { return "closed"; }},
+      overloaded{[](const registered&) { return "registered"; },
+                 [](const dispatched&) { return "dispatched"; },
+                 [](const coordination_requested&) { return "coordination_requested"; },
+                 [](const accepted&) { return "accepted"; },
+                 [](const replied&) { return "replied"; },
+                 [](const called_back&) { return "called_back"; },
+                 [](const closed&) { return "closed"; }, [](const reopened&) { return "reopened"; },
+                 [](const extension_requested&) { return "extension_requested"; },
+                 [](const extension_decided&) { return "extension_decided"; }},
       e);
 }
 
@@ -113,6 +116,37 @@ ticket_state apply(ticket_state s, const event& e) {
                  [&](const closed& x) {
                    s.closed_at = x.at;
                    s.status = ticket_status::closed;
+                 },
+                 [&](const reopened& x) {
+                   // 重办: the same unit starts again with a fresh deadline.
+                   s.reopen_count = x.count;
+                   s.assignment->at = x.at;
+                   s.assignment->limit_days = x.limit_days;
+                   s.assignment->due = x.due;
+                   s.assignment->provisional = x.provisional;
+                   s.assignment->deadline_rule = "M-SV-2";
+                   s.accepted_at.reset();
+                   s.answer.reset();
+                   s.extension_request.reset();
+                   s.extension_decision.reset();
+                   s.extension_pending = false;
+                   s.status = ticket_status::dispatched;
+                 },
+                 [&](const extension_requested& x) {
+                   s.extension_request = x;
+                   s.extension_decision.reset();
+                   s.extension_pending = true;
+                 },
+                 [&](const extension_decided& x) {
+                   s.extension_decision = x;
+                   s.extension_pending = false;
+                   if (x.approved) {
+                     // M-DL-5: only approval moves the deadline.
+                     s.assignment->due = x.new_due;
+                     s.assignment->limit_days = 0;
+                     s.assignment->provisional = false;
+                     s.assignment->deadline_rule = "M-DL-5";
+                   }
                  },
              },
              e);
@@ -201,10 +235,58 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
               return conflict(s.status, "call back");
             std::vector<event> out{called_back{now, cb.result, cb.resolved}};
             // M-SV-2: a satisfied (or basically satisfied) caller whose matter is
-            // resolved closes the loop; otherwise it waits for re-handling.
-            if (cb.resolved && cb.result != satisfaction::not_satisfied)
+            // resolved closes the loop; otherwise the same unit handles it again
+            // with a fresh deadline, up to reopen_limit times, and after that the
+            // office coordinates.
+            if (cb.resolved && cb.result != satisfaction::not_satisfied) {
               out.emplace_back(closed{now, "M-SV-2"});
+            } else if (s.reopen_count < p.reopen_limit) {
+              const int days = s.assignment->limit_days > 0 ? s.assignment->limit_days
+                               : s.intake->kind == demand_kind::consultation ? p.consultation_days
+                                                                             : p.other_days;
+              const deadline dl = p.cal->add_working_days(now, days);
+              out.emplace_back(reopened{now, s.reopen_count + 1, days, dl.due, dl.provisional});
+            } else {
+              out.emplace_back(coordination_requested{
+                  now,
+                  {{"M-SV-2", "回访不满意或未解决，重办已达" + std::to_string(p.reopen_limit)
+                                  + "次上限，转热线协调"}}});
+            }
             return out;
+          },
+          [&](const request_extension& r) -> decision {
+            if (!assigned_to(s, r.unit_id))
+              return workflow_error{"forbidden", "ticket is assigned to another unit", "unit_id"};
+            if (s.status != ticket_status::dispatched && s.status != ticket_status::accepted)
+              return conflict(s.status, "extend");
+            const instant due = current_deadline(*s.assignment, *p.cal).due;
+            // M-DL-5: the request comes before the deadline, never after.
+            if (now >= due)
+              return workflow_error{"deadline_passed",
+                                    "an extension must be requested before the deadline",
+                                    "deadline"};
+            if (s.extension_pending)
+              return workflow_error{"conflict", "an extension request is already pending",
+                                    "extension"};
+            if (r.new_due <= due)
+              return workflow_error{
+                  "invalid", "the new deadline must be later than the current one", "new_deadline"};
+            if (r.reason.empty())
+              return workflow_error{"invalid", "reasons are required (M-DL-5)", "reason"};
+            return std::vector<event>{
+                extension_requested{now, r.unit_id, r.reason, r.progress, r.new_due}};
+          },
+          [&](const decide_extension& d) -> decision {
+            if (!s.open() || !s.assignment)
+              return conflict(s.status, "decide an extension of");
+            if (d.approver != s.assignment->supervisor_id)
+              return workflow_error{"forbidden",
+                                    "only the unit one level up decides an extension (M-DL-5)",
+                                    "approver"};
+            if (!s.extension_pending)
+              return workflow_error{"conflict", "no extension request is pending", "extension"};
+            return std::vector<event>{extension_decided{now, d.approver, d.approve, d.note,
+                                                        s.extension_request->new_due}};
           },
       },
       c);

@@ -97,8 +97,37 @@ struct closed {
   std::string rule; // why it closed: "M-SV-2"
 };
 
+/// M-SV-2: an unsatisfied or unresolved callback sends the ticket back to
+/// the same unit for re-handling (重办) with a fresh deadline.
+struct reopened {
+  instant at = 0;
+  int count = 0; // how many times reopened, this one included
+  int limit_days = 0;
+  instant due = 0;
+  bool provisional = false;
+};
+
+/// M-DL-5: the handling unit asks, before its deadline, for more time.
+struct extension_requested {
+  instant at = 0;
+  std::string unit_id;
+  std::string reason;   // why it cannot finish in time
+  std::string progress; // the progress so far, told to the caller
+  instant new_due = 0;
+};
+
+/// M-DL-5: the unit one level up approves or refuses; only approval moves
+/// the deadline.
+struct extension_decided {
+  instant at = 0;
+  std::string by; // the approving unit (the office for city departments)
+  bool approved = false;
+  std::string note;
+  instant new_due = 0;
+};
+
 using event = std::variant<registered, dispatched, coordination_requested, accepted, replied,
-                           called_back, closed>;
+                           called_back, closed, reopened, extension_requested, extension_decided>;
 std::string_view event_type(const event& e);
 instant event_time(const event& e);
 
@@ -114,7 +143,11 @@ struct ticket_state {
   std::optional<replied> answer;
   std::optional<called_back> callback;
   std::optional<instant> closed_at;
+  int reopen_count = 0;
+  std::optional<extension_requested> extension_request; // the latest
+  std::optional<extension_decided> extension_decision;  // its decision, once made
 
+  bool extension_pending = false; // a request waits for its decision
   bool open() const { return status != ticket_status::none && status != ticket_status::closed; }
 };
 
@@ -146,13 +179,31 @@ struct record_callback {
   bool resolved = true;
 };
 
-using command = std::variant<register_demand, accept_ticket, reply_ticket, record_callback>;
+/// M-DL-5: the assigned unit asks for `new_due`, with reasons and the
+/// progress so far.
+struct request_extension {
+  std::string unit_id;
+  std::string reason;
+  std::string progress;
+  instant new_due = 0;
+};
+
+/// M-DL-5: `approver` (the unit one level up) decides a pending request.
+struct decide_extension {
+  std::string approver;
+  bool approve = false;
+  std::string note;
+};
+
+using command = std::variant<register_demand, accept_ticket, reply_ticket, record_callback,
+                             request_extension, decide_extension>;
 
 /// The numbers of the SLA policy (M-DL-1, M-DL-2) and the calendar.
 struct policy {
   const calendar* cal = nullptr;
   int consultation_days = 3;
   int other_days = 15;
+  int reopen_limit = 2; // M-SV-2: re-handlings before the office coordinates
 };
 
 /// A refused command: stable code, human message, the field at fault.

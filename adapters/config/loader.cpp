@@ -557,12 +557,20 @@ void load_hotline(const fs::path& dir, hotline_config& cfg, error_sink& errors) 
   // Limits left out keep the defaults of sla_policy (M-DL-1, M-DL-2).
   const YAML::Node sla = yaml_reader::get(*root, "sla");
   if (sla.IsDefined() && yaml.expect_map(sla, "sla")) {
-    yaml.reject_unknown_keys(sla, "sla", {"consultation_days", "other_days"});
+    yaml.reject_unknown_keys(sla, "sla", {"consultation_days", "other_days", "reopen_limit"});
     if (const auto n = working_days(yaml, sla, "consultation_days")) {
       cfg.sla.consultation_days = *n;
     }
     if (const auto n = working_days(yaml, sla, "other_days"))
       cfg.sla.other_days = *n;
+    // M-SV-2: how often an unsatisfied callback sends a ticket back (0: never).
+    if (yaml_reader::get(sla, "reopen_limit").IsDefined()) {
+      const auto n = yaml.integer_at(sla, "reopen_limit", "sla");
+      if (n && *n < 0)
+        yaml.error(member("sla", "reopen_limit"), "must be 0 or more");
+      else if (n)
+        cfg.sla.reopen_limit = *n;
+    }
   }
 }
 

@@ -29,6 +29,7 @@ namespace hotline::config {
 struct sla_policy {
   int consultation_days = 3;
   int other_days = 15;
+  int reopen_limit = 2; // M-SV-2
 };
 
 struct hotline_config {

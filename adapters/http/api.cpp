@@ -8,6 +8,7 @@
 
 #include "adapters/crypto/crypto.hpp"
 #include "routing/privacy.hpp"
+#include "routing/timeline.hpp"
 
 namespace hotline::http {
 
@@ -50,6 +51,8 @@ api_error from_failure(const actors::failure& f) {
     return {403, "forbidden", f.message, f.field};
   if (f.code == "conflict")
     return {409, "conflict", f.message, f.field};
+  if (f.code == "deadline_passed")
+    return {409, "deadline_passed", f.message, f.field};
   if (f.code == "unavailable")
     return {503, "unavailable", f.message, f.field};
   if (f.code == "invalid")
@@ -252,6 +255,26 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
   }
   if (s.status == r::ticket_status::coordinating)
     v["coordination"] = {{"reasons", reasons_json(s.coordination_reasons)}};
+  // M-DL-5: the caller is told the progress so far and the extension.
+  if (s.extension_request) {
+    const auto& x = *s.extension_request;
+    json ex{{"requested_at", r::format_instant(x.at)},
+            {"new_deadline", r::format_instant(x.new_due)},
+            {"progress", x.progress},
+            {"status", s.extension_pending                                      ? "pending"
+                       : s.extension_decision && s.extension_decision->approved ? "approved"
+                                                                                : "refused"}};
+    if (staff)
+      ex["reason"] = x.reason;
+    if (s.extension_decision) {
+      ex["decided_at"] = r::format_instant(s.extension_decision->at);
+      ex["decided_by"] = unit_json(svc, s.extension_decision->by);
+      if (staff)
+        ex["note"] = s.extension_decision->note;
+    }
+    v["extension"] = ex;
+  }
+  v["reopen_count"] = s.reopen_count;
   if (s.accepted_at)
     v["accepted_at"] = r::format_instant(*s.accepted_at);
   v["answer"] = nullptr;
@@ -342,6 +365,17 @@ const std::string& checked_ticket_no(const std::string& no) {
   if (!std::regex_match(no, ticket_no_pattern()))
     throw api_error{404, "not_found", "no ticket " + no, "ticket_no"};
   return no;
+}
+
+// The office, the assigned unit and its supervising unit (M-RT-1) may read
+// a ticket's staff view and timeline.
+void need_involved(const crypto::principal& who, const actors::ticket_reply& t) {
+  const bool involved = who.who == crypto::role::office
+                        || (t.state.assignment
+                            && (t.state.assignment->unit_id == who.unit_id
+                                || t.state.assignment->supervisor_id == who.unit_id));
+  if (!involved)
+    throw api_error{403, "forbidden", "the ticket is not this unit's", "ticket_no"};
 }
 
 actors::ticket_reply must(actors::ticket_reply t) {
@@ -522,13 +556,7 @@ response api::route(const request& req, std::string& route_name) {
         throw api_error{404, "not_found", "no ticket with this number and code", "ticket_no"};
       t = must(std::move(t));
       if (who) {
-        // The office, the assigned unit and its supervising unit (M-RT-1).
-        const bool involved = who->who == crypto::role::office
-                              || (t.state.assignment
-                                  && (t.state.assignment->unit_id == who->unit_id
-                                      || t.state.assignment->supervisor_id == who->unit_id));
-        if (!involved)
-          throw api_error{403, "forbidden", "the ticket is not this unit's", "ticket_no"};
+        need_involved(*who, t);
         return json_response(200, ticket_view(svc_, t, true));
       }
       auto secret = svc_.vault.open(no, t.state.intake->caller_sealed);
@@ -536,6 +564,53 @@ response api::route(const request& req, std::string& route_name) {
         throw api_error{404, "not_found", "no ticket with this number and code", "ticket_no"};
       return json_response(200, ticket_view(svc_, t, false));
     }
+    // GET /api/v1/tickets/{no}/timeline — M-SV-3, for the office and the
+    // units involved.
+    if (parts.size() == 5 && parts[4] == "timeline") {
+      route_name = "timeline";
+      need_method(req, "GET");
+      const auto who = need_bearer(req, token_secret_);
+      auto t = must(rt_.get(no));
+      need_involved(who, t);
+      std::vector<r::event> events;
+      try {
+        events = svc_.store.load(no);
+      } catch (const std::exception&) {
+        throw api_error{503, "unavailable", "storage is unavailable; retry", ""};
+      }
+      json steps = json::array();
+      for (const auto& e : r::timeline(events, svc_.config.directory))
+        steps.push_back(
+            {{"at", r::format_instant(e.at)},
+             {"type", e.type},
+             {"actor", e.actor},
+             {"actor_name", e.actor == "caller" ? std::string("来电人") : unit_name(svc_, e.actor)},
+             {"rule", e.rule},
+             {"label_zh", e.label_zh},
+             {"label_en", e.label_en},
+             {"detail", e.detail}});
+      return json_response(
+          200, {{"ticket_no", no}, {"status", r::to_string(t.state.status)}, {"steps", steps}});
+    }
+
+    // POST /api/v1/tickets/{no}/extension/decision — M-DL-5, the unit one
+    // level up (the office for city departments) approves or refuses.
+    if (parts.size() == 6 && parts[4] == "extension" && parts[5] == "decision") {
+      route_name = "extension_decision";
+      need_method(req, "POST");
+      const auto who = need_bearer(req, token_secret_);
+      auto body = parse_body(req);
+      const auto& approve = require(body, "approve", "approve");
+      if (!approve.is_boolean())
+        throw api_error{422, "invalid_field", "must be true or false", "approve"};
+      r::decide_extension cmd{
+          who.who == crypto::role::office ? svc_.config.directory.office_id() : who.unit_id,
+          approve.get<bool>(), text_field(body, "note", "note", 0, 1000, false)};
+      auto t = who.who == crypto::role::office ? rt_.office_command(no, cmd)
+                                               : rt_.unit_command(who.unit_id, no, cmd);
+      return json_response(200, ticket_view(svc_, must(std::move(t)), true));
+    }
+
     if (parts.size() == 5) {
       const std::string& action = parts[4];
       need_method(req, "POST");
@@ -554,6 +629,25 @@ response api::route(const request& req, std::string& route_name) {
           auto body = parse_body(req);
           cmd = r::reply_ticket{who.unit_id, text_field(body, "text", "text", 1, 4000)};
         }
+        return json_response(200,
+                             ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
+      }
+      // POST /api/v1/tickets/{no}/extension — M-DL-5, the assigned unit asks
+      // before its deadline, with reasons and the progress so far.
+      if (action == "extension") {
+        if (who.who != crypto::role::unit)
+          throw api_error{403, "forbidden", "only the assigned unit asks for an extension",
+                          "authorization"};
+        auto body = parse_body(req);
+        r::request_extension cmd;
+        cmd.unit_id = who.unit_id;
+        cmd.reason = text_field(body, "reason", "reason", 1, 1000);
+        cmd.progress = text_field(body, "progress", "progress", 1, 2000);
+        const auto& d = require(body, "new_deadline", "new_deadline");
+        auto t = d.is_string() ? r::parse_instant(d.get<std::string>()) : std::nullopt;
+        if (!t)
+          throw api_error{422, "invalid_field", "must be ISO 8601 with an offset", "new_deadline"};
+        cmd.new_due = *t;
         return json_response(200,
                              ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
       }

@@ -132,6 +132,27 @@ std::string encode(const r::event& e) {
                        .put("resolved", x.resolved);
                  },
                  [&](const r::closed& x) { w.put("at", x.at).put("rule", x.rule); },
+                 [&](const r::reopened& x) {
+                   w.put("at", x.at)
+                       .put("n", x.count)
+                       .put("days", x.limit_days)
+                       .put("due", x.due)
+                       .put("prov", x.provisional);
+                 },
+                 [&](const r::extension_requested& x) {
+                   w.put("at", x.at)
+                       .put("unit", x.unit_id)
+                       .put("why", x.reason)
+                       .put("progress", x.progress)
+                       .put("due", x.new_due);
+                 },
+                 [&](const r::extension_decided& x) {
+                   w.put("at", x.at)
+                       .put("by", x.by)
+                       .put("ok", x.approved)
+                       .put("note", x.note)
+                       .put("due", x.new_due);
+                 },
              },
              e);
   return w.finish();
@@ -187,6 +208,15 @@ r::event decode(std::string_view bytes) {
         m.get<bool>("resolved", true)};
   if (type == "closed")
     return r::closed{at, m.get<std::string>("rule")};
+  if (type == "reopened")
+    return r::reopened{at, m.get<int>("n"), m.get<int>("days"), m.get<std::int64_t>("due"),
+                       m.get<bool>("prov")};
+  if (type == "extension_requested")
+    return r::extension_requested{at, m.get<std::string>("unit"), m.get<std::string>("why"),
+                                  m.get<std::string>("progress"), m.get<std::int64_t>("due")};
+  if (type == "extension_decided")
+    return r::extension_decided{at, m.get<std::string>("by"), m.get<bool>("ok"),
+                                m.get<std::string>("note"), m.get<std::int64_t>("due")};
   throw std::runtime_error("unknown event type '" + type + "'");
 }
 

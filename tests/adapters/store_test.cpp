@@ -76,6 +76,21 @@ TEST_F(store_test, EveryEventTypeRoundTripsWithItsOwnFields) {
     }
   auto cl = std::get<closed>(redis::decode(redis::encode(closed{14, "M-SV-2"})));
   EXPECT_EQ(cl.rule, "M-SV-2");
+  auto ro = std::get<reopened>(redis::decode(redis::encode(reopened{16, 2, 15, 99, true})));
+  EXPECT_EQ(ro.count, 2);
+  EXPECT_EQ(ro.limit_days, 15);
+  EXPECT_EQ(ro.due, 99);
+  EXPECT_TRUE(ro.provisional);
+  auto er = std::get<extension_requested>(redis::decode(
+      redis::encode(extension_requested{17, "500103001", "涉及多部门", "已走访", 12345})));
+  EXPECT_EQ(er.reason, "涉及多部门");
+  EXPECT_EQ(er.progress, "已走访");
+  EXPECT_EQ(er.new_due, 12345);
+  auto ed = std::get<extension_decided>(
+      redis::decode(redis::encode(extension_decided{18, "500103", true, "同意", 12345})));
+  EXPECT_EQ(ed.by, "500103");
+  EXPECT_TRUE(ed.approved);
+  EXPECT_EQ(ed.new_due, 12345);
   auto co = std::get<coordination_requested>(
       redis::decode(redis::encode(coordination_requested{15, {{"M-RT-2", "属地不明"}}})));
   ASSERT_EQ(co.reasons.size(), 1u);

@@ -143,14 +143,85 @@ TEST_F(workflow, BasicallySatisfiedAndResolvedAlsoCloses_M_SV_2) {
   EXPECT_EQ(s.status, ticket_status::closed);
 }
 
-TEST_F(workflow, AnUnsatisfiedOrUnresolvedCallbackLeavesTheTicketOpen_M_SV_2) {
+TEST_F(workflow, AnUnsatisfiedOrUnresolvedCallbackReopensToTheSameUnitWithAFreshDeadline_M_SV_2) {
   auto replied_ticket = run(run(dispatched_ticket(), accept_ticket{"500103001"}, monday),
                             reply_ticket{"500103001", "ok"}, monday);
-  auto a = run(replied_ticket, record_callback{satisfaction::not_satisfied, true}, monday);
-  EXPECT_EQ(a.status, ticket_status::called_back);
-  EXPECT_TRUE(a.open());
+  const instant wednesday = *parse_instant("2026-11-25T09:00:00+08:00");
+  auto a = run(replied_ticket, record_callback{satisfaction::not_satisfied, true}, wednesday);
+  EXPECT_EQ(a.status, ticket_status::dispatched);
+  EXPECT_EQ(a.reopen_count, 1);
+  EXPECT_EQ(a.assignment->unit_id, "500103001");
+  EXPECT_EQ(a.assignment->deadline_rule, "M-SV-2");
+  // 15 working days counted afresh from the reopening (plain calendar).
+  EXPECT_EQ(format_instant(a.assignment->due), "2026-12-17T00:00:00+08:00");
+  EXPECT_FALSE(a.answer);
   auto b = run(replied_ticket, record_callback{satisfaction::satisfied, false}, monday);
-  EXPECT_EQ(b.status, ticket_status::called_back);
+  EXPECT_EQ(b.status, ticket_status::dispatched);
+  EXPECT_EQ(b.reopen_count, 1);
+}
+
+TEST_F(workflow, AfterTheReopenLimitTheOfficeCoordinates_M_SV_2) {
+  pol.reopen_limit = 1;
+  auto handled = [&](ticket_state s) {
+    s = run(s, accept_ticket{"500103001"}, monday);
+    return run(s, reply_ticket{"500103001", "ok"}, monday);
+  };
+  auto s = run(handled(dispatched_ticket()), record_callback{satisfaction::not_satisfied, false},
+               monday);
+  ASSERT_EQ(s.status, ticket_status::dispatched);
+  s = run(handled(s), record_callback{satisfaction::not_satisfied, false}, monday);
+  EXPECT_EQ(s.status, ticket_status::coordinating);
+  EXPECT_EQ(s.coordination_reasons.front().rule, "M-SV-2");
+}
+
+// --- M-DL-5 extensions ------------------------------------------------------
+
+TEST_F(workflow, AnExtensionMovesTheDeadlineOnlyWhenTheUnitOneLevelUpApproves_M_DL_5) {
+  auto s = dispatched_ticket(); // due 2026-12-15T00:00+08:00, supervisor 500103
+  const instant asked = *parse_instant("2026-12-14T12:00:00+08:00");
+  const instant wanted = *parse_instant("2026-12-31T00:00:00+08:00");
+  s = run(s, request_extension{"500103001", "涉及多个部门", "已现场查看", wanted}, asked);
+  EXPECT_TRUE(s.extension_pending);
+  EXPECT_EQ(format_instant(s.assignment->due), "2026-12-15T00:00:00+08:00"); // not yet
+  // Not the unit itself, not another unit: only the supervisor.
+  EXPECT_EQ(refused(s, decide_extension{"500103001", true, ""}).code, "forbidden");
+  EXPECT_EQ(refused(s, decide_extension{"cq.office", true, ""}).code, "forbidden");
+  s = run(s, decide_extension{"500103", true, "同意"}, asked + 1000);
+  EXPECT_FALSE(s.extension_pending);
+  EXPECT_EQ(s.assignment->due, wanted);
+  EXPECT_EQ(s.assignment->deadline_rule, "M-DL-5");
+}
+
+TEST_F(workflow, ARefusedExtensionLeavesTheDeadline_M_DL_5) {
+  auto s = run(
+      dispatched_ticket(),
+      request_extension{"500103001", "原因", "进展", *parse_instant("2026-12-31T00:00:00+08:00")},
+      monday);
+  s = run(s, decide_extension{"500103", false, "不符合延期条件"}, monday);
+  EXPECT_EQ(format_instant(s.assignment->due), "2026-12-15T00:00:00+08:00");
+  EXPECT_FALSE(s.extension_decision->approved);
+}
+
+TEST_F(workflow, AnExtensionRequestedAtOrAfterTheDeadlineIsRefused_M_DL_5) {
+  auto s = dispatched_ticket();
+  auto late = decide(
+      s,
+      request_extension{"500103001", "原因", "进展", *parse_instant("2026-12-31T00:00:00+08:00")},
+      *parse_instant("2026-12-15T00:00:00+08:00"), pol);
+  ASSERT_TRUE(std::holds_alternative<workflow_error>(late));
+  EXPECT_EQ(std::get<workflow_error>(late).code, "deadline_passed");
+}
+
+TEST_F(workflow, AnExtensionNeedsReasonsALaterDateAndNoOtherPendingRequest_M_DL_5) {
+  auto s = dispatched_ticket();
+  const instant later = *parse_instant("2026-12-31T00:00:00+08:00");
+  EXPECT_EQ(refused(s, request_extension{"500103001", "", "进展", later}).field, "reason");
+  EXPECT_EQ(refused(s, request_extension{"500103001", "原因", "进展", monday}).field,
+            "new_deadline");
+  EXPECT_EQ(refused(s, request_extension{"500103002", "原因", "进展", later}).code, "forbidden");
+  s = run(s, request_extension{"500103001", "原因", "进展", later}, monday);
+  EXPECT_EQ(refused(s, request_extension{"500103001", "原因", "进展", later + 1}).code, "conflict");
+  EXPECT_EQ(refused(dispatched_ticket(), decide_extension{"500103", true, ""}).code, "conflict");
 }
 
 TEST_F(workflow, AnotherUnitCannotAcceptOrReply) {

@@ -1,0 +1,166 @@
+#include "routing/timeline.hpp"
+
+#include <algorithm>
+
+#include "routing/names.hpp"
+
+namespace hotline::routing {
+
+namespace {
+
+std::string name_of_unit(const directory& dir, const std::string& id) {
+  const unit* u = dir.find_unit(id);
+  return u ? u->name : id;
+}
+
+std::string join_rules(const std::vector<reason>& reasons, const std::string& extra) {
+  std::vector<std::string> rules;
+  for (const auto& r : reasons)
+    if (std::find(rules.begin(), rules.end(), r.rule) == rules.end())
+      rules.push_back(r.rule);
+  if (!extra.empty() && std::find(rules.begin(), rules.end(), extra) == rules.end())
+    rules.push_back(extra);
+  std::string out;
+  for (const auto& r : rules)
+    out += (out.empty() ? "" : ", ") + r;
+  return out;
+}
+
+std::string join_reasons(const std::vector<reason>& reasons) {
+  std::string out;
+  for (const auto& r : reasons)
+    out += (out.empty() ? "" : "；") + r.text;
+  return out;
+}
+
+std::string channel_zh(channel c) {
+  switch (c) {
+  case channel::phone:
+    return "电话";
+  case channel::web:
+    return "网站";
+  case channel::app:
+    return "App";
+  case channel::wechat:
+    return "微信";
+  case channel::integrator:
+    return "系统对接";
+  }
+  return "";
+}
+
+std::string satisfaction_zh(satisfaction s) {
+  switch (s) {
+  case satisfaction::satisfied:
+    return "满意";
+  case satisfaction::basically_satisfied:
+    return "基本满意";
+  case satisfaction::not_satisfied:
+    return "不满意";
+  }
+  return "";
+}
+
+} // namespace
+
+std::vector<timeline_entry> timeline(const std::vector<event>& events, const directory& dir) {
+  std::vector<timeline_entry> out;
+  ticket_state s;
+  for (const auto& e : events) {
+    timeline_entry t;
+    t.at = event_time(e);
+    t.type = std::string(event_type(e));
+    const std::string office = dir.office_id();
+    std::visit(overloaded{
+                   [&](const registered& x) {
+                     t.actor = "caller";
+                     t.rule = "M-R-1";
+                     t.label_zh = "登记";
+                     t.label_en = "registered";
+                     const category* c = dir.find_category(x.category);
+                     t.detail = "经" + channel_zh(x.via) + "渠道受理"
+                                + std::string(label_zh(x.kind)) + "：" + (c ? c->name : x.category)
+                                + "，地点：" + x.address;
+                   },
+                   [&](const dispatched& x) {
+                     t.actor = office;
+                     t.rule = join_rules(x.reasons, x.deadline_rule);
+                     t.label_zh = "派单";
+                     t.label_en = "dispatched";
+                     t.detail = "派至" + name_of_unit(dir, x.unit_id) + "，督办单位"
+                                + name_of_unit(dir, x.supervisor_id) + "，办理时限至"
+                                + format_instant(x.due) + (x.provisional ? "（暂定）" : "") + "。"
+                                + join_reasons(x.reasons);
+                   },
+                   [&](const coordination_requested& x) {
+                     t.actor = office;
+                     t.rule = join_rules(x.reasons, "");
+                     t.label_zh = "转协调";
+                     t.label_en = "sent to coordination";
+                     t.detail = join_reasons(x.reasons);
+                   },
+                   [&](const accepted& x) {
+                     t.actor = x.unit_id;
+                     t.rule = "M-RT-1";
+                     t.label_zh = "签收";
+                     t.label_en = "accepted";
+                     t.detail = name_of_unit(dir, x.unit_id) + "签收";
+                   },
+                   [&](const replied& x) {
+                     t.actor = x.unit_id;
+                     t.rule = s.assignment ? s.assignment->deadline_rule : "";
+                     t.label_zh = "答复";
+                     t.label_en = "replied";
+                     t.detail = name_of_unit(dir, x.unit_id) + "答复：" + x.text;
+                   },
+                   [&](const called_back& x) {
+                     t.actor = office;
+                     t.rule = "M-SV-2";
+                     t.label_zh = "回访";
+                     t.label_en = "called back";
+                     t.detail = "来电人评价：" + satisfaction_zh(x.result) + "，"
+                                + (x.resolved ? "已解决" : "未解决");
+                   },
+                   [&](const closed& x) {
+                     t.actor = office;
+                     t.rule = x.rule;
+                     t.label_zh = "办结归档";
+                     t.label_en = "closed and archived";
+                     t.detail = "闭环办结";
+                   },
+                   [&](const reopened& x) {
+                     t.actor = office;
+                     t.rule = "M-SV-2";
+                     t.label_zh = "重办";
+                     t.label_en = "reopened";
+                     t.detail = "第" + std::to_string(x.count) + "次重办，退回"
+                                + (s.assignment ? name_of_unit(dir, s.assignment->unit_id) : "")
+                                + "，时限至" + format_instant(x.due);
+                   },
+                   [&](const extension_requested& x) {
+                     t.actor = x.unit_id;
+                     t.rule = "M-DL-5";
+                     t.label_zh = "申请延期";
+                     t.label_en = "extension requested";
+                     t.detail = "申请延期至" + format_instant(x.new_due) + "，理由：" + x.reason
+                                + (x.progress.empty() ? "" : "；办理进展：" + x.progress);
+                   },
+                   [&](const extension_decided& x) {
+                     t.actor = x.by;
+                     t.rule = "M-DL-5";
+                     t.label_zh = x.approved ? "批准延期" : "不予延期";
+                     t.label_en = x.approved ? "extension approved" : "extension refused";
+                     t.detail = name_of_unit(dir, x.by)
+                                + (x.approved ? "批准延期至" + format_instant(x.new_due)
+                                              : std::string("不予延期"))
+                                + (x.note.empty() ? "" : "：" + x.note);
+                   },
+               },
+               e);
+    s = apply(std::move(s), e);
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+} // namespace hotline::routing

@@ -1,0 +1,179 @@
+// Scenarios of the measures against the real hotlined, on a manual clock
+// (hotlined --test-clock). Each test names the rule it shows.
+#include "tests/e2e/e2e.hpp"
+
+using namespace hotline;
+using namespace hotline::test;
+
+namespace {
+
+// Each scenario gets its own hotlined whose clock starts on 2026-09-18 at
+// 15:00 (a Friday before the Mid-Autumn and National Day holidays): the
+// clock only moves forward, so scenarios cannot share one.
+struct measures : ::testing::Test {
+  std::unique_ptr<temp_dir> data = std::make_unique<temp_dir>("hotline-scenario");
+  service_process service{data->path(),
+                          {"--test-clock", "--test-clock-start", "2026-09-18T15:00:00+08:00"}};
+  http_client http{"127.0.0.1", service.port()};
+
+  std::string office() { return office_token(*data); }
+  std::string unit(const std::string& id) { return unit_token(*data, id); }
+
+  void clock(const std::string& now) {
+    auto r = http.post("/api/v1/test/clock", json{{"now", now}}.dump(), office());
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+
+  // A complaint at 解放碑 (the street handles it; 渝中区 supervises).
+  json submit(const std::string& rid) {
+    auto r = http.post("/api/v1/demands", yuzhong_demand(rid).dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return body_of(r);
+  }
+
+  json post(const std::string& target, const json& body, const std::string& token,
+            int expected = 200) {
+    auto r = http.post(target, body.dump(), token);
+    EXPECT_EQ(r.status, expected) << target << " " << r.body;
+    return body_of(r);
+  }
+
+  // Accept, answer and call back a ticket with the given evaluation.
+  json handle_and_call_back(const std::string& no, const std::string& unit_id,
+                            const std::string& satisfaction, bool resolved) {
+    const auto u = unit(unit_id);
+    post("/api/v1/tickets/" + no + "/accept", json::object(), u);
+    post("/api/v1/tickets/" + no + "/reply", {{"text", "已处理"}}, u);
+    return post("/api/v1/tickets/" + no + "/callback",
+                {{"satisfaction", satisfaction}, {"resolved", resolved}}, office());
+  }
+};
+
+} // namespace
+
+TEST_F(measures, AnExtensionNeedsTheDistrictsApprovalAndTheCallerSeesIt_M_DL_5) {
+  auto t = submit("sc-ext-1");
+  const std::string no = t["ticket_no"], code = t["extraction_code"];
+  const std::string street = t["assignment"]["unit_id"];
+  ASSERT_EQ(t["deadline"], "2026-10-16T00:00:00+08:00");
+  clock("2026-10-12T10:00:00+08:00");
+  auto asked = post("/api/v1/tickets/" + no + "/extension",
+                    {{"reason", "涉及施工许可，需区住建委联合核查"},
+                     {"progress", "已到现场核实，已约谈施工单位"},
+                     {"new_deadline", "2026-10-30T00:00:00+08:00"}},
+                    unit(street));
+  EXPECT_EQ(asked["deadline"], "2026-10-16T00:00:00+08:00"); // not moved by asking
+  EXPECT_EQ(asked["extension"]["status"], "pending");
+  // The caller sees the progress and the pending extension, not the reasons.
+  auto view = body_of(http.get("/api/v1/tickets/" + no + "?code=" + code));
+  EXPECT_EQ(view["extension"]["progress"], "已到现场核实，已约谈施工单位");
+  EXPECT_EQ(view["extension"]["status"], "pending");
+  EXPECT_FALSE(view["extension"].contains("reason"));
+  // The street cannot approve itself; the office is not one level up here.
+  post("/api/v1/tickets/" + no + "/extension/decision", {{"approve", true}}, unit(street), 403);
+  post("/api/v1/tickets/" + no + "/extension/decision", {{"approve", true}}, office(), 403);
+  auto approved = post("/api/v1/tickets/" + no + "/extension/decision",
+                       {{"approve", true}, {"note", "同意延期"}}, unit("500103"));
+  EXPECT_EQ(approved["deadline"], "2026-10-30T00:00:00+08:00");
+  EXPECT_EQ(approved["deadline_rule"], "M-DL-5");
+  view = body_of(http.get("/api/v1/tickets/" + no + "?code=" + code));
+  EXPECT_EQ(view["deadline"], "2026-10-30T00:00:00+08:00");
+  EXPECT_EQ(view["extension"]["status"], "approved");
+}
+
+TEST_F(measures, AnExtensionRequestedAfterTheDeadlineIsRefused_M_DL_5) {
+  auto t = submit("sc-ext-late");
+  const std::string no = t["ticket_no"];
+  clock("2026-10-16T00:00:00+08:00"); // the deadline itself
+  auto r = post(
+      "/api/v1/tickets/" + no + "/extension",
+      {{"reason", "来不及"}, {"progress", "未处理"}, {"new_deadline", "2026-10-30T00:00:00+08:00"}},
+      unit(t["assignment"]["unit_id"]), 409);
+  EXPECT_EQ(r["error"]["code"], "deadline_passed");
+  EXPECT_EQ(r["error"]["field"], "deadline");
+}
+
+TEST_F(measures, ACityDepartmentsExtensionIsDecidedByTheOffice_M_DL_5) {
+  auto d = yuzhong_demand("sc-ext-city");
+  d["kind"] = "consultation";
+  d["category"] = "housing.provident-fund";
+  auto t = body_of(http.post("/api/v1/demands", d.dump()));
+  const std::string no = t["ticket_no"];
+  const std::string dept = t["assignment"]["unit_id"];
+  ASSERT_EQ(t["assignment"]["supervisor_id"], "cq.office") << t.dump();
+  post("/api/v1/tickets/" + no + "/extension",
+       {{"reason", "需调取历史缴存记录"},
+        {"progress", "已受理"},
+        {"new_deadline", "2026-10-20T00:00:00+08:00"}},
+       unit(dept));
+  auto refused = post("/api/v1/tickets/" + no + "/extension/decision",
+                      {{"approve", false}, {"note", "咨询类应按时答复"}}, office());
+  EXPECT_EQ(refused["extension"]["status"], "refused");
+  EXPECT_EQ(refused["deadline"], t["deadline"]);
+}
+
+TEST_F(measures, AnUnsatisfiedCallerGetsTheTicketReopenedThenCoordinated_M_SV_2) {
+  auto t = submit("sc-reopen");
+  const std::string no = t["ticket_no"];
+  const std::string street = t["assignment"]["unit_id"];
+  clock("2026-09-21T10:00:00+08:00");
+  auto r1 = handle_and_call_back(no, street, "not_satisfied", false);
+  EXPECT_EQ(r1["status"], "dispatched");
+  EXPECT_EQ(r1["reopen_count"], 1);
+  EXPECT_EQ(r1["assignment"]["unit_id"], street);
+  // A fresh 15 working days from 2026-09-21 (holidays skipped, 10-10 counts).
+  EXPECT_EQ(r1["deadline"], "2026-10-20T00:00:00+08:00");
+  EXPECT_EQ(r1["deadline_rule"], "M-SV-2");
+  auto r2 = handle_and_call_back(no, street, "basically_satisfied", false);
+  EXPECT_EQ(r2["reopen_count"], 2);
+  // The configured limit (2) is reached: the office coordinates.
+  auto r3 = handle_and_call_back(no, street, "not_satisfied", true);
+  EXPECT_EQ(r3["status"], "coordinating");
+  EXPECT_EQ(r3["coordination"]["reasons"][0]["rule"], "M-SV-2");
+}
+
+TEST_F(measures, TheTimelineTellsTheWholeStoryToThoseInvolved_M_SV_3) {
+  auto t = submit("sc-timeline");
+  const std::string no = t["ticket_no"];
+  const std::string street = t["assignment"]["unit_id"];
+  clock("2026-09-22T09:00:00+08:00");
+  post("/api/v1/tickets/" + no + "/accept", json::object(), unit(street));
+  post(
+      "/api/v1/tickets/" + no + "/extension",
+      {{"reason", "需协调"}, {"progress", "已签收"}, {"new_deadline", "2026-10-23T00:00:00+08:00"}},
+      unit(street));
+  post("/api/v1/tickets/" + no + "/extension/decision", {{"approve", true}}, unit("500103"));
+  post("/api/v1/tickets/" + no + "/reply", {{"text", "已协调解决"}}, unit(street));
+  post("/api/v1/tickets/" + no + "/callback",
+       {{"satisfaction", "not_satisfied"}, {"resolved", false}}, office());
+  handle_and_call_back(no, street, "satisfied", true);
+
+  auto tl = body_of(http.get("/api/v1/tickets/" + no + "/timeline", office()));
+  EXPECT_EQ(tl["status"], "closed");
+  std::vector<std::string> types;
+  for (const auto& step : tl["steps"]) {
+    types.push_back(step["type"]);
+    EXPECT_FALSE(step["rule"].get<std::string>().empty()) << step.dump();
+    EXPECT_FALSE(step["label_zh"].get<std::string>().empty()) << step.dump();
+    EXPECT_FALSE(step["label_en"].get<std::string>().empty()) << step.dump();
+    EXPECT_EQ(step["at"].get<std::string>().substr(19), "+08:00");
+  }
+  const std::vector<std::string> story{
+      "registered",        "dispatched", "accepted",    "extension_requested",
+      "extension_decided", "replied",    "called_back", "reopened",
+      "accepted",          "replied",    "called_back", "closed"};
+  EXPECT_EQ(types, story);
+  EXPECT_EQ(tl["steps"][4]["actor"], "500103");
+  EXPECT_EQ(tl["steps"][4]["rule"], "M-DL-5");
+  EXPECT_EQ(tl["steps"][7]["rule"], "M-SV-2");
+  // No caller data in the archive view.
+  const auto raw = http.get("/api/v1/tickets/" + no + "/timeline", office()).body;
+  EXPECT_EQ(raw.find("5678"), std::string::npos);
+  EXPECT_EQ(raw.find("张三丰"), std::string::npos);
+  // The supervising district may read it; an uninvolved unit and a caller may not.
+  EXPECT_EQ(http.get("/api/v1/tickets/" + no + "/timeline", unit("500103")).status, 200);
+  expect_error(http.get("/api/v1/tickets/" + no + "/timeline", unit("500105")), 403, "forbidden",
+               "ticket_no");
+  expect_error(http.get("/api/v1/tickets/" + no + "/timeline"), 401, "unauthorized",
+               "authorization");
+}
