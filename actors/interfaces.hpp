@@ -42,6 +42,7 @@ struct intake_request {
   std::string caller_name; // clear text only in memory, sealed before storage
   std::string caller_phone;
   std::optional<routing::instant> deadline; // M-DL-3
+  std::optional<routing::disposal> how;     // M-C-1: other than a ticket
 };
 
 /// The answer of a ticket: its number and state, or a failure.

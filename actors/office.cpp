@@ -47,6 +47,12 @@ std::string canonical(const intake_request& req) {
   add(req.caller_name);
   add(req.caller_phone);
   add(req.deadline ? std::to_string(*req.deadline) : "");
+  if (req.how) {
+    add(std::string(routing::to_string(req.how->kind)));
+    add(req.how->answer);
+    add(req.how->target);
+    add(req.how->refusal ? req.how->refusal->code : "");
+  }
   return out;
 }
 
@@ -81,10 +87,19 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
         const std::string fingerprint = svc->vault.fingerprint(canonical(req));
         if (req.deadline && *req.deadline <= now)
           return failed({"invalid", "deadline must be in the future", "deadline"});
-        // M-RT-1/M-RT-2: territory and matter.
-        auto route = svc->router.route({req.kind, req.category, req.where});
-        if (auto* err = std::get_if<routing::routing_error>(&route))
-          return failed({err->code, err->message, err->field});
+        // M-C-1: a demand disposed of at once needs no route; a category,
+        // if given for the statistics, must still be known.
+        const bool as_ticket = !req.how || req.how->kind == routing::disposal_kind::ticket;
+        routing::route_result route = routing::needs_coordination{};
+        if (as_ticket) {
+          // M-RT-1/M-RT-2: territory and matter.
+          route = svc->router.route({req.kind, req.category, req.where});
+          if (auto* err = std::get_if<routing::routing_error>(&route))
+            return failed({err->code, err->message, err->field});
+        } else if (!req.category.empty() && !svc->config.directory.find_category(req.category)) {
+          return failed(
+              {"unknown_category", "unknown category '" + req.category + "'", "category"});
+        }
         auto rp = self->make_response_promise<ticket_reply>();
         std::string no;
         routing::register_demand cmd;
@@ -114,6 +129,7 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
         cmd.intake.caller_sealed = svc->vault.seal(no, secret);
         cmd.intake.fingerprint = fingerprint;
         cmd.deadline = req.deadline;
+        cmd.how = req.how;
         if (auto* a = std::get_if<routing::assignment>(&route))
           cmd.route = *a;
         else

@@ -79,7 +79,8 @@ std::string_view event_type(const event& e) {
                  [](const called_back&) { return "called_back"; },
                  [](const closed&) { return "closed"; }, [](const reopened&) { return "reopened"; },
                  [](const extension_requested&) { return "extension_requested"; },
-                 [](const extension_decided&) { return "extension_decided"; }},
+                 [](const extension_decided&) { return "extension_decided"; },
+                 [](const disposed&) { return "disposed"; }},
       e);
 }
 
@@ -132,6 +133,7 @@ ticket_state apply(ticket_state s, const event& e) {
                    s.extension_pending = false;
                    s.status = ticket_status::dispatched;
                  },
+                 [&](const disposed& x) { s.disposal = x; },
                  [&](const extension_requested& x) {
                    s.extension_request = x;
                    s.extension_decision.reset();
@@ -205,6 +207,37 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
             registered intake = r.intake;
             intake.at = now;
             out.emplace_back(std::move(intake));
+            // M-C-1: disposed of at once; M-S-3: a refusal says on what basis
+            // and where to turn. The loop closes at once.
+            if (r.how && r.how->kind != disposal_kind::ticket) {
+              const auto& how = *r.how;
+              disposed d;
+              d.at = now;
+              d.kind = how.kind;
+              if (how.kind == disposal_kind::direct_answer) {
+                if (how.answer.empty())
+                  return workflow_error{"invalid", "a direct answer needs its text",
+                                        "disposal.answer"};
+                d.answer = how.answer;
+              } else if (how.kind == disposal_kind::refusal) {
+                if (!how.refusal)
+                  return workflow_error{"invalid", "a refusal needs its rule",
+                                        "disposal.refusal_rule"};
+                d.refusal_code = how.refusal->code;
+                d.basis = how.refusal->basis;
+                d.rule = how.refusal->rule;
+                d.referral_name = how.refusal->referral_name;
+                d.referral_contact = how.refusal->referral_contact;
+              } else {
+                if (how.target.empty())
+                  return workflow_error{"invalid", "a transfer needs its target",
+                                        "disposal.target"};
+                d.target = how.target;
+              }
+              out.emplace_back(std::move(d));
+              out.emplace_back(closed{now, how.kind == disposal_kind::refusal ? "M-S-3" : "M-C-1"});
+              return out;
+            }
             if (auto* a = std::get_if<assignment>(&r.route))
               out.emplace_back(make_dispatch(*a, r.intake.kind, now, r.deadline, p));
             else

@@ -13,6 +13,7 @@
 
 #include "routing/calendar.hpp"
 #include "routing/directory.hpp"
+#include "routing/disposal.hpp"
 #include "routing/router.hpp"
 
 namespace hotline::routing {
@@ -97,6 +98,16 @@ struct closed {
   std::string rule; // why it closed: "M-SV-2"
 };
 
+/// M-C-1, M-S-3: the demand was disposed of at once, not as a ticket; a
+/// `closed` event follows.
+struct disposed {
+  instant at = 0;
+  disposal_kind kind = disposal_kind::direct_answer;
+  std::string answer; // direct_answer
+  std::string target; // call_transfer / three_way_call
+  std::string refusal_code, basis, rule, referral_name, referral_contact; // refusal
+};
+
 /// M-SV-2: an unsatisfied or unresolved callback sends the ticket back to
 /// the same unit for re-handling (重办) with a fresh deadline.
 struct reopened {
@@ -126,8 +137,9 @@ struct extension_decided {
   instant new_due = 0;
 };
 
-using event = std::variant<registered, dispatched, coordination_requested, accepted, replied,
-                           called_back, closed, reopened, extension_requested, extension_decided>;
+using event
+    = std::variant<registered, dispatched, coordination_requested, accepted, replied, called_back,
+                   closed, reopened, extension_requested, extension_decided, disposed>;
 std::string_view event_type(const event& e);
 instant event_time(const event& e);
 
@@ -143,6 +155,7 @@ struct ticket_state {
   std::optional<replied> answer;
   std::optional<called_back> callback;
   std::optional<instant> closed_at;
+  std::optional<disposed> disposal; // set when not handled as a ticket
   int reopen_count = 0;
   std::optional<extension_requested> extension_request; // the latest
   std::optional<extension_decided> extension_decision;  // its decision, once made
@@ -161,6 +174,8 @@ ticket_state fold(const std::vector<event>& events);
 /// (M-DL-3), which wins over the policy when present.
 struct register_demand {
   registered intake;
+  /// Set for a disposal other than a ticket (M-C-1); `route` is then unused.
+  std::optional<disposal> how;
   std::variant<assignment, needs_coordination> route;
   std::optional<instant> deadline;
 };

@@ -128,6 +128,21 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
                      t.label_en = "closed and archived";
                      t.detail = "闭环办结";
                    },
+                   [&](const disposed& x) {
+                     t.actor = office;
+                     t.rule = x.kind == disposal_kind::refusal ? x.rule : "M-C-1";
+                     t.label_zh = std::string(label_zh(x.kind));
+                     t.label_en = std::string(to_string(x.kind));
+                     if (x.kind == disposal_kind::refusal)
+                       t.detail
+                           = "不予受理：" + x.basis
+                             + (x.referral_name.empty() ? "" : "；请联系" + x.referral_name)
+                             + (x.referral_contact.empty() ? "" : "（" + x.referral_contact + "）");
+                     else if (x.kind == disposal_kind::direct_answer)
+                       t.detail = "直接答复：" + x.answer;
+                     else
+                       t.detail = std::string(label_zh(x.kind)) + "至" + x.target;
+                   },
                    [&](const reopened& x) {
                      t.actor = office;
                      t.rule = "M-SV-2";

@@ -462,6 +462,7 @@ constexpr const char* districts_file = "districts.csv";
 constexpr const char* townships_file = "townships.csv";
 constexpr const char* departments_file = "departments.yaml";
 constexpr const char* categories_file = "categories.yaml";
+constexpr const char* refusals_file = "refusals.yaml";
 constexpr const char* boundaries_file = "district-boundaries.geojson";
 constexpr const char* calendar_folder = "calendar";
 
@@ -1259,6 +1260,51 @@ void load_calendar(const fs::path& dir, hotline_config& cfg, error_sink& errors)
 
 } // namespace
 
+// refusals.yaml: grounds for refusal with their referral (M-S-2, M-S-3).
+void load_refusals(const fs::path& dir, hotline_config& cfg, error_sink& errors) {
+  const auto root = load_yaml(dir / refusals_file, refusals_file, errors);
+  if (!root)
+    return;
+  const yaml_reader yaml(refusals_file, errors);
+  yaml.reject_unknown_keys(*root, "", {"refusal_rules"});
+  const YAML::Node list = yaml_reader::get(*root, "refusal_rules");
+  if (!yaml.expect_sequence(list, "refusal_rules"))
+    return;
+  std::set<std::string> codes;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node entry = list[i];
+    const std::string path = indexed("refusal_rules", i);
+    if (!yaml.expect_map(entry, path))
+      continue;
+    yaml.reject_unknown_keys(entry, path, {"code", "basis", "rule", "referral"});
+    const auto code = yaml.text_at(entry, "code", path);
+    const auto basis = yaml.text_at(entry, "basis", path);
+    const auto rule = yaml.text_at(entry, "rule", path);
+    if (code && !is_function_name(*code))
+      yaml.error(member(path, "code"), "must be lower-case ascii words joined by '-'");
+    if (code && !codes.insert(*code).second)
+      yaml.error(member(path, "code"), "duplicate refusal rule " + in_quotes(*code));
+    if (rule && rule->rfind("M-S-", 0) != 0)
+      yaml.error(member(path, "rule"), "must cite a scope rule (M-S-…)");
+    routing::refusal_rule r;
+    const YAML::Node referral = yaml_reader::get(entry, "referral");
+    if (referral.IsDefined() && yaml.expect_map(referral, member(path, "referral"))) {
+      yaml.reject_unknown_keys(referral, member(path, "referral"), {"name", "contact"});
+      if (auto name = yaml.text_at(referral, "name", member(path, "referral")))
+        r.referral_name = *name;
+      const YAML::Node contact = yaml_reader::get(referral, "contact");
+      if (contact.IsDefined() && contact.IsScalar())
+        r.referral_contact = contact.Scalar();
+    }
+    if (code && basis && rule) {
+      r.code = *code;
+      r.basis = *basis;
+      r.rule = *rule;
+      cfg.refusal_rules.push_back(std::move(r));
+    }
+  }
+}
+
 hotline_config load(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -1275,6 +1321,7 @@ hotline_config load(const fs::path& dir) {
   load_categories(dir, departments, cfg, errors);
   load_shapes(dir, districts, cfg, errors);
   load_calendar(dir, cfg, errors);
+  load_refusals(dir, cfg, errors);
   if (!errors.empty())
     throw config_exception(errors.take());
   return cfg;

@@ -22,6 +22,7 @@
 
 #include "routing/calendar.hpp"
 #include "routing/directory.hpp"
+#include "routing/disposal.hpp"
 
 namespace hotline::config {
 
@@ -41,6 +42,15 @@ struct hotline_config {
   /// District-department function → its competent city department's id
   /// (departments.yaml `city_counterpart`), e.g. "housing" → "cq.housing".
   std::map<std::string, std::string> city_counterparts;
+  /// refusals.yaml: the grounds for not accepting a demand (M-S-2, M-S-3),
+  /// in file order, by code.
+  std::vector<routing::refusal_rule> refusal_rules;
+  const routing::refusal_rule* find_refusal(const std::string& code) const {
+    for (const auto& r : refusal_rules)
+      if (r.code == code)
+        return &r;
+    return nullptr;
+  }
 };
 
 /// One problem in one place: `file` is relative to the folder

@@ -141,7 +141,48 @@ const std::regex& ticket_no_pattern() {
   return re;
 }
 
-actors::intake_request parse_demand(const json& body) {
+// The optional `disposal` of an intake (M-C-1): how the agent disposed of
+// the demand at once, when not as a ticket.
+std::optional<r::disposal> parse_disposal(const json& body, const config::hotline_config& cfg) {
+  auto i = body.find("disposal");
+  if (i == body.end() || i->is_null())
+    return std::nullopt;
+  if (!i->is_object())
+    throw api_error{422, "invalid_field", "must be an object", "disposal"};
+  const json& d = *i;
+  const auto& type = require(d, "type", "disposal.type");
+  auto kind = type.is_string() ? r::parse_disposal_kind(type.get<std::string>()) : std::nullopt;
+  if (!kind)
+    throw api_error{422, "invalid_field",
+                    "must be one of ticket, direct_answer, call_transfer, three_way_call, refusal",
+                    "disposal.type"};
+  r::disposal how;
+  how.kind = *kind;
+  switch (how.kind) {
+  case r::disposal_kind::ticket:
+    break;
+  case r::disposal_kind::direct_answer:
+    how.answer = text_field(d, "answer", "disposal.answer", 1, 4000);
+    break;
+  case r::disposal_kind::call_transfer:
+  case r::disposal_kind::three_way_call:
+    how.target = text_field(d, "target", "disposal.target", 1, 200);
+    break;
+  case r::disposal_kind::refusal: {
+    const auto code = text_field(d, "refusal_rule", "disposal.refusal_rule", 1, 64);
+    const auto* rule = cfg.find_refusal(code);
+    if (!rule)
+      throw api_error{422, "unknown_refusal_rule",
+                      "unknown refusal rule '" + code + "' (see GET /api/v1/refusal-rules)",
+                      "disposal.refusal_rule"};
+    how.refusal = *rule;
+    break;
+  }
+  }
+  return how;
+}
+
+actors::intake_request parse_demand(const json& body, const config::hotline_config& cfg) {
   actors::intake_request req;
   const auto& rid = require(body, "request_id", "request_id");
   if (!rid.is_string() || !std::regex_match(rid.get<std::string>(), request_id_pattern()))
@@ -152,7 +193,10 @@ actors::intake_request parse_demand(const json& body) {
                                    "phone, web, app, wechat, integrator");
   req.kind = enum_field<r::demand_kind>(body, "kind", r::parse_demand_kind,
                                         "consultation, help, complaint, report, suggestion");
-  req.category = text_field(body, "category", "category", 1, 64);
+  req.how = parse_disposal(body, cfg);
+  // A demand disposed of at once may leave the category out.
+  const bool as_ticket = !req.how || req.how->kind == r::disposal_kind::ticket;
+  req.category = text_field(body, "category", "category", as_ticket ? 1 : 0, 64, as_ticket);
   req.content = text_field(body, "content", "content", 1, 4000);
 
   const auto& caller = require(body, "caller", "caller");
@@ -211,6 +255,33 @@ json unit_json(const actors::services& svc, const std::string& id) {
   if (id.empty())
     return nullptr;
   return {{"unit_id", id}, {"unit_name", unit_name(svc, id)}};
+}
+
+// M-C-1, M-S-3: how a demand was disposed of at once; a refusal carries its
+// basis and where the caller can turn.
+json disposal_json(const r::disposed& d) {
+  json out{{"type", r::to_string(d.kind)}, {"label", r::label_zh(d.kind)}};
+  switch (d.kind) {
+  case r::disposal_kind::direct_answer:
+    out["answer"] = d.answer;
+    break;
+  case r::disposal_kind::call_transfer:
+  case r::disposal_kind::three_way_call:
+    out["target"] = d.target;
+    break;
+  case r::disposal_kind::refusal:
+    out["refusal"]
+        = {{"code", d.refusal_code},
+           {"basis", d.basis},
+           {"rule", d.rule},
+           {"referral", d.referral_name.empty()
+                            ? json(nullptr)
+                            : json{{"name", d.referral_name}, {"contact", d.referral_contact}}}};
+    break;
+  case r::disposal_kind::ticket:
+    break;
+  }
+  return out;
 }
 
 // The view of a ticket. `staff` adds the routing reasons and supervisor;
@@ -275,6 +346,8 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
     v["extension"] = ex;
   }
   v["reopen_count"] = s.reopen_count;
+  if (s.disposal)
+    v["disposal"] = disposal_json(*s.disposal);
   if (s.accepted_at)
     v["accepted_at"] = r::format_instant(*s.accepted_at);
   v["answer"] = nullptr;
@@ -312,6 +385,8 @@ json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
     v["deadline_provisional"] = dl.provisional;
     v["deadline_rule"] = a.deadline_rule;
     v["limit_working_days"] = a.limit_days;
+  } else if (s.disposal) {
+    v["disposal"] = disposal_json(*s.disposal);
   } else {
     v["coordination"] = {{"reasons", reasons_json(s.coordination_reasons)}};
   }
@@ -471,7 +546,16 @@ response api::route(const request& req, std::string& route_name) {
   if (resource == "demands" && parts.size() == 3) {
     route_name = "demands";
     need_method(req, "POST");
-    auto demand = parse_demand(parse_body(req));
+    auto demand = parse_demand(parse_body(req), svc_.config);
+    // M-C-1: disposing of a demand otherwise than as a ticket is the
+    // office agent's act.
+    if (demand.how && demand.how->kind != r::disposal_kind::ticket) {
+      auto who = bearer(req, token_secret_);
+      if (!who || who->who != crypto::role::office)
+        throw api_error{403, "forbidden",
+                        "only the office disposes of a demand otherwise than as a ticket",
+                        "disposal"};
+    }
     // M-DL-3: a deadline of its own is the assigner's decision, not the
     // caller's: only the office (or an integrator holding its token) sets it.
     if (demand.deadline) {
@@ -485,6 +569,22 @@ response api::route(const request& req, std::string& route_name) {
     if (!t.created)
       out.headers.emplace_back("Idempotent-Replayed", "true");
     return out;
+  }
+
+  // GET /api/v1/refusal-rules — the grounds of M-S-2 with their referrals.
+  if (resource == "refusal-rules" && parts.size() == 3) {
+    route_name = "refusal_rules";
+    need_method(req, "GET");
+    json rules = json::array();
+    for (const auto& x : svc_.config.refusal_rules)
+      rules.push_back(
+          {{"code", x.code},
+           {"basis", x.basis},
+           {"rule", x.rule},
+           {"referral", x.referral_name.empty()
+                            ? json(nullptr)
+                            : json{{"name", x.referral_name}, {"contact", x.referral_contact}}}});
+    return json_response(200, {{"refusal_rules", rules}});
   }
 
   if (resource == "categories" && parts.size() == 3) {

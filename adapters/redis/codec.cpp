@@ -132,6 +132,17 @@ std::string encode(const r::event& e) {
                        .put("resolved", x.resolved);
                  },
                  [&](const r::closed& x) { w.put("at", x.at).put("rule", x.rule); },
+                 [&](const r::disposed& x) {
+                   w.put("at", x.at)
+                       .put("kind", std::string(r::to_string(x.kind)))
+                       .put("answer", x.answer)
+                       .put("target", x.target)
+                       .put("refusal", x.refusal_code)
+                       .put("basis", x.basis)
+                       .put("rule", x.rule)
+                       .put("ref_name", x.referral_name)
+                       .put("ref_contact", x.referral_contact);
+                 },
                  [&](const r::reopened& x) {
                    w.put("at", x.at)
                        .put("n", x.count)
@@ -208,6 +219,20 @@ r::event decode(std::string_view bytes) {
         m.get<bool>("resolved", true)};
   if (type == "closed")
     return r::closed{at, m.get<std::string>("rule")};
+  if (type == "disposed") {
+    r::disposed x;
+    x.at = at;
+    x.kind = r::parse_disposal_kind(m.get<std::string>("kind"))
+                 .value_or(r::disposal_kind::direct_answer);
+    x.answer = m.get<std::string>("answer");
+    x.target = m.get<std::string>("target");
+    x.refusal_code = m.get<std::string>("refusal");
+    x.basis = m.get<std::string>("basis");
+    x.rule = m.get<std::string>("rule");
+    x.referral_name = m.get<std::string>("ref_name");
+    x.referral_contact = m.get<std::string>("ref_contact");
+    return x;
+  }
   if (type == "reopened")
     return r::reopened{at, m.get<int>("n"), m.get<int>("days"), m.get<std::int64_t>("due"),
                        m.get<bool>("prov")};

@@ -72,6 +72,17 @@ TEST_F(ChongqingConfig, ServesChongqingWithTheDefaultTimeLimits) {
   EXPECT_EQ(config().dir, chongqing_dir());
 }
 
+TEST_F(ChongqingConfig, HasRefusalRulesWithBasisAndReferral_M_S_2_M_S_3) {
+  ASSERT_GE(config().refusal_rules.size(), 10u);
+  const auto* emergency = config().find_refusal("emergency-110");
+  ASSERT_NE(emergency, nullptr);
+  EXPECT_EQ(emergency->referral_contact, "110");
+  EXPECT_EQ(emergency->rule, "M-S-2");
+  for (const auto& r : config().refusal_rules)
+    EXPECT_FALSE(r.basis.empty()) << r.code;
+  EXPECT_EQ(config().find_refusal("no-such-rule"), nullptr);
+}
+
 TEST_F(ChongqingConfig, HasExactly38DistrictGovernments) {
   EXPECT_EQ(count_units(config(), unit_kind::district_government), 38u);
 }
@@ -258,6 +269,11 @@ class BrokenConfig : public ::testing::Test {
     return chongqing().config ? chongqing().config->directory.categories().size() : 0;
   }
 
+  void append_refusal_rule(const std::string& code, const std::string& rule) {
+    std::ofstream(dir_ / "refusals.yaml", std::ios::app)
+        << "  - code: " << code << "\n    basis: 测试\n    rule: " << rule << "\n";
+  }
+
   void append_category_with_unknown_function() {
     std::ofstream(dir_ / "categories.yaml", std::ios::app)
         << "  - code: test.broken\n"
@@ -292,6 +308,18 @@ TEST_F(BrokenConfig, ReportsAnUnknownDistrictDepartmentFunctionInACategory) {
                                + ": unknown district department function 'foo'"),
             std::string::npos)
       << last_message_;
+}
+
+TEST_F(BrokenConfig, ReportsADuplicateRefusalRuleAndOneCitingNoScopeRule_M_S_2) {
+  append_refusal_rule("litigation", "M-S-2");
+  append_refusal_rule("made-up", "M-RT-1");
+  const auto errors = load_errors();
+  EXPECT_EQ(errors.size(), 2u) << last_message_;
+  EXPECT_NE(last_message_.find("duplicate refusal rule 'litigation'"), std::string::npos)
+      << last_message_;
+  EXPECT_NE(last_message_.find("must cite a scope rule"), std::string::npos) << last_message_;
+  for (const auto& e : errors)
+    EXPECT_EQ(e.file, "refusals.yaml");
 }
 
 TEST_F(BrokenConfig, ReportsAMalformedDateInACalendarFile) {

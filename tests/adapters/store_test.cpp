@@ -91,6 +91,17 @@ TEST_F(store_test, EveryEventTypeRoundTripsWithItsOwnFields) {
   EXPECT_EQ(ed.by, "500103");
   EXPECT_TRUE(ed.approved);
   EXPECT_EQ(ed.new_due, 12345);
+  disposed dx;
+  dx.at = 19;
+  dx.kind = disposal_kind::refusal;
+  dx.refusal_code = "petition";
+  dx.basis = "已进入信访渠道";
+  dx.rule = "M-S-2";
+  dx.referral_name = "信访部门";
+  auto dd = std::get<disposed>(redis::decode(redis::encode(dx)));
+  EXPECT_EQ(dd.kind, disposal_kind::refusal);
+  EXPECT_EQ(dd.basis, "已进入信访渠道");
+  EXPECT_EQ(dd.referral_name, "信访部门");
   auto co = std::get<coordination_requested>(
       redis::decode(redis::encode(coordination_requested{15, {{"M-RT-2", "属地不明"}}})));
   ASSERT_EQ(co.reasons.size(), 1u);

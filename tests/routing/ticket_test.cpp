@@ -103,6 +103,41 @@ TEST_F(workflow, AProvisionalDeadlineIsRecountedOnceItsYearIsLoaded_M_DL_6) {
   EXPECT_EQ(format_instant(now_firm.due), "2027-01-20T00:00:00+08:00");
 }
 
+// --- M-C-1 / M-S-3 disposal at once ----------------------------------------
+
+TEST_F(workflow, ADirectAnswerClosesTheDemandAtOnce_M_C_1) {
+  auto r = demand(demand_kind::consultation);
+  r.how = disposal{disposal_kind::direct_answer, "公积金提取请携带身份证到任一网点办理", "", {}};
+  auto s = run({}, r, monday);
+  EXPECT_EQ(s.status, ticket_status::closed);
+  ASSERT_TRUE(s.disposal);
+  EXPECT_EQ(s.disposal->answer, "公积金提取请携带身份证到任一网点办理");
+  EXPECT_FALSE(s.assignment);
+}
+
+TEST_F(workflow, ATransferRecordsItsTarget_M_C_1) {
+  auto r = demand();
+  r.how = disposal{disposal_kind::call_transfer, "", "国网重庆市电力公司95598", {}};
+  auto s = run({}, r, monday);
+  EXPECT_EQ(s.status, ticket_status::closed);
+  EXPECT_EQ(s.disposal->target, "国网重庆市电力公司95598");
+  r.how->target.clear();
+  EXPECT_EQ(refused({}, r).field, "disposal.target");
+}
+
+TEST_F(workflow, ARefusalRecordsItsBasisAndReferral_M_S_2_M_S_3) {
+  auto r = demand();
+  r.how = disposal{disposal_kind::refusal, "", "",
+                   refusal_rule{"litigation", "属于诉讼事项", "M-S-2", "人民法院", "12368"}};
+  auto d = decide({}, r, monday, pol);
+  const auto& events = std::get<std::vector<event>>(d);
+  ASSERT_EQ(events.size(), 3u);
+  const auto& x = std::get<disposed>(events[1]);
+  EXPECT_EQ(x.basis, "属于诉讼事项");
+  EXPECT_EQ(x.referral_contact, "12368");
+  EXPECT_EQ(std::get<closed>(events[2]).rule, "M-S-3");
+}
+
 TEST_F(workflow, AGivenDeadlineInThePastIsRefused) {
   auto r = demand();
   r.deadline = monday - 1000;

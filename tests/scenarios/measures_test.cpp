@@ -177,3 +177,56 @@ TEST_F(measures, TheTimelineTellsTheWholeStoryToThoseInvolved_M_SV_3) {
   expect_error(http.get("/api/v1/tickets/" + no + "/timeline"), 401, "unauthorized",
                "authorization");
 }
+
+TEST_F(measures, ARefusalTellsTheCallerTheBasisAndWhereToTurn_M_S_2_M_S_3) {
+  auto d = yuzhong_demand("sc-refuse");
+  d.erase("category"); // a refused matter need not fit the taxonomy
+  d["content"] = "与邻居的合同纠纷已经起诉，想问法院什么时候开庭";
+  d["disposal"] = {{"type", "refusal"}, {"refusal_rule", "litigation"}};
+  // Only the office's agent disposes of a demand that way.
+  expect_error(http.post("/api/v1/demands", d.dump()), 403, "forbidden", "disposal");
+  auto r = http.post("/api/v1/demands", d.dump(), office());
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto t = body_of(r);
+  EXPECT_EQ(t["status"], "closed");
+  EXPECT_EQ(t["disposal"]["type"], "refusal");
+  const std::string no = t["ticket_no"], code = t["extraction_code"];
+  auto view = body_of(http.get("/api/v1/tickets/" + no + "?code=" + code));
+  EXPECT_EQ(view["status"], "closed");
+  EXPECT_EQ(view["disposal"]["refusal"]["rule"], "M-S-2");
+  EXPECT_FALSE(view["disposal"]["refusal"]["basis"].get<std::string>().empty());
+  EXPECT_FALSE(view["disposal"]["refusal"]["referral"]["name"].get<std::string>().empty());
+  auto tl = body_of(http.get("/api/v1/tickets/" + no + "/timeline", office()));
+  EXPECT_EQ(tl["steps"][1]["type"], "disposed");
+  EXPECT_EQ(tl["steps"][2]["rule"], "M-S-3");
+  // An unknown ground is refused, and nothing is created.
+  d["request_id"] = "sc-refuse-2";
+  d["disposal"]["refusal_rule"] = "because";
+  expect_error(http.post("/api/v1/demands", d.dump(), office()), 422, "unknown_refusal_rule",
+               "disposal.refusal_rule");
+  auto rules = body_of(http.get("/api/v1/refusal-rules"));
+  EXPECT_GE(rules["refusal_rules"].size(), 10u);
+}
+
+TEST_F(measures, ADirectAnswerAndACallTransferCloseAtOnce_M_C_1) {
+  auto d = yuzhong_demand("sc-direct");
+  d["kind"] = "consultation";
+  d["category"] = "housing.provident-fund";
+  d["disposal"] = {{"type", "direct_answer"},
+                   {"answer", "公积金提取可通过渝快办在线办理，也可到任一网点办理。"}};
+  auto a = body_of(http.post("/api/v1/demands", d.dump(), office()));
+  EXPECT_EQ(a["status"], "closed");
+  EXPECT_EQ(a["disposal"]["answer"], "公积金提取可通过渝快办在线办理，也可到任一网点办理。");
+  EXPECT_TRUE(a["assignment"].is_null());
+  auto t = yuzhong_demand("sc-transfer");
+  t["kind"] = "help";
+  t["category"] = "housing.provident-fund";
+  t["disposal"] = {{"type", "three_way_call"}, {"target", "重庆市住房公积金管理中心 12329"}};
+  auto b = body_of(http.post("/api/v1/demands", t.dump(), office()));
+  EXPECT_EQ(b["disposal"]["type"], "three_way_call");
+  EXPECT_EQ(b["disposal"]["target"], "重庆市住房公积金管理中心 12329");
+  t["request_id"] = "sc-transfer-2";
+  t["disposal"].erase("target");
+  expect_error(http.post("/api/v1/demands", t.dump(), office()), 400, "missing_field",
+               "disposal.target");
+}
