@@ -49,6 +49,7 @@ struct services {
     policy.consultation_days = cfg.sla.consultation_days;
     policy.other_days = cfg.sla.other_days;
     policy.reopen_limit = cfg.sla.reopen_limit;
+    policy.return_window_days = cfg.sla.return_window_days;
   }
 
   const config::hotline_config& config;

@@ -16,6 +16,10 @@ std::string acting_unit(const routing::command& cmd) {
     return e->unit_id;
   if (auto* d = std::get_if<routing::decide_extension>(&cmd))
     return d->approver;
+  if (auto* r = std::get_if<routing::return_ticket>(&cmd))
+    return r->unit_id;
+  if (auto* o = std::get_if<routing::submit_opinion>(&cmd))
+    return o->unit_id;
   return "";
 }
 

@@ -1,5 +1,7 @@
 #include "routing/ticket.hpp"
 
+#include <algorithm>
+
 #include "routing/names.hpp"
 
 #include <array>
@@ -71,16 +73,17 @@ std::string_view label_zh(ticket_status s) {
 
 std::string_view event_type(const event& e) {
   return std::visit(
-      overloaded{[](const registered&) { return "registered"; },
-                 [](const dispatched&) { return "dispatched"; },
-                 [](const coordination_requested&) { return "coordination_requested"; },
-                 [](const accepted&) { return "accepted"; },
-                 [](const replied&) { return "replied"; },
-                 [](const called_back&) { return "called_back"; },
-                 [](const closed&) { return "closed"; }, [](const reopened&) { return "reopened"; },
-                 [](const extension_requested&) { return "extension_requested"; },
-                 [](const extension_decided&) { return "extension_decided"; },
-                 [](const disposed&) { return "disposed"; }},
+      overloaded{
+          [](const registered&) { return "registered"; },
+          [](const dispatched&) { return "dispatched"; },
+          [](const coordination_requested&) { return "coordination_requested"; },
+          [](const accepted&) { return "accepted"; }, [](const replied&) { return "replied"; },
+          [](const called_back&) { return "called_back"; }, [](const closed&) { return "closed"; },
+          [](const reopened&) { return "reopened"; },
+          [](const extension_requested&) { return "extension_requested"; },
+          [](const extension_decided&) { return "extension_decided"; },
+          [](const disposed&) { return "disposed"; }, [](const returned&) { return "returned"; },
+          [](const opinion_submitted&) { return "opinion_submitted"; }},
       e);
 }
 
@@ -95,9 +98,25 @@ ticket_state apply(ticket_state s, const event& e) {
                    s.status = ticket_status::registered;
                  },
                  [&](const dispatched& x) {
+                   // A (new) assignment: whatever the previous unit did is history.
                    s.assignment = x;
+                   s.accepted_at.reset();
+                   s.answer.reset();
+                   s.opinions.clear();
+                   s.extension_request.reset();
+                   s.extension_decision.reset();
+                   s.extension_pending = false;
                    s.status = ticket_status::dispatched;
                  },
+                 [&](const returned& x) {
+                   s.returns.push_back(x);
+                   s.assignment.reset();
+                   s.accepted_at.reset();
+                   s.extension_pending = false;
+                   s.coordination_reasons = {{"M-RT-4", "退单：" + x.reason}};
+                   s.status = ticket_status::coordinating;
+                 },
+                 [&](const opinion_submitted& x) { s.opinions[x.unit_id] = x.text; },
                  [&](const coordination_requested& x) {
                    s.coordination_reasons = x.reasons;
                    s.status = ticket_status::coordinating;
@@ -259,6 +278,14 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
               return workflow_error{"forbidden", "ticket is assigned to another unit", "unit_id"};
             if (s.status != ticket_status::accepted)
               return conflict(s.status, "reply to");
+            // M-DL-4: the lead answers once it has every cooperating opinion.
+            std::string missing;
+            for (const auto& c : s.assignment->cooperating)
+              if (!s.opinions.count(c))
+                missing += (missing.empty() ? "" : ", ") + c;
+            if (!missing.empty())
+              return workflow_error{
+                  "conflict", "waiting for the opinions of " + missing + " (M-DL-4)", "opinions"};
             if (r.text.empty())
               return workflow_error{"invalid", "reply text must not be empty", "text"};
             return std::vector<event>{replied{now, r.unit_id, r.text}};
@@ -308,6 +335,54 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
               return workflow_error{"invalid", "reasons are required (M-DL-5)", "reason"};
             return std::vector<event>{
                 extension_requested{now, r.unit_id, r.reason, r.progress, r.new_due}};
+          },
+          [&](const return_ticket& r) -> decision {
+            if (!assigned_to(s, r.unit_id))
+              return workflow_error{"forbidden", "ticket is assigned to another unit", "unit_id"};
+            if (s.status != ticket_status::dispatched && s.status != ticket_status::accepted)
+              return conflict(s.status, "return");
+            if (r.reason.empty())
+              return workflow_error{"invalid", "a return needs its reasons (M-RT-4)", "reason"};
+            // M-RT-4: within the window after dispatch, counted in working days.
+            const instant window_end
+                = p.cal->add_working_days(s.assignment->at, p.return_window_days).due;
+            if (now >= window_end)
+              return workflow_error{"return_window_passed",
+                                    "the return window of " + std::to_string(p.return_window_days)
+                                        + " working days after dispatch has passed",
+                                    "ticket_no"};
+            return std::vector<event>{returned{now, r.unit_id, r.reason}};
+          },
+          [&](const designate& d) -> decision {
+            if (s.status != ticket_status::coordinating)
+              return conflict(s.status, "designate units for");
+            if (d.lead.unit_id.empty())
+              return workflow_error{"invalid", "a lead unit is required", "lead_unit_id"};
+            for (std::size_t i = 0; i < d.cooperating.size(); ++i) {
+              if (d.cooperating[i] == d.lead.unit_id)
+                return workflow_error{"invalid", "the lead unit cannot also cooperate",
+                                      "cooperating_unit_ids"};
+              for (std::size_t j = 0; j < i; ++j)
+                if (d.cooperating[j] == d.cooperating[i])
+                  return workflow_error{"invalid", "a cooperating unit is named twice",
+                                        "cooperating_unit_ids"};
+            }
+            dispatched out = make_dispatch(d.lead, s.intake->kind, now, std::nullopt, p);
+            out.cooperating = d.cooperating;
+            return std::vector<event>{std::move(out)};
+          },
+          [&](const submit_opinion& o) -> decision {
+            if (s.status != ticket_status::dispatched && s.status != ticket_status::accepted)
+              return conflict(s.status, "give an opinion on");
+            const auto& coop = s.assignment->cooperating;
+            if (std::find(coop.begin(), coop.end(), o.unit_id) == coop.end())
+              return workflow_error{"forbidden", "not a cooperating unit of this ticket",
+                                    "unit_id"};
+            if (s.opinions.count(o.unit_id))
+              return workflow_error{"conflict", "this unit already gave its opinion", "unit_id"};
+            if (o.text.empty())
+              return workflow_error{"invalid", "the opinion must not be empty", "text"};
+            return std::vector<event>{opinion_submitted{now, o.unit_id, o.text}};
           },
           [&](const decide_extension& d) -> decision {
             if (!s.open() || !s.assignment)

@@ -6,6 +6,7 @@
 //   registered → dispatched → accepted (签收) → replied → called_back → closed
 //   registered → coordinating (M-RT-2: awaiting the office's designation)
 
+#include <map>
 #include <optional>
 #include <string>
 #include <variant>
@@ -65,7 +66,8 @@ struct dispatched {
   int limit_days = 0; // 0 when the deadline was given at assignment
   instant due = 0;
   bool provisional = false;
-  std::string deadline_rule; // M-DL-1, M-DL-2 or M-DL-3
+  std::string deadline_rule;            // M-DL-1, M-DL-2 or M-DL-3
+  std::vector<std::string> cooperating; // M-RT-2/M-DL-4: cooperating units of the lead
 };
 
 /// M-RT-2: the router could not name one unit; the office designates.
@@ -108,6 +110,21 @@ struct disposed {
   std::string refusal_code, basis, rule, referral_name, referral_contact; // refusal
 };
 
+/// M-RT-4: a unit returns (退单) a ticket outside its duties, with reasons;
+/// the office re-routes it.
+struct returned {
+  instant at = 0;
+  std::string unit_id;
+  std::string reason;
+};
+
+/// M-DL-4: a cooperating unit gives its opinion to the lead unit.
+struct opinion_submitted {
+  instant at = 0;
+  std::string unit_id;
+  std::string text;
+};
+
 /// M-SV-2: an unsatisfied or unresolved callback sends the ticket back to
 /// the same unit for re-handling (重办) with a fresh deadline.
 struct reopened {
@@ -137,9 +154,9 @@ struct extension_decided {
   instant new_due = 0;
 };
 
-using event
-    = std::variant<registered, dispatched, coordination_requested, accepted, replied, called_back,
-                   closed, reopened, extension_requested, extension_decided, disposed>;
+using event = std::variant<registered, dispatched, coordination_requested, accepted, replied,
+                           called_back, closed, reopened, extension_requested, extension_decided,
+                           disposed, returned, opinion_submitted>;
 std::string_view event_type(const event& e);
 instant event_time(const event& e);
 
@@ -155,7 +172,9 @@ struct ticket_state {
   std::optional<replied> answer;
   std::optional<called_back> callback;
   std::optional<instant> closed_at;
-  std::optional<disposed> disposal; // set when not handled as a ticket
+  std::optional<disposed> disposal;            // set when not handled as a ticket
+  std::map<std::string, std::string> opinions; // cooperating unit → its opinion (M-DL-4)
+  std::vector<returned> returns;               // every 退单, in order (M-RT-4)
   int reopen_count = 0;
   std::optional<extension_requested> extension_request; // the latest
   std::optional<extension_decided> extension_decision;  // its decision, once made
@@ -210,15 +229,37 @@ struct decide_extension {
   std::string note;
 };
 
-using command = std::variant<register_demand, accept_ticket, reply_ticket, record_callback,
-                             request_extension, decide_extension>;
+/// M-RT-4: the assigned (lead) unit returns the ticket within the window.
+struct return_ticket {
+  std::string unit_id;
+  std::string reason;
+};
+
+/// M-RT-2: the office designates the lead unit and any cooperating units of
+/// a ticket waiting for coordination (after M-RT-2 routing, a return, or the
+/// reopen limit). The assignment's reasons say why.
+struct designate {
+  assignment lead;
+  std::vector<std::string> cooperating;
+};
+
+/// M-DL-4: a cooperating unit's opinion for the lead.
+struct submit_opinion {
+  std::string unit_id;
+  std::string text;
+};
+
+using command
+    = std::variant<register_demand, accept_ticket, reply_ticket, record_callback, request_extension,
+                   decide_extension, return_ticket, designate, submit_opinion>;
 
 /// The numbers of the SLA policy (M-DL-1, M-DL-2) and the calendar.
 struct policy {
   const calendar* cal = nullptr;
   int consultation_days = 3;
   int other_days = 15;
-  int reopen_limit = 2; // M-SV-2: re-handlings before the office coordinates
+  int reopen_limit = 2;       // M-SV-2: re-handlings before the office coordinates
+  int return_window_days = 2; // M-RT-4: working days after dispatch to return
 };
 
 /// A refused command: stable code, human message, the field at fault.

@@ -33,6 +33,15 @@ std::string join_reasons(const std::vector<reason>& reasons) {
   return out;
 }
 
+std::string coop_text(const directory& dir, const std::vector<std::string>& coop) {
+  if (coop.empty())
+    return "";
+  std::string out = "协同单位：";
+  for (std::size_t i = 0; i < coop.size(); ++i)
+    out += (i ? "、" : "") + name_of_unit(dir, coop[i]);
+  return out + "。";
+}
+
 std::string channel_zh(channel c) {
   switch (c) {
   case channel::phone:
@@ -90,7 +99,7 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
                      t.detail = "派至" + name_of_unit(dir, x.unit_id) + "，督办单位"
                                 + name_of_unit(dir, x.supervisor_id) + "，办理时限至"
                                 + format_instant(x.due) + (x.provisional ? "（暂定）" : "") + "。"
-                                + join_reasons(x.reasons);
+                                + coop_text(dir, x.cooperating) + join_reasons(x.reasons);
                    },
                    [&](const coordination_requested& x) {
                      t.actor = office;
@@ -142,6 +151,20 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
                        t.detail = "直接答复：" + x.answer;
                      else
                        t.detail = std::string(label_zh(x.kind)) + "至" + x.target;
+                   },
+                   [&](const returned& x) {
+                     t.actor = x.unit_id;
+                     t.rule = "M-RT-4";
+                     t.label_zh = "退单";
+                     t.label_en = "returned";
+                     t.detail = name_of_unit(dir, x.unit_id) + "退单，理由：" + x.reason;
+                   },
+                   [&](const opinion_submitted& x) {
+                     t.actor = x.unit_id;
+                     t.rule = "M-DL-4";
+                     t.label_zh = "协办意见";
+                     t.label_en = "cooperating opinion";
+                     t.detail = name_of_unit(dir, x.unit_id) + "提交协办意见：" + x.text;
                    },
                    [&](const reopened& x) {
                      t.actor = office;

@@ -558,7 +558,10 @@ void load_hotline(const fs::path& dir, hotline_config& cfg, error_sink& errors) 
   // Limits left out keep the defaults of sla_policy (M-DL-1, M-DL-2).
   const YAML::Node sla = yaml_reader::get(*root, "sla");
   if (sla.IsDefined() && yaml.expect_map(sla, "sla")) {
-    yaml.reject_unknown_keys(sla, "sla", {"consultation_days", "other_days", "reopen_limit"});
+    yaml.reject_unknown_keys(
+        sla, "sla", {"consultation_days", "other_days", "reopen_limit", "return_window_days"});
+    if (const auto n = working_days(yaml, sla, "return_window_days"))
+      cfg.sla.return_window_days = *n;
     if (const auto n = working_days(yaml, sla, "consultation_days")) {
       cfg.sla.consultation_days = *n;
     }

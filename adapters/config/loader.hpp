@@ -30,7 +30,8 @@ namespace hotline::config {
 struct sla_policy {
   int consultation_days = 3;
   int other_days = 15;
-  int reopen_limit = 2; // M-SV-2
+  int reopen_limit = 2;       // M-SV-2
+  int return_window_days = 2; // M-RT-4
 };
 
 struct hotline_config {

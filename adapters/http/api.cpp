@@ -53,6 +53,8 @@ api_error from_failure(const actors::failure& f) {
     return {409, "conflict", f.message, f.field};
   if (f.code == "deadline_passed")
     return {409, "deadline_passed", f.message, f.field};
+  if (f.code == "return_window_passed")
+    return {409, "return_window_passed", f.message, f.field};
   if (f.code == "unavailable")
     return {503, "unavailable", f.message, f.field};
   if (f.code == "invalid")
@@ -346,6 +348,26 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
     v["extension"] = ex;
   }
   v["reopen_count"] = s.reopen_count;
+  if (staff && s.assignment && !s.assignment->cooperating.empty()) {
+    // M-DL-4: the lead sees every opinion; the caller sees only the answer.
+    json coop = json::array();
+    for (const auto& c : s.assignment->cooperating) {
+      json entry = unit_json(svc, c);
+      auto o = s.opinions.find(c);
+      entry["opinion"] = o == s.opinions.end() ? json(nullptr) : json(o->second);
+      coop.push_back(entry);
+    }
+    v["cooperating"] = coop;
+  }
+  if (staff && !s.returns.empty()) {
+    json returns = json::array();
+    for (const auto& x : s.returns)
+      returns.push_back({{"unit_id", x.unit_id},
+                         {"unit_name", unit_name(svc, x.unit_id)},
+                         {"reason", x.reason},
+                         {"at", r::format_instant(x.at)}});
+    v["returns"] = returns;
+  }
   if (s.disposal)
     v["disposal"] = disposal_json(*s.disposal);
   if (s.accepted_at)
@@ -445,10 +467,13 @@ const std::string& checked_ticket_no(const std::string& no) {
 // The office, the assigned unit and its supervising unit (M-RT-1) may read
 // a ticket's staff view and timeline.
 void need_involved(const crypto::principal& who, const actors::ticket_reply& t) {
-  const bool involved = who.who == crypto::role::office
-                        || (t.state.assignment
-                            && (t.state.assignment->unit_id == who.unit_id
-                                || t.state.assignment->supervisor_id == who.unit_id));
+  const auto& a = t.state.assignment;
+  const bool involved
+      = who.who == crypto::role::office
+        || (a
+            && (a->unit_id == who.unit_id || a->supervisor_id == who.unit_id
+                || std::find(a->cooperating.begin(), a->cooperating.end(), who.unit_id)
+                       != a->cooperating.end()));
   if (!involved)
     throw api_error{403, "forbidden", "the ticket is not this unit's", "ticket_no"};
 }
@@ -569,6 +594,38 @@ response api::route(const request& req, std::string& route_name) {
     if (!t.created)
       out.headers.emplace_back("Idempotent-Replayed", "true");
     return out;
+  }
+
+  // GET /api/v1/coordination — the office's queue (M-RT-2, M-RT-4, M-SV-2).
+  if (resource == "coordination" && parts.size() == 3) {
+    route_name = "coordination";
+    need_method(req, "GET");
+    if (need_bearer(req, token_secret_).who != crypto::role::office)
+      throw api_error{403, "forbidden", "the coordination queue is the office's", "authorization"};
+    json items = json::array();
+    try {
+      for (const auto& no : svc_.store.coordination_queue())
+        items.push_back(ticket_view(svc_, must(rt_.get(no)), true));
+    } catch (const redis::redis_error&) {
+      throw api_error{503, "unavailable", "storage is unavailable; retry", ""};
+    }
+    return json_response(200, {{"tickets", items}});
+  }
+
+  // GET /api/v1/returns — tickets returned per unit (M-RT-4, evaluation).
+  if (resource == "returns" && parts.size() == 3) {
+    route_name = "returns";
+    need_method(req, "GET");
+    if (need_bearer(req, token_secret_).who != crypto::role::office)
+      throw api_error{403, "forbidden", "return counts are the office's", "authorization"};
+    json counts = json::array();
+    try {
+      for (const auto& [unit, n] : svc_.store.return_counts())
+        counts.push_back({{"unit_id", unit}, {"unit_name", unit_name(svc_, unit)}, {"returns", n}});
+    } catch (const redis::redis_error&) {
+      throw api_error{503, "unavailable", "storage is unavailable; retry", ""};
+    }
+    return json_response(200, {{"returns", counts}});
   }
 
   // GET /api/v1/refusal-rules — the grounds of M-S-2 with their referrals.
@@ -731,6 +788,60 @@ response api::route(const request& req, std::string& route_name) {
         }
         return json_response(200,
                              ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
+      }
+      // POST /api/v1/tickets/{no}/return — M-RT-4, 退单 within the window.
+      // POST /api/v1/tickets/{no}/opinion — M-DL-4, a cooperating unit.
+      if (action == "return" || action == "opinion") {
+        if (who.who != crypto::role::unit)
+          throw api_error{403, "forbidden", "only a unit can " + action, "authorization"};
+        auto body = parse_body(req);
+        r::command cmd;
+        if (action == "return")
+          cmd = r::return_ticket{who.unit_id, text_field(body, "reason", "reason", 1, 1000)};
+        else
+          cmd = r::submit_opinion{who.unit_id, text_field(body, "text", "text", 1, 4000)};
+        return json_response(200,
+                             ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
+      }
+      // POST /api/v1/tickets/{no}/designation — M-RT-2, the office names the
+      // lead unit and the cooperating units.
+      if (action == "designation") {
+        if (who.who != crypto::role::office)
+          throw api_error{403, "forbidden", "only the office designates units (M-RT-2)",
+                          "authorization"};
+        auto body = parse_body(req);
+        const auto& dir = svc_.config.directory;
+        auto known_unit = [&](const std::string& id, const std::string& field) -> const r::unit* {
+          const r::unit* u = dir.find_unit(id);
+          if (!u || u->kind == r::unit_kind::office)
+            throw api_error{422, "unknown_unit", "no handling unit '" + id + "'", field};
+          return u;
+        };
+        const auto lead_id = text_field(body, "lead_unit_id", "lead_unit_id", 1, 64);
+        const r::unit* lead = known_unit(lead_id, "lead_unit_id");
+        r::designate cmd;
+        if (auto c = body.find("cooperating_unit_ids"); c != body.end() && !c->is_null()) {
+          if (!c->is_array())
+            throw api_error{422, "invalid_field", "must be an array of unit ids",
+                            "cooperating_unit_ids"};
+          for (const auto& id : *c) {
+            if (!id.is_string())
+              throw api_error{422, "invalid_field", "must be an array of unit ids",
+                              "cooperating_unit_ids"};
+            known_unit(id.get<std::string>(), "cooperating_unit_ids");
+            cmd.cooperating.push_back(id.get<std::string>());
+          }
+        }
+        const auto why = text_field(body, "reason", "reason", 1, 1000);
+        std::string names;
+        for (const auto& c : cmd.cooperating)
+          names += (names.empty() ? "" : "、") + unit_name(svc_, c);
+        cmd.lead.unit_id = lead->id;
+        cmd.lead.supervisor_id = lead->supervisor;
+        cmd.lead.reasons
+            = {{"M-RT-2", "热线协调指定牵头单位" + lead->name
+                              + (names.empty() ? "" : "，协同单位" + names) + "：" + why}};
+        return json_response(200, ticket_view(svc_, must(rt_.office_command(no, cmd)), true));
       }
       // POST /api/v1/tickets/{no}/extension — M-DL-5, the assigned unit asks
       // before its deadline, with reasons and the progress so far.

@@ -118,6 +118,8 @@ std::string encode(const r::event& e) {
                        .put("due", x.due)
                        .put("prov", x.provisional)
                        .put("rule", x.deadline_rule);
+                   if (!x.cooperating.empty())
+                     w.put("coop", x.cooperating);
                  },
                  [&](const r::coordination_requested& x) {
                    w.put("at", x.at).put_reasons("why", x.reasons);
@@ -142,6 +144,12 @@ std::string encode(const r::event& e) {
                        .put("rule", x.rule)
                        .put("ref_name", x.referral_name)
                        .put("ref_contact", x.referral_contact);
+                 },
+                 [&](const r::returned& x) {
+                   w.put("at", x.at).put("unit", x.unit_id).put("why", x.reason);
+                 },
+                 [&](const r::opinion_submitted& x) {
+                   w.put("at", x.at).put("unit", x.unit_id).put("text", x.text);
                  },
                  [&](const r::reopened& x) {
                    w.put("at", x.at)
@@ -205,6 +213,7 @@ r::event decode(std::string_view bytes) {
     x.due = m.get<std::int64_t>("due");
     x.provisional = m.get<bool>("prov");
     x.deadline_rule = m.get<std::string>("rule");
+    x.cooperating = m.get<std::vector<std::string>>("coop");
     return x;
   }
   if (type == "coordination_requested")
@@ -233,6 +242,10 @@ r::event decode(std::string_view bytes) {
     x.referral_contact = m.get<std::string>("ref_contact");
     return x;
   }
+  if (type == "returned")
+    return r::returned{at, m.get<std::string>("unit"), m.get<std::string>("why")};
+  if (type == "opinion_submitted")
+    return r::opinion_submitted{at, m.get<std::string>("unit"), m.get<std::string>("text")};
   if (type == "reopened")
     return r::reopened{at, m.get<int>("n"), m.get<int>("days"), m.get<std::int64_t>("due"),
                        m.get<bool>("prov")};

@@ -30,6 +30,8 @@ while i + 2 <= #ARGV do
     redis.call('SADD', ARGV[i + 1], ARGV[i + 2])
   elseif ARGV[i] == 'srem' then
     redis.call('SREM', ARGV[i + 1], ARGV[i + 2])
+  elseif ARGV[i] == 'hincr' then
+    redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], 1)
   end
   i = i + 3
 end
@@ -84,18 +86,41 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
   for (const auto& e : events)
     args.push_back(encode(e));
   // Index changes follow from the events: a dispatch puts the ticket in the
-  // unit's inbox, a close takes it out.
-  std::string assigned = before.assignment ? before.assignment->unit_id : "";
+  // inbox of its lead and cooperating units, a return or a close takes it
+  // out; waiting for coordination puts it in the office's queue; returns are
+  // counted per unit (M-RT-4).
+  std::vector<std::string> holders;
+  if (before.assignment) {
+    holders.push_back(before.assignment->unit_id);
+    for (const auto& c : before.assignment->cooperating)
+      holders.push_back(c);
+  }
+  auto leave_inboxes = [&] {
+    for (const auto& h : holders)
+      args.insert(args.end(), {"srem", key("inbox", h), no});
+    holders.clear();
+  };
+  const std::string queue = prefix_ + ":coordination";
   for (const auto& e : events) {
     if (std::holds_alternative<r::registered>(e)) {
       args.insert(args.end(), {"sadd", prefix_ + ":tickets", no});
     } else if (auto* d = std::get_if<r::dispatched>(&e)) {
-      if (!assigned.empty() && assigned != d->unit_id)
-        args.insert(args.end(), {"srem", key("inbox", assigned), no});
-      assigned = d->unit_id;
-      args.insert(args.end(), {"sadd", key("inbox", assigned), no});
-    } else if (std::holds_alternative<r::closed>(e) && !assigned.empty()) {
-      args.insert(args.end(), {"srem", key("inbox", assigned), no});
+      leave_inboxes();
+      holders.push_back(d->unit_id);
+      for (const auto& c : d->cooperating)
+        holders.push_back(c);
+      for (const auto& h : holders)
+        args.insert(args.end(), {"sadd", key("inbox", h), no});
+      args.insert(args.end(), {"srem", queue, no});
+    } else if (std::holds_alternative<r::coordination_requested>(e)) {
+      args.insert(args.end(), {"sadd", queue, no});
+    } else if (auto* ret = std::get_if<r::returned>(&e)) {
+      leave_inboxes();
+      args.insert(args.end(), {"sadd", queue, no});
+      args.insert(args.end(), {"hincr", prefix_ + ":returns", ret->unit_id});
+    } else if (std::holds_alternative<r::closed>(e)) {
+      leave_inboxes();
+      args.insert(args.end(), {"srem", queue, no});
     }
   }
   auto c = pool_.acquire();
@@ -129,6 +154,27 @@ std::vector<r::event> store::load(const std::string& no) {
   out.reserve(rep->elements);
   for (std::size_t i = 0; i < rep->elements; ++i)
     out.push_back(decode(std::string_view(rep->element[i]->str, rep->element[i]->len)));
+  return out;
+}
+
+std::vector<std::string> store::coordination_queue() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"SMEMBERS", prefix_ + ":coordination"});
+  check(rep.get(), "SMEMBERS");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < rep->elements; ++i)
+    out.push_back(reply_string(rep->element[i]));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::map<std::string, long long> store::return_counts() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"HGETALL", prefix_ + ":returns"});
+  check(rep.get(), "HGETALL");
+  std::map<std::string, long long> out;
+  for (std::size_t i = 0; i + 1 < rep->elements; i += 2)
+    out[reply_string(rep->element[i])] = reply_integer(rep->element[i + 1]);
   return out;
 }
 

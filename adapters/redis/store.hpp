@@ -7,11 +7,14 @@
 //   hl:seq:{date}    INTEGER last ticket sequence of a Shanghai date.
 //   hl:inbox:{unit}  SET of open ticket numbers assigned to a unit.
 //   hl:tickets       SET of every ticket number (for listings and repair).
+//   hl:coordination  SET of tickets waiting for the office (M-RT-2, M-RT-4).
+//   hl:returns       HASH unit → tickets it returned (M-RT-4).
 // Every append is one Lua script: it checks the expected version (the list
 // length), claims the request id if asked, appends the events and updates
 // the indexes, all or nothing, so two writers can never both win.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +55,12 @@ class store {
 
   /// Open tickets assigned to `unit_id`, sorted by number.
   std::vector<std::string> inbox(const std::string& unit_id);
+
+  /// Tickets waiting for the office to designate units (M-RT-2, M-RT-4).
+  std::vector<std::string> coordination_queue();
+
+  /// How many tickets each unit has returned (M-RT-4, for evaluation).
+  std::map<std::string, long long> return_counts();
 
   /// True if Redis answers PING (for health checks); never throws.
   bool ping() noexcept;

@@ -183,6 +183,27 @@ TEST_F(store_test, ADispatchedTicketIsInItsUnitsInboxUntilClosed) {
   EXPECT_TRUE(st.inbox("500103001").empty());
 }
 
+TEST_F(store_test, AReturnMovesTheTicketFromTheInboxToTheQueueAndCountsIt_M_RT_4) {
+  auto events = intake_events();
+  st.append("20261128-000001", 0, {}, events);
+  auto s = fold(events);
+  st.append("20261128-000001", 2, s, {returned{3000, "500103001", "不属于"}});
+  EXPECT_TRUE(st.inbox("500103001").empty());
+  EXPECT_EQ(st.coordination_queue(), std::vector<std::string>{"20261128-000001"});
+  EXPECT_EQ(st.return_counts()["500103001"], 1);
+  s = apply(s, returned{3000, "500103001", "不属于"});
+  dispatched d;
+  d.at = 4000;
+  d.unit_id = "500103.urban-management";
+  d.cooperating = {"500103.housing"};
+  st.append("20261128-000001", 3, s, {d});
+  EXPECT_TRUE(st.coordination_queue().empty());
+  EXPECT_EQ(st.inbox("500103.urban-management"), std::vector<std::string>{"20261128-000001"});
+  EXPECT_EQ(st.inbox("500103.housing"), std::vector<std::string>{"20261128-000001"});
+  auto back = std::get<dispatched>(st.load("20261128-000001").back());
+  EXPECT_EQ(back.cooperating, std::vector<std::string>{"500103.housing"});
+}
+
 TEST_F(store_test, TheStoreSurvivesAServerScriptFlush) {
   redis::connection c(server->where());
   c.command({"SCRIPT", "FLUSH"});

@@ -103,6 +103,58 @@ TEST_F(workflow, AProvisionalDeadlineIsRecountedOnceItsYearIsLoaded_M_DL_6) {
   EXPECT_EQ(format_instant(now_firm.due), "2027-01-20T00:00:00+08:00");
 }
 
+// --- M-RT-4 returns, M-RT-2 designation, M-DL-4 opinions ---------------------
+
+TEST_F(workflow, AUnitReturnsATicketWithinTheWindowAndTheOfficeGetsIt_M_RT_4) {
+  auto s = run(dispatched_ticket(), return_ticket{"500103001", "不属于本街道职责"},
+               *parse_instant("2026-11-24T18:00:00+08:00"));
+  EXPECT_EQ(s.status, ticket_status::coordinating);
+  EXPECT_FALSE(s.assignment);
+  ASSERT_EQ(s.returns.size(), 1u);
+  EXPECT_EQ(s.coordination_reasons.front().rule, "M-RT-4");
+}
+
+TEST_F(workflow, AReturnAfterTheWindowIsRefused_M_RT_4) {
+  // Dispatched Monday 2026-11-23: two working days end with Wednesday.
+  auto late = decide(dispatched_ticket(), return_ticket{"500103001", "不属于"},
+                     *parse_instant("2026-11-26T00:00:00+08:00"), pol);
+  EXPECT_EQ(std::get<workflow_error>(late).code, "return_window_passed");
+  EXPECT_EQ(refused(dispatched_ticket(), return_ticket{"500103001", ""}).field, "reason");
+  EXPECT_EQ(refused(dispatched_ticket(), return_ticket{"500103002", "x"}).code, "forbidden");
+}
+
+TEST_F(workflow, TheOfficeDesignatesALeadWithCooperatingUnits_M_RT_2) {
+  auto s = run(dispatched_ticket(), return_ticket{"500103001", "不属于"}, monday);
+  designate d;
+  d.lead = assignment{"500103.urban-management", "500103", {{"M-RT-2", "协调"}}};
+  d.cooperating = {"500103.housing", "500103.market-supervision"};
+  s = run(s, d, monday + 1000);
+  EXPECT_EQ(s.status, ticket_status::dispatched);
+  EXPECT_EQ(s.assignment->unit_id, "500103.urban-management");
+  EXPECT_EQ(s.assignment->cooperating.size(), 2u);
+  EXPECT_EQ(s.assignment->limit_days, 15);
+  d.cooperating = {"500103.urban-management"};
+  auto again = run(dispatched_ticket(), return_ticket{"500103001", "不属于"}, monday);
+  EXPECT_EQ(refused(again, d).field, "cooperating_unit_ids");
+  EXPECT_EQ(refused(dispatched_ticket(), d).code, "conflict"); // not waiting for coordination
+}
+
+TEST_F(workflow, TheLeadAnswersOnlyWithEveryCooperatingOpinion_M_DL_4) {
+  auto s = run(dispatched_ticket(), return_ticket{"500103001", "不属于"}, monday);
+  designate d;
+  d.lead = assignment{"500103.urban-management", "500103", {{"M-RT-2", "协调"}}};
+  d.cooperating = {"500103.housing", "500103.market-supervision"};
+  s = run(run(s, d, monday), accept_ticket{"500103.urban-management"}, monday);
+  EXPECT_EQ(refused(s, reply_ticket{"500103.urban-management", "统一答复"}).field, "opinions");
+  s = run(s, submit_opinion{"500103.housing", "住建意见"}, monday);
+  EXPECT_EQ(refused(s, submit_opinion{"500103.housing", "again"}).code, "conflict");
+  EXPECT_EQ(refused(s, submit_opinion{"500103001", "x"}).code, "forbidden");
+  s = run(s, submit_opinion{"500103.market-supervision", "市场监管意见"}, monday);
+  s = run(s, reply_ticket{"500103.urban-management", "统一答复"}, monday);
+  EXPECT_EQ(s.status, ticket_status::replied);
+  EXPECT_EQ(s.answer->text, "统一答复");
+}
+
 // --- M-C-1 / M-S-3 disposal at once ----------------------------------------
 
 TEST_F(workflow, ADirectAnswerClosesTheDemandAtOnce_M_C_1) {

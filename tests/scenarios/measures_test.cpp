@@ -230,3 +230,81 @@ TEST_F(measures, ADirectAnswerAndACallTransferCloseAtOnce_M_C_1) {
   expect_error(http.post("/api/v1/demands", t.dump(), office()), 400, "missing_field",
                "disposal.target");
 }
+
+// The complex ticket of issue 3: a return, a designation with two
+// cooperating units, opinions, an extension, an unsatisfied callback, a
+// reopening and a close; the timeline tells it in order.
+TEST_F(measures, AComplexTicketFromReturnToCloseReadsAsACompleteStory_M_RT_2_M_RT_4_M_DL_4) {
+  auto t = submit("sc-complex");
+  const std::string no = t["ticket_no"], code = t["extraction_code"];
+  const std::string street = t["assignment"]["unit_id"];
+  // M-RT-4: the street returns it the next working day.
+  clock("2026-09-21T09:00:00+08:00");
+  auto r = post("/api/v1/tickets/" + no + "/return",
+                {{"reason", "噪声源为建筑工地，属城管执法职责"}}, unit(street));
+  EXPECT_EQ(r["status"], "coordinating");
+  auto queue = body_of(http.get("/api/v1/coordination", office()));
+  ASSERT_EQ(queue["tickets"].size(), 1u);
+  EXPECT_EQ(queue["tickets"][0]["ticket_no"], no);
+  expect_error(http.get("/api/v1/coordination", unit(street)), 403, "forbidden", "authorization");
+  // M-RT-2: the office designates a lead and two cooperating units.
+  const std::string lead = "500103.urban-management";
+  auto d = post("/api/v1/tickets/" + no + "/designation",
+                {{"lead_unit_id", lead},
+                 {"cooperating_unit_ids", {"500103.housing", "500103.ecology-environment"}},
+                 {"reason", "建筑工地夜间施工，城管牵头，住建、生态环境协同"}},
+                office());
+  EXPECT_EQ(d["assignment"]["unit_id"], lead);
+  EXPECT_EQ(d["cooperating"].size(), 2u);
+  EXPECT_EQ(body_of(http.get("/api/v1/coordination", office()))["tickets"].size(), 0u);
+  post("/api/v1/tickets/" + no + "/accept", json::object(), unit(lead));
+  // M-DL-4: no unified answer before every opinion is in.
+  auto early = post("/api/v1/tickets/" + no + "/reply", {{"text", "x"}}, unit(lead), 409);
+  EXPECT_EQ(early["error"]["field"], "opinions");
+  post("/api/v1/tickets/" + no + "/opinion", {{"text", "已核查施工许可，夜间施工未经审批"}},
+       unit("500103.housing"));
+  post("/api/v1/tickets/" + no + "/opinion", {{"text", "已监测，夜间噪声超标"}},
+       unit("500103.ecology-environment"));
+  // M-DL-5: the lead asks for more time; the district approves.
+  post("/api/v1/tickets/" + no + "/extension",
+       {{"reason", "需联合执法"},
+        {"progress", "已查明情况"},
+        {"new_deadline", "2026-10-30T00:00:00+08:00"}},
+       unit(lead));
+  post("/api/v1/tickets/" + no + "/extension/decision", {{"approve", true}}, unit("500103"));
+  post("/api/v1/tickets/" + no + "/reply", {{"text", "已联合执法，责令停止夜间施工"}}, unit(lead));
+  // The caller sees only the lead's unified answer.
+  auto view = http.get("/api/v1/tickets/" + no + "?code=" + code);
+  EXPECT_EQ(body_of(view)["answer"]["text"], "已联合执法，责令停止夜间施工");
+  EXPECT_EQ(view.body.find("夜间噪声超标"), std::string::npos);
+  // M-SV-2: not satisfied → reopened to the lead; then satisfied → closed.
+  post("/api/v1/tickets/" + no + "/callback",
+       {{"satisfaction", "not_satisfied"}, {"resolved", false}}, office());
+  handle_and_call_back(no, lead, "satisfied", true);
+
+  auto tl = body_of(http.get("/api/v1/tickets/" + no + "/timeline", unit("500103.housing")));
+  std::vector<std::string> types;
+  for (const auto& step : tl["steps"])
+    types.push_back(step["type"]);
+  const std::vector<std::string> story{
+      "registered",        "dispatched",        "returned",          "dispatched",
+      "accepted",          "opinion_submitted", "opinion_submitted", "extension_requested",
+      "extension_decided", "replied",           "called_back",       "reopened",
+      "accepted",          "replied",           "called_back",       "closed"};
+  EXPECT_EQ(types, story);
+  EXPECT_EQ(tl["steps"][2]["rule"], "M-RT-4");
+  EXPECT_NE(tl["steps"][3]["rule"].get<std::string>().find("M-RT-2"), std::string::npos);
+  auto returns = body_of(http.get("/api/v1/returns", office()));
+  ASSERT_EQ(returns["returns"].size(), 1u);
+  EXPECT_EQ(returns["returns"][0]["unit_id"], street);
+  EXPECT_EQ(returns["returns"][0]["returns"], 1);
+}
+
+TEST_F(measures, AReturnAfterTwoWorkingDaysIsRefused_M_RT_4) {
+  auto t = submit("sc-return-late");
+  // Dispatched Friday 09-18: the window is 09-20 (make-up Sunday) and 09-21.
+  clock("2026-09-22T00:00:00+08:00");
+  auto r = post("/api/v1/tickets/" + t["ticket_no"].get<std::string>() + "/return",
+                {{"reason", "不属于"}}, unit(t["assignment"]["unit_id"]), 409);
+  EXPECT_EQ(r["error"]["code"], "return_window_passed");
+}
