@@ -92,6 +92,27 @@ bool runtime::alive() {
   return ok;
 }
 
+std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step) {
+  std::size_t fired = 0;
+  // Bounded: a timer that cannot be cleared must not spin this loop.
+  for (int round = 0; round < 1000; ++round) {
+    auto due = svc_.store.due_timers(until, 1);
+    if (due.empty())
+      break;
+    const auto& t = due.front();
+    if (step && t.at > step->now())
+      step->set(t.at);
+    auto r = office_command(t.ticket_no, routing::fire_timer{t.level});
+    if (r.error) {
+      spdlog::error("timers: {} {}: {}", t.ticket_no, routing::to_string(t.level),
+                    r.error->message);
+      break;
+    }
+    ++fired;
+  }
+  return fired;
+}
+
 // Unit actors are activated on first use and live as long as the node.
 unit_actor runtime::unit_for(const std::string& unit_id) {
   if (!svc_.config.directory.find_unit(unit_id))

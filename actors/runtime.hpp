@@ -33,6 +33,10 @@ class runtime {
   std::size_t live_tickets();
   /// True if the office answers within a second (for health checks).
   bool alive();
+  /// M-SV-1: fires every durable timer due by `until`, oldest first, each
+  /// through its ticket actor; with `step` (a manual clock), the clock is
+  /// moved to each timer's time before it fires. Returns how many fired.
+  std::size_t fire_due_timers(routing::instant until, manual_clock* step = nullptr);
 
  private:
   unit_actor unit_for(const std::string& unit_id);

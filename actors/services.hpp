@@ -50,6 +50,9 @@ struct services {
     policy.other_days = cfg.sla.other_days;
     policy.reopen_limit = cfg.sla.reopen_limit;
     policy.return_window_days = cfg.sla.return_window_days;
+    policy.reminder_before_ms = cfg.sla.reminder_before_hours * 3'600'000LL;
+    policy.notice_after_ms = cfg.sla.notice_after_hours * 3'600'000LL;
+    policy.office_id = cfg.directory.office_id();
   }
 
   const config::hotline_config& config;

@@ -74,9 +74,24 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
           if (auto* err = std::get_if<routing::workflow_error>(&d))
             return failed(self, {err->code, err->message, err->field});
           const auto& events = std::get<std::vector<routing::event>>(d);
+          // M-SV-1: the timers the ticket wants after these events are
+          // written with them, so a timer fires exactly once.
+          routing::ticket_state after = st.ticket;
+          for (const auto& e : events)
+            after = routing::apply(std::move(after), e);
+          const auto timers = routing::timers_for(after, svc->policy);
+          if (events.empty()) {
+            // Nothing happened (a timer no longer wanted): just drop it.
+            try {
+              svc->store.set_timers(st.no, timers);
+            } catch (const std::exception& e) {
+              return failed(self, unavailable(e));
+            }
+            return reply_of(self);
+          }
           redis::append_result res;
           try {
-            res = svc->store.append(st.no, st.ticket.version, st.ticket, events, claim);
+            res = svc->store.append(st.no, st.ticket.version, st.ticket, events, claim, &timers);
           } catch (const std::exception& e) {
             // The script may have run before the connection failed: forget
             // what we hold and read the truth again on the next message.

@@ -11,7 +11,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <condition_variable>
 #include <csignal>
+#include <mutex>
+#include <thread>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -146,6 +149,26 @@ int main(int argc, char** argv) {
       http::api api(rt, svc, token_secret, manual.get());
       http::server server(http_opts, [&api](const http::request& req) { return api.handle(req); });
       server.start();
+      // M-SV-1: durable timers in Redis fire from here on the system clock;
+      // under --test-clock they fire only when the clock is moved.
+      std::mutex timer_mtx;
+      std::condition_variable timer_cv;
+      bool stopping = false;
+      std::thread timers;
+      if (!manual)
+        timers = std::thread([&] {
+          std::unique_lock<std::mutex> lock(timer_mtx);
+          while (!stopping) {
+            lock.unlock();
+            try {
+              rt.fire_due_timers(clk.now());
+            } catch (const std::exception& e) {
+              spdlog::error("timers: {}", e.what());
+            }
+            lock.lock();
+            timer_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping; });
+          }
+        });
       // The line scripts wait for: the URL we serve.
       std::cout << "hotlined: serving http://" << http_opts.host << ":" << server.port()
                 << "/ (redis " << ep.url() << ", data " << fs::absolute(data_dir).string() << ")"
@@ -154,6 +177,13 @@ int main(int argc, char** argv) {
       sigwait(&stop_signals, &sig);
       spdlog::info("hotlined: signal {}, stopping", sig);
       server.stop();
+      {
+        std::lock_guard<std::mutex> lock(timer_mtx);
+        stopping = true;
+      }
+      timer_cv.notify_all();
+      if (timers.joinable())
+        timers.join();
     }
     embedded.reset();
     spdlog::info("hotlined: stopped");

@@ -50,7 +50,29 @@ workflow_error conflict(ticket_status s, std::string_view what) {
           "status"};
 }
 
+constexpr name_table<escalation_level, 4> escalation_levels{
+    {{escalation_level::reminder, "reminder"},
+     {escalation_level::supervision, "supervision"},
+     {escalation_level::notice, "notice"},
+     {escalation_level::office, "office"}}};
+
+constexpr name_table<escalation_level, 4> escalation_levels_zh{
+    {{escalation_level::reminder, "催办"},
+     {escalation_level::supervision, "督办"},
+     {escalation_level::notice, "通报"},
+     {escalation_level::office, "热线督办"}}};
+
 } // namespace
+
+std::string_view to_string(escalation_level l) {
+  return name_of(escalation_levels, l);
+}
+std::optional<escalation_level> parse_escalation_level(std::string_view s) {
+  return parse_of(escalation_levels, s);
+}
+std::string_view label_zh(escalation_level l) {
+  return name_of(escalation_levels_zh, l);
+}
 
 std::string_view to_string(channel c) {
   return name_of(channels, c);
@@ -83,7 +105,8 @@ std::string_view event_type(const event& e) {
           [](const extension_requested&) { return "extension_requested"; },
           [](const extension_decided&) { return "extension_decided"; },
           [](const disposed&) { return "disposed"; }, [](const returned&) { return "returned"; },
-          [](const opinion_submitted&) { return "opinion_submitted"; }},
+          [](const opinion_submitted&) { return "opinion_submitted"; },
+          [](const escalated&) { return "escalated"; }},
       e);
 }
 
@@ -117,6 +140,7 @@ ticket_state apply(ticket_state s, const event& e) {
                    s.status = ticket_status::coordinating;
                  },
                  [&](const opinion_submitted& x) { s.opinions[x.unit_id] = x.text; },
+                 [&](const escalated& x) { s.escalations.push_back(x); },
                  [&](const coordination_requested& x) {
                    s.coordination_reasons = x.reasons;
                    s.status = ticket_status::coordinating;
@@ -211,6 +235,31 @@ deadline current_deadline(const dispatched& d, const calendar& cal) {
   out.due = d.due;
   out.last_day = shanghai_date(d.due - 1);
   out.provisional = d.provisional;
+  return out;
+}
+
+std::vector<timer> timers_for(const ticket_state& s, const policy& p) {
+  std::vector<timer> out;
+  if (!s.assignment
+      || (s.status != ticket_status::dispatched && s.status != ticket_status::accepted))
+    return out;
+  const instant due = current_deadline(*s.assignment, *p.cal).due;
+  auto fired = [&](escalation_level l) {
+    for (const auto& e : s.escalations)
+      if (e.level == l && e.due == due)
+        return true;
+    return false;
+  };
+  const timer wanted[] = {{escalation_level::reminder, due - p.reminder_before_ms},
+                          {escalation_level::supervision, due},
+                          {escalation_level::notice, due + p.notice_after_ms}};
+  for (const auto& t : wanted) {
+    // A reminder that would come before the dispatch itself is pointless.
+    if (t.level == escalation_level::reminder && t.at <= s.assignment->at)
+      continue;
+    if (!fired(t.level))
+      out.push_back(t);
+  }
   return out;
 }
 
@@ -383,6 +432,38 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
             if (o.text.empty())
               return workflow_error{"invalid", "the opinion must not be empty", "text"};
             return std::vector<event>{opinion_submitted{now, o.unit_id, o.text}};
+          },
+          [&](const fire_timer& f) -> decision {
+            // M-SV-1: fires only if the ticket still wants this timer now: not
+            // once answered, not twice for the same deadline.
+            for (const auto& t : timers_for(s, p)) {
+              if (t.level != f.level || t.at > now)
+                continue;
+              const auto& a = *s.assignment;
+              std::vector<std::string> notified{a.unit_id};
+              if (f.level != escalation_level::reminder) {
+                notified.push_back(a.supervisor_id);
+                if (a.supervisor_id != p.office_id)
+                  notified.push_back(p.office_id);
+              }
+              return std::vector<event>{
+                  escalated{now, f.level, current_deadline(a, *p.cal).due, notified, ""}};
+            }
+            return std::vector<event>{};
+          },
+          [&](const escalate& e) -> decision {
+            if (!s.open() || s.status == ticket_status::none)
+              return conflict(s.status, "escalate");
+            if (e.reason.empty())
+              return workflow_error{"invalid", "an escalation needs its reason", "reason"};
+            std::vector<std::string> notified;
+            if (s.assignment) {
+              notified.push_back(s.assignment->unit_id);
+              notified.push_back(s.assignment->supervisor_id);
+            }
+            const instant due = s.assignment ? current_deadline(*s.assignment, *p.cal).due : 0;
+            return std::vector<event>{
+                escalated{now, escalation_level::office, due, notified, e.reason}};
           },
           [&](const decide_extension& d) -> decision {
             if (!s.open() || !s.assignment)

@@ -125,6 +125,22 @@ struct opinion_submitted {
   std::string text;
 };
 
+/// M-SV-1: supervision steps up: a reminder (催办) before the deadline, a
+/// supervision notice (督办) at it, a public notice (通报) after it, or an
+/// escalation by the office at any time.
+enum class escalation_level { reminder, supervision, notice, office };
+std::string_view to_string(escalation_level l);
+std::optional<escalation_level> parse_escalation_level(std::string_view s);
+std::string_view label_zh(escalation_level l);
+
+struct escalated {
+  instant at = 0;
+  escalation_level level = escalation_level::reminder;
+  instant due = 0;                   // the deadline it is about
+  std::vector<std::string> notified; // units told (the handling unit, supervisor, office)
+  std::string reason;                // for an office escalation
+};
+
 /// M-SV-2: an unsatisfied or unresolved callback sends the ticket back to
 /// the same unit for re-handling (重办) with a fresh deadline.
 struct reopened {
@@ -156,7 +172,7 @@ struct extension_decided {
 
 using event = std::variant<registered, dispatched, coordination_requested, accepted, replied,
                            called_back, closed, reopened, extension_requested, extension_decided,
-                           disposed, returned, opinion_submitted>;
+                           disposed, returned, opinion_submitted, escalated>;
 std::string_view event_type(const event& e);
 instant event_time(const event& e);
 
@@ -175,6 +191,7 @@ struct ticket_state {
   std::optional<disposed> disposal;            // set when not handled as a ticket
   std::map<std::string, std::string> opinions; // cooperating unit → its opinion (M-DL-4)
   std::vector<returned> returns;               // every 退单, in order (M-RT-4)
+  std::vector<escalated> escalations;          // M-SV-1, in order
   int reopen_count = 0;
   std::optional<extension_requested> extension_request; // the latest
   std::optional<extension_decided> extension_decision;  // its decision, once made
@@ -249,9 +266,19 @@ struct submit_opinion {
   std::string text;
 };
 
-using command
-    = std::variant<register_demand, accept_ticket, reply_ticket, record_callback, request_extension,
-                   decide_extension, return_ticket, designate, submit_opinion>;
+/// M-SV-1: a durable timer of the ticket fell due.
+struct fire_timer {
+  escalation_level level = escalation_level::reminder;
+};
+
+/// M-SV-1: the office escalates the ticket now, with a reason.
+struct escalate {
+  std::string reason;
+};
+
+using command = std::variant<register_demand, accept_ticket, reply_ticket, record_callback,
+                             request_extension, decide_extension, return_ticket, designate,
+                             submit_opinion, fire_timer, escalate>;
 
 /// The numbers of the SLA policy (M-DL-1, M-DL-2) and the calendar.
 struct policy {
@@ -260,6 +287,9 @@ struct policy {
   int other_days = 15;
   int reopen_limit = 2;       // M-SV-2: re-handlings before the office coordinates
   int return_window_days = 2; // M-RT-4: working days after dispatch to return
+  std::int64_t reminder_before_ms = 24 * 3'600'000LL; // M-SV-1: 催办 this long before the deadline
+  std::int64_t notice_after_ms = 72 * 3'600'000LL;    // M-SV-1: 通报 this long after it
+  std::string office_id = "cq.office";
 };
 
 /// A refused command: stable code, human message, the field at fault.
@@ -274,6 +304,18 @@ using decision = std::variant<std::vector<event>, workflow_error>;
 /// Decides what a command means for a ticket in state `s` at time `now`.
 /// Never throws for a bad command: an illegal transition is an error value.
 decision decide(const ticket_state& s, const command& c, instant now, const policy& p);
+
+/// A durable timer a ticket wants (M-SV-1): which level, and when.
+struct timer {
+  escalation_level level = escalation_level::reminder;
+  instant at = 0;
+};
+
+/// The timers a ticket in state `s` wants now: none unless it is waiting for
+/// its unit's answer (dispatched or accepted); then the reminder, the
+/// supervision notice and the public notice of its current deadline that
+/// have not fired yet.
+std::vector<timer> timers_for(const ticket_state& s, const policy& p);
 
 /// The deadline in force for a dispatch: a provisional one (counted into a
 /// year that had no calendar file) is counted again with the calendar as it

@@ -152,6 +152,18 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
                      else
                        t.detail = std::string(label_zh(x.kind)) + "至" + x.target;
                    },
+                   [&](const escalated& x) {
+                     t.actor = x.level == escalation_level::office ? office : "timer";
+                     t.rule = "M-SV-1";
+                     t.label_zh = std::string(label_zh(x.level));
+                     t.label_en = std::string(to_string(x.level));
+                     std::string who;
+                     for (const auto& n : x.notified)
+                       who += (who.empty() ? "" : "、") + name_of_unit(dir, n);
+                     t.detail = std::string(label_zh(x.level)) + "，办理时限"
+                                + format_instant(x.due) + (who.empty() ? "" : "，通知：" + who)
+                                + (x.reason.empty() ? "" : "；理由：" + x.reason);
+                   },
                    [&](const returned& x) {
                      t.actor = x.unit_id;
                      t.rule = "M-RT-4";

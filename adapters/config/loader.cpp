@@ -558,8 +558,21 @@ void load_hotline(const fs::path& dir, hotline_config& cfg, error_sink& errors) 
   // Limits left out keep the defaults of sla_policy (M-DL-1, M-DL-2).
   const YAML::Node sla = yaml_reader::get(*root, "sla");
   if (sla.IsDefined() && yaml.expect_map(sla, "sla")) {
-    yaml.reject_unknown_keys(
-        sla, "sla", {"consultation_days", "other_days", "reopen_limit", "return_window_days"});
+    yaml.reject_unknown_keys(sla, "sla",
+                             {"consultation_days", "other_days", "reopen_limit",
+                              "return_window_days", "reminder_before_hours", "notice_after_hours"});
+    // M-SV-1: when the reminder comes before the deadline, the public notice after it.
+    for (const std::string key : {"reminder_before_hours", "notice_after_hours"}) {
+      if (!yaml_reader::get(sla, key).IsDefined())
+        continue;
+      const auto n = yaml.integer_at(sla, key, "sla");
+      if (n && *n < 1)
+        yaml.error(member("sla", key), "must be at least 1 hour");
+      else if (n)
+        (key == "reminder_before_hours" ? cfg.sla.reminder_before_hours
+                                        : cfg.sla.notice_after_hours)
+            = *n;
+    }
     if (const auto n = working_days(yaml, sla, "return_window_days"))
       cfg.sla.return_window_days = *n;
     if (const auto n = working_days(yaml, sla, "consultation_days")) {

@@ -30,8 +30,10 @@ namespace hotline::config {
 struct sla_policy {
   int consultation_days = 3;
   int other_days = 15;
-  int reopen_limit = 2;       // M-SV-2
-  int return_window_days = 2; // M-RT-4
+  int reopen_limit = 2;           // M-SV-2
+  int return_window_days = 2;     // M-RT-4
+  int reminder_before_hours = 24; // M-SV-1: 催办 before the deadline
+  int notice_after_hours = 72;    // M-SV-1: 通报 after it
 };
 
 struct hotline_config {

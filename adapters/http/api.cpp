@@ -359,6 +359,21 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
     }
     v["cooperating"] = coop;
   }
+  if (staff && !s.escalations.empty()) {
+    json list = json::array();
+    for (const auto& e : s.escalations) {
+      json notified = json::array();
+      for (const auto& n : e.notified)
+        notified.push_back(unit_json(svc, n));
+      list.push_back({{"level", r::to_string(e.level)},
+                      {"label", r::label_zh(e.level)},
+                      {"at", r::format_instant(e.at)},
+                      {"rule", "M-SV-1"},
+                      {"notified", notified},
+                      {"reason", e.reason}});
+    }
+    v["escalations"] = list;
+  }
   if (staff && !s.returns.empty()) {
     json returns = json::array();
     for (const auto& x : s.returns)
@@ -561,10 +576,12 @@ response api::route(const request& req, std::string& route_name) {
       throw api_error{422, "invalid_field", "must be ISO 8601 with an offset", "now"};
     if (*t < test_clock_->now())
       throw api_error{422, "invalid_field", "the clock only moves forward", "now"};
-    // Timers that fall due are fired here, in order, once they exist
-    // (supervision, issue 3); this stage has none.
+    // M-SV-1: every timer that falls due on the way fires, in order, at its
+    // own time.
+    const auto fired = rt_.fire_due_timers(*t, test_clock_);
     test_clock_->set(*t);
-    return json_response(200, {{"now", r::format_instant(test_clock_->now())}});
+    return json_response(200,
+                         {{"now", r::format_instant(test_clock_->now())}, {"fired_timers", fired}});
   }
 
   // POST /api/v1/demands — M-R-1, M-C-1, M-RT-1.
@@ -788,6 +805,14 @@ response api::route(const request& req, std::string& route_name) {
         }
         return json_response(200,
                              ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
+      }
+      // POST /api/v1/tickets/{no}/escalate — M-SV-1, the office at any time.
+      if (action == "escalate") {
+        if (who.who != crypto::role::office)
+          throw api_error{403, "forbidden", "only the office escalates (M-SV-1)", "authorization"};
+        auto body = parse_body(req);
+        r::escalate cmd{text_field(body, "reason", "reason", 1, 1000)};
+        return json_response(200, ticket_view(svc_, must(rt_.office_command(no, cmd)), true));
       }
       // POST /api/v1/tickets/{no}/return — M-RT-4, 退单 within the window.
       // POST /api/v1/tickets/{no}/opinion — M-DL-4, a cooperating unit.

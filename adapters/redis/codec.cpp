@@ -145,6 +145,13 @@ std::string encode(const r::event& e) {
                        .put("ref_name", x.referral_name)
                        .put("ref_contact", x.referral_contact);
                  },
+                 [&](const r::escalated& x) {
+                   w.put("at", x.at)
+                       .put("level", std::string(r::to_string(x.level)))
+                       .put("due", x.due)
+                       .put("notified", x.notified)
+                       .put("why", x.reason);
+                 },
                  [&](const r::returned& x) {
                    w.put("at", x.at).put("unit", x.unit_id).put("why", x.reason);
                  },
@@ -242,6 +249,12 @@ r::event decode(std::string_view bytes) {
     x.referral_contact = m.get<std::string>("ref_contact");
     return x;
   }
+  if (type == "escalated")
+    return r::escalated{at,
+                        r::parse_escalation_level(m.get<std::string>("level"))
+                            .value_or(r::escalation_level::office),
+                        m.get<std::int64_t>("due"), m.get<std::vector<std::string>>("notified"),
+                        m.get<std::string>("why")};
   if (type == "returned")
     return r::returned{at, m.get<std::string>("unit"), m.get<std::string>("why")};
   if (type == "opinion_submitted")

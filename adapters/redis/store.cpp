@@ -32,11 +32,29 @@ while i + 2 <= #ARGV do
     redis.call('SREM', ARGV[i + 1], ARGV[i + 2])
   elseif ARGV[i] == 'hincr' then
     redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], 1)
+  elseif ARGV[i] == 'zrem' then
+    redis.call('ZREM', ARGV[i + 1], ARGV[i + 2])
+  elseif ARGV[i] == 'zadd' then
+    -- (zadd, key, member, score): one more argument than the others
+    redis.call('ZADD', ARGV[i + 1], ARGV[i + 3], ARGV[i + 2])
+    i = i + 1
   end
   i = i + 3
 end
 return {1, len + n}
 )lua";
+
+// The operations that make ticket `no`'s timers exactly `timers`.
+void timer_ops(const std::string& prefix, const std::string& no,
+               const std::vector<r::timer>& timers, std::vector<std::string>& args) {
+  const std::string key = prefix + ":timers";
+  for (auto level : {r::escalation_level::reminder, r::escalation_level::supervision,
+                     r::escalation_level::notice})
+    args.insert(args.end(), {"zrem", key, no + "|" + std::string(r::to_string(level))});
+  for (const auto& t : timers)
+    args.insert(args.end(),
+                {"zadd", key, no + "|" + std::string(r::to_string(t.level)), std::to_string(t.at)});
+}
 
 } // namespace
 
@@ -72,7 +90,7 @@ std::optional<std::string> store::find_request(const std::string& request_id) {
 
 append_result store::append(const std::string& no, std::uint64_t expected_version,
                             const r::ticket_state& before, const std::vector<r::event>& events,
-                            const std::string& claim_request) {
+                            const std::string& claim_request, const std::vector<r::timer>* timers) {
   std::vector<std::string> args{
       "EVALSHA",
       append_sha_,
@@ -123,6 +141,8 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
       args.insert(args.end(), {"srem", queue, no});
     }
   }
+  if (timers)
+    timer_ops(prefix_, no, *timers, args);
   auto c = pool_.acquire();
   auto rep = c->command(args);
   if (rep->type == REDIS_REPLY_ERROR && std::string(rep->str, rep->len).rfind("NOSCRIPT", 0) == 0) {
@@ -154,6 +174,44 @@ std::vector<r::event> store::load(const std::string& no) {
   out.reserve(rep->elements);
   for (std::size_t i = 0; i < rep->elements; ++i)
     out.push_back(decode(std::string_view(rep->element[i]->str, rep->element[i]->len)));
+  return out;
+}
+
+void store::set_timers(const std::string& no, const std::vector<r::timer>& timers) {
+  std::vector<std::string> ops;
+  timer_ops(prefix_, no, timers, ops);
+  std::vector<std::vector<std::string>> cmds{{"MULTI"}};
+  for (std::size_t i = 0; i < ops.size();) {
+    if (ops[i] == "zadd") {
+      cmds.push_back({"ZADD", ops[i + 1], ops[i + 3], ops[i + 2]});
+      i += 4;
+    } else {
+      cmds.push_back({"ZREM", ops[i + 1], ops[i + 2]});
+      i += 3;
+    }
+  }
+  cmds.push_back({"EXEC"});
+  auto c = pool_.acquire();
+  for (const auto& rep : c->pipeline(cmds))
+    check(rep.get(), "set timers");
+}
+
+std::vector<store::due_timer> store::due_timers(r::instant now, std::size_t limit) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"ZRANGEBYSCORE", prefix_ + ":timers", "-inf", std::to_string(now),
+                         "WITHSCORES", "LIMIT", "0", std::to_string(limit)});
+  check(rep.get(), "ZRANGEBYSCORE");
+  std::vector<due_timer> out;
+  for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
+    const auto member = reply_string(rep->element[i]);
+    const auto bar = member.find('|');
+    if (bar == std::string::npos)
+      continue;
+    auto level = r::parse_escalation_level(member.substr(bar + 1));
+    if (level)
+      out.push_back({member.substr(0, bar), *level,
+                     static_cast<r::instant>(std::stoll(reply_string(rep->element[i + 1])))});
+  }
   return out;
 }
 

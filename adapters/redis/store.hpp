@@ -9,6 +9,8 @@
 //   hl:tickets       SET of every ticket number (for listings and repair).
 //   hl:coordination  SET of tickets waiting for the office (M-RT-2, M-RT-4).
 //   hl:returns       HASH unit → tickets it returned (M-RT-4).
+//   hl:timers        ZSET "{no}|{level}" scored by due time in ms (M-SV-1):
+//                    written with the events, so a timer fires exactly once.
 // Every append is one Lua script: it checks the expected version (the list
 // length), claims the request id if asked, appends the events and updates
 // the indexes, all or nothing, so two writers can never both win.
@@ -48,7 +50,20 @@ class store {
   append_result append(const std::string& no, std::uint64_t expected_version,
                        const routing::ticket_state& before,
                        const std::vector<routing::event>& events,
-                       const std::string& claim_request = "");
+                       const std::string& claim_request = "",
+                       const std::vector<routing::timer>* timers = nullptr);
+
+  /// Replaces the ticket's durable timers (M-SV-1) by `timers`, outside an
+  /// append (after a command that changed nothing).
+  void set_timers(const std::string& no, const std::vector<routing::timer>& timers);
+
+  struct due_timer {
+    std::string ticket_no;
+    routing::escalation_level level;
+    routing::instant at;
+  };
+  /// Timers due at `now` or before, oldest first.
+  std::vector<due_timer> due_timers(routing::instant now, std::size_t limit);
 
   /// Every event of ticket `no`, oldest first; empty if it does not exist.
   std::vector<routing::event> load(const std::string& no);

@@ -391,8 +391,7 @@ TEST_F(BrokenConfig, ReportsAnOutlineForAnUnknownDistrictAndTheDistrictLeftWitho
 }
 
 TEST_F(BrokenConfig, ReportsAnUnknownKeyInsteadOfIgnoringIt) {
-  replace_in_file(dir() / "hotline.yaml", "sla: {consultation_days: 3",
-                  "sla: {consultaton_days: 3");
+  replace_in_file(dir() / "hotline.yaml", "  consultation_days: 3", "  consultaton_days: 3");
   const auto errors = load_errors();
   ASSERT_EQ(errors.size(), 1u) << last_message_;
   EXPECT_EQ(errors[0].file, "hotline.yaml");

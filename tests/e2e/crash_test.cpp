@@ -139,3 +139,30 @@ TEST(Crash, AnOrphanedRedisStillStopsOnSigterm) {
     ::usleep(20'000);
   EXPECT_FALSE(alive(redis_pid));
 }
+
+// M-SV-1: timers live in Redis with the events; a restart neither loses nor
+// repeats them.
+TEST(Crash, TimersFireExactlyOnceAcrossAKill) {
+  temp_dir data("hotline-crash-timers");
+  auto clock = [&](http_client& http, const std::string& now) {
+    auto r = http.post("/api/v1/test/clock", json{{"now", now}}.dump(), office_token(data));
+    EXPECT_EQ(r.status, 200) << r.body;
+    return body_of(r)["fired_timers"].get<int>();
+  };
+  std::string no;
+  {
+    service_process first(data.path(),
+                          {"--test-clock", "--test-clock-start", "2026-09-18T15:00:00+08:00"});
+    http_client http{"127.0.0.1", first.port()};
+    no = body_of(http.post("/api/v1/demands", yuzhong_demand("timers-1").dump()))["ticket_no"];
+    EXPECT_EQ(clock(http, "2026-10-15T12:00:00+08:00"), 1); // the reminder
+    first.stop(SIGKILL);
+  }
+  service_process second(data.path(),
+                         {"--test-clock", "--test-clock-start", "2026-10-15T12:00:00+08:00"});
+  http_client http{"127.0.0.1", second.port()};
+  EXPECT_EQ(clock(http, "2026-10-20T00:00:00+08:00"), 2); // supervision and notice only
+  auto view = body_of(http.get("/api/v1/tickets/" + no, office_token(data)));
+  ASSERT_EQ(view["escalations"].size(), 3u);
+  EXPECT_EQ(view["escalations"][0]["level"], "reminder");
+}

@@ -155,6 +155,59 @@ TEST_F(workflow, TheLeadAnswersOnlyWithEveryCooperatingOpinion_M_DL_4) {
   EXPECT_EQ(s.answer->text, "统一答复");
 }
 
+// --- M-SV-1 supervision timers ------------------------------------------------
+
+TEST_F(workflow, ADispatchedTicketWantsAReminderASupervisionAndANotice_M_SV_1) {
+  auto s = dispatched_ticket(); // due 2026-12-15T00:00+08:00
+  auto timers = timers_for(s, pol);
+  ASSERT_EQ(timers.size(), 3u);
+  EXPECT_EQ(timers[0].level, escalation_level::reminder);
+  EXPECT_EQ(format_instant(timers[0].at), "2026-12-14T00:00:00+08:00");
+  EXPECT_EQ(format_instant(timers[1].at), "2026-12-15T00:00:00+08:00");
+  EXPECT_EQ(format_instant(timers[2].at), "2026-12-18T00:00:00+08:00");
+}
+
+TEST_F(workflow, ATimerFiresOnceAndNeverForAnAnsweredTicket_M_SV_1) {
+  auto s = dispatched_ticket();
+  const instant due = s.assignment->due;
+  EXPECT_TRUE(std::get<std::vector<event>>(
+                  decide(s, fire_timer{escalation_level::supervision}, due - 1, pol))
+                  .empty()); // not yet due
+  s = run(s, fire_timer{escalation_level::supervision}, due);
+  ASSERT_EQ(s.escalations.size(), 1u);
+  EXPECT_EQ(s.escalations[0].notified,
+            (std::vector<std::string>{"500103001", "500103", "cq.office"}));
+  EXPECT_TRUE(std::get<std::vector<event>>(
+                  decide(s, fire_timer{escalation_level::supervision}, due + 5, pol))
+                  .empty()); // already fired for this deadline
+  EXPECT_EQ(timers_for(s, pol).size(), 2u);
+  auto answered = run(run(dispatched_ticket(), accept_ticket{"500103001"}, monday),
+                      reply_ticket{"500103001", "ok"}, monday);
+  EXPECT_TRUE(timers_for(answered, pol).empty());
+  EXPECT_TRUE(std::get<std::vector<event>>(
+                  decide(answered, fire_timer{escalation_level::notice}, due + 1e9, pol))
+                  .empty());
+}
+
+TEST_F(workflow, AnApprovedExtensionReschedulesTheTimers_M_SV_1_M_DL_5) {
+  auto s = dispatched_ticket();
+  s = run(s, fire_timer{escalation_level::reminder}, *parse_instant("2026-12-14T00:00:00+08:00"));
+  const instant later = *parse_instant("2026-12-31T00:00:00+08:00");
+  s = run(s, request_extension{"500103001", "原因", "进展", later},
+          *parse_instant("2026-12-14T10:00:00+08:00"));
+  s = run(s, decide_extension{"500103", true, ""}, *parse_instant("2026-12-14T11:00:00+08:00"));
+  auto timers = timers_for(s, pol);
+  ASSERT_EQ(timers.size(), 3u); // the new deadline gets a fresh reminder too
+  EXPECT_EQ(timers[1].at, later);
+}
+
+TEST_F(workflow, TheOfficeEscalatesAnyOpenTicketWithAReason_M_SV_1) {
+  auto s = run(dispatched_ticket(), escalate{"媒体关注，要求加快办理"}, monday);
+  ASSERT_EQ(s.escalations.size(), 1u);
+  EXPECT_EQ(s.escalations[0].level, escalation_level::office);
+  EXPECT_EQ(refused(dispatched_ticket(), escalate{""}).field, "reason");
+}
+
 // --- M-C-1 / M-S-3 disposal at once ----------------------------------------
 
 TEST_F(workflow, ADirectAnswerClosesTheDemandAtOnce_M_C_1) {

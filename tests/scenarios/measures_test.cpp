@@ -308,3 +308,39 @@ TEST_F(measures, AReturnAfterTwoWorkingDaysIsRefused_M_RT_4) {
                 {{"reason", "不属于"}}, unit(t["assignment"]["unit_id"]), 409);
   EXPECT_EQ(r["error"]["code"], "return_window_passed");
 }
+
+TEST_F(measures, ALateTicketIsRemindedSupervisedAndPubliclyNoticedInOrder_M_SV_1) {
+  auto late = submit("sc-late"); // due 2026-10-16T00:00+08:00
+  auto answered = submit("sc-answered");
+  const std::string no = late["ticket_no"];
+  const std::string street = late["assignment"]["unit_id"];
+  post("/api/v1/tickets/" + answered["ticket_no"].get<std::string>() + "/accept", json::object(),
+       unit(street));
+  post("/api/v1/tickets/" + answered["ticket_no"].get<std::string>() + "/reply",
+       {{"text", "已处理"}}, unit(street));
+  // Up to the day before the deadline nothing is due.
+  auto before = post("/api/v1/test/clock", {{"now", "2026-10-14T12:00:00+08:00"}}, office());
+  EXPECT_EQ(before["fired_timers"], 0);
+  auto moved = post("/api/v1/test/clock", {{"now", "2026-10-20T09:00:00+08:00"}}, office());
+  EXPECT_EQ(moved["fired_timers"], 3); // the answered ticket's never fire
+  auto view = body_of(http.get("/api/v1/tickets/" + no, office()));
+  ASSERT_EQ(view["escalations"].size(), 3u);
+  EXPECT_EQ(view["escalations"][0]["level"], "reminder");
+  EXPECT_EQ(view["escalations"][0]["at"], "2026-10-15T00:00:00+08:00");
+  EXPECT_EQ(view["escalations"][1]["level"], "supervision");
+  EXPECT_EQ(view["escalations"][1]["at"], "2026-10-16T00:00:00+08:00");
+  EXPECT_EQ(view["escalations"][1]["notified"].size(), 3u); // street, district, office
+  EXPECT_EQ(view["escalations"][2]["level"], "notice");
+  EXPECT_EQ(view["escalations"][2]["at"], "2026-10-19T00:00:00+08:00");
+  // Moving on fires nothing twice.
+  EXPECT_EQ(
+      post("/api/v1/test/clock", {{"now", "2026-11-30T09:00:00+08:00"}}, office())["fired_timers"],
+      0);
+  auto answered_view
+      = body_of(http.get("/api/v1/tickets/" + answered["ticket_no"].get<std::string>(), office()));
+  EXPECT_FALSE(answered_view.contains("escalations"));
+  // The office can escalate at any time, with a reason.
+  auto esc = post("/api/v1/tickets/" + no + "/escalate", {{"reason", "多次来电催促"}}, office());
+  EXPECT_EQ(esc["escalations"][3]["level"], "office");
+  post("/api/v1/tickets/" + no + "/escalate", {{"reason", "x"}}, unit(street), 403);
+}
