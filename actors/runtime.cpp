@@ -102,7 +102,7 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
     const auto& t = due.front();
     if (step && t.at > step->now())
       step->set(t.at);
-    auto r = office_command(t.ticket_no, routing::fire_timer{t.level});
+    auto r = office_command(t.ticket_no, routing::fire_timer{t.level, t.unit});
     if (r.error) {
       spdlog::error("timers: {} {}: {}", t.ticket_no, routing::to_string(t.level),
                     r.error->message);

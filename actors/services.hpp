@@ -53,6 +53,7 @@ struct services {
     policy.reminder_before_ms = cfg.sla.reminder_before_hours * 3'600'000LL;
     policy.notice_after_ms = cfg.sla.notice_after_hours * 3'600'000LL;
     policy.office_id = cfg.directory.office_id();
+    policy.opinion_days_before = cfg.sla.opinion_days_before;
   }
 
   const config::hotline_config& config;

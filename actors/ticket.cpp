@@ -83,7 +83,10 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
           if (events.empty()) {
             // Nothing happened (a timer no longer wanted): just drop it.
             try {
-              svc->store.set_timers(st.no, timers);
+              svc->store.set_timers(st.no,
+                                    st.ticket.assignment ? st.ticket.assignment->cooperating
+                                                         : std::vector<std::string>{},
+                                    timers);
             } catch (const std::exception& e) {
               return failed(self, unavailable(e));
             }

@@ -244,23 +244,49 @@ std::vector<timer> timers_for(const ticket_state& s, const policy& p) {
       || (s.status != ticket_status::dispatched && s.status != ticket_status::accepted))
     return out;
   const instant due = current_deadline(*s.assignment, *p.cal).due;
-  auto fired = [&](escalation_level l) {
+  auto fired = [&](escalation_level l, instant about, const std::string& unit) {
     for (const auto& e : s.escalations)
-      if (e.level == l && e.due == due)
+      if (e.level == l && e.due == about && e.unit == unit)
         return true;
     return false;
   };
-  const timer wanted[] = {{escalation_level::reminder, due - p.reminder_before_ms},
-                          {escalation_level::supervision, due},
-                          {escalation_level::notice, due + p.notice_after_ms}};
-  for (const auto& t : wanted) {
+  auto want = [&](timer t, instant about) {
     // A reminder that would come before the dispatch itself is pointless.
     if (t.level == escalation_level::reminder && t.at <= s.assignment->at)
+      return;
+    if (!fired(t.level, about, t.unit))
+      out.push_back(std::move(t));
+  };
+  want({escalation_level::reminder, due - p.reminder_before_ms, ""}, due);
+  want({escalation_level::supervision, due, ""}, due);
+  want({escalation_level::notice, due + p.notice_after_ms, ""}, due);
+  // M-DL-4: a cooperating unit that has not given its opinion is reminded
+  // and escalated against its own sub-deadline, not the lead.
+  const instant sub_due = opinion_deadline(s, p);
+  for (const auto& c : s.assignment->cooperating) {
+    if (s.opinions.count(c))
       continue;
-    if (!fired(t.level))
-      out.push_back(t);
+    want({escalation_level::reminder, sub_due - p.reminder_before_ms, c}, sub_due);
+    want({escalation_level::supervision, sub_due, c}, sub_due);
   }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const timer& a, const timer& b) { return a.at < b.at; });
   return out;
+}
+
+instant opinion_deadline(const ticket_state& s, const policy& p) {
+  const auto& a = *s.assignment;
+  const instant due = current_deadline(a, *p.cal).due;
+  // Walk back `opinion_days_before` working days from the lead's last day.
+  civil_date day = shanghai_date(due - 1);
+  int counted = 0;
+  while (counted < p.opinion_days_before) {
+    day = add_days(day, -1);
+    if (p.cal->is_working_day(day))
+      ++counted;
+  }
+  const instant sub = shanghai_midnight(add_days(day, 1));
+  return sub > a.at ? sub : due;
 }
 
 decision decide(const ticket_state& s, const command& c, instant now, const policy& p) {
@@ -437,17 +463,25 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
             // M-SV-1: fires only if the ticket still wants this timer now: not
             // once answered, not twice for the same deadline.
             for (const auto& t : timers_for(s, p)) {
-              if (t.level != f.level || t.at > now)
+              if (t.level != f.level || t.unit != f.unit || t.at > now)
                 continue;
               const auto& a = *s.assignment;
-              std::vector<std::string> notified{a.unit_id};
+              // The late unit: the lead, or a silent cooperating unit.
+              const std::string late = f.unit.empty() ? a.unit_id : f.unit;
+              std::vector<std::string> notified{late};
               if (f.level != escalation_level::reminder) {
-                notified.push_back(a.supervisor_id);
-                if (a.supervisor_id != p.office_id)
+                if (f.unit.empty()) {
+                  notified.push_back(a.supervisor_id);
+                  if (a.supervisor_id != p.office_id)
+                    notified.push_back(p.office_id);
+                } else {
+                  notified.push_back(a.unit_id); // the lead waits for it
                   notified.push_back(p.office_id);
+                }
               }
-              return std::vector<event>{
-                  escalated{now, f.level, current_deadline(a, *p.cal).due, notified, ""}};
+              const instant about
+                  = f.unit.empty() ? current_deadline(a, *p.cal).due : opinion_deadline(s, p);
+              return std::vector<event>{escalated{now, f.level, about, notified, "", f.unit}};
             }
             return std::vector<event>{};
           },
@@ -463,7 +497,7 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
             }
             const instant due = s.assignment ? current_deadline(*s.assignment, *p.cal).due : 0;
             return std::vector<event>{
-                escalated{now, escalation_level::office, due, notified, e.reason}};
+                escalated{now, escalation_level::office, due, notified, e.reason, ""}};
           },
           [&](const decide_extension& d) -> decision {
             if (!s.open() || !s.assignment)

@@ -139,6 +139,7 @@ struct escalated {
   instant due = 0;                   // the deadline it is about
   std::vector<std::string> notified; // units told (the handling unit, supervisor, office)
   std::string reason;                // for an office escalation
+  std::string unit;                  // the late unit, if not the lead (a cooperating unit)
 };
 
 /// M-SV-2: an unsatisfied or unresolved callback sends the ticket back to
@@ -269,6 +270,7 @@ struct submit_opinion {
 /// M-SV-1: a durable timer of the ticket fell due.
 struct fire_timer {
   escalation_level level = escalation_level::reminder;
+  std::string unit; // "" for the lead's timers; a cooperating unit's id for its sub-deadline
 };
 
 /// M-SV-1: the office escalates the ticket now, with a reason.
@@ -287,6 +289,8 @@ struct policy {
   int other_days = 15;
   int reopen_limit = 2;       // M-SV-2: re-handlings before the office coordinates
   int return_window_days = 2; // M-RT-4: working days after dispatch to return
+  int opinion_days_before
+      = 3; // M-DL-4: cooperating opinions due this many working days before the lead's deadline
   std::int64_t reminder_before_ms = 24 * 3'600'000LL; // M-SV-1: 催办 this long before the deadline
   std::int64_t notice_after_ms = 72 * 3'600'000LL;    // M-SV-1: 通报 this long after it
   std::string office_id = "cq.office";
@@ -309,13 +313,19 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
 struct timer {
   escalation_level level = escalation_level::reminder;
   instant at = 0;
+  std::string unit; // "" for the lead; a cooperating unit for its opinion's sub-deadline (M-DL-4)
 };
 
 /// The timers a ticket in state `s` wants now: none unless it is waiting for
 /// its unit's answer (dispatched or accepted); then the reminder, the
 /// supervision notice and the public notice of its current deadline that
-/// have not fired yet.
+/// have not fired yet, and for each cooperating unit still without an
+/// opinion a reminder and a supervision notice of its sub-deadline (M-DL-4).
 std::vector<timer> timers_for(const ticket_state& s, const policy& p);
+
+/// M-DL-4: when cooperating opinions are due: `opinion_days_before` working
+/// days before the lead's deadline (never before the dispatch).
+instant opinion_deadline(const ticket_state& s, const policy& p);
 
 /// The deadline in force for a dispatch: a provisional one (counted into a
 /// year that had no calendar file) is counted again with the calendar as it

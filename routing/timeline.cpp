@@ -80,133 +80,136 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
     t.at = event_time(e);
     t.type = std::string(event_type(e));
     const std::string office = dir.office_id();
-    std::visit(overloaded{
-                   [&](const registered& x) {
-                     t.actor = "caller";
-                     t.rule = "M-R-1";
-                     t.label_zh = "登记";
-                     t.label_en = "registered";
-                     const category* c = dir.find_category(x.category);
-                     t.detail = "经" + channel_zh(x.via) + "渠道受理"
-                                + std::string(label_zh(x.kind)) + "：" + (c ? c->name : x.category)
-                                + "，地点：" + x.address;
-                   },
-                   [&](const dispatched& x) {
-                     t.actor = office;
-                     t.rule = join_rules(x.reasons, x.deadline_rule);
-                     t.label_zh = "派单";
-                     t.label_en = "dispatched";
-                     t.detail = "派至" + name_of_unit(dir, x.unit_id) + "，督办单位"
-                                + name_of_unit(dir, x.supervisor_id) + "，办理时限至"
-                                + format_instant(x.due) + (x.provisional ? "（暂定）" : "") + "。"
-                                + coop_text(dir, x.cooperating) + join_reasons(x.reasons);
-                   },
-                   [&](const coordination_requested& x) {
-                     t.actor = office;
-                     t.rule = join_rules(x.reasons, "");
-                     t.label_zh = "转协调";
-                     t.label_en = "sent to coordination";
-                     t.detail = join_reasons(x.reasons);
-                   },
-                   [&](const accepted& x) {
-                     t.actor = x.unit_id;
-                     t.rule = "M-RT-1";
-                     t.label_zh = "签收";
-                     t.label_en = "accepted";
-                     t.detail = name_of_unit(dir, x.unit_id) + "签收";
-                   },
-                   [&](const replied& x) {
-                     t.actor = x.unit_id;
-                     t.rule = s.assignment ? s.assignment->deadline_rule : "";
-                     t.label_zh = "答复";
-                     t.label_en = "replied";
-                     t.detail = name_of_unit(dir, x.unit_id) + "答复：" + x.text;
-                   },
-                   [&](const called_back& x) {
-                     t.actor = office;
-                     t.rule = "M-SV-2";
-                     t.label_zh = "回访";
-                     t.label_en = "called back";
-                     t.detail = "来电人评价：" + satisfaction_zh(x.result) + "，"
-                                + (x.resolved ? "已解决" : "未解决");
-                   },
-                   [&](const closed& x) {
-                     t.actor = office;
-                     t.rule = x.rule;
-                     t.label_zh = "办结归档";
-                     t.label_en = "closed and archived";
-                     t.detail = "闭环办结";
-                   },
-                   [&](const disposed& x) {
-                     t.actor = office;
-                     t.rule = x.kind == disposal_kind::refusal ? x.rule : "M-C-1";
-                     t.label_zh = std::string(label_zh(x.kind));
-                     t.label_en = std::string(to_string(x.kind));
-                     if (x.kind == disposal_kind::refusal)
-                       t.detail
-                           = "不予受理：" + x.basis
-                             + (x.referral_name.empty() ? "" : "；请联系" + x.referral_name)
-                             + (x.referral_contact.empty() ? "" : "（" + x.referral_contact + "）");
-                     else if (x.kind == disposal_kind::direct_answer)
-                       t.detail = "直接答复：" + x.answer;
-                     else
-                       t.detail = std::string(label_zh(x.kind)) + "至" + x.target;
-                   },
-                   [&](const escalated& x) {
-                     t.actor = x.level == escalation_level::office ? office : "timer";
-                     t.rule = "M-SV-1";
-                     t.label_zh = std::string(label_zh(x.level));
-                     t.label_en = std::string(to_string(x.level));
-                     std::string who;
-                     for (const auto& n : x.notified)
-                       who += (who.empty() ? "" : "、") + name_of_unit(dir, n);
-                     t.detail = std::string(label_zh(x.level)) + "，办理时限"
-                                + format_instant(x.due) + (who.empty() ? "" : "，通知：" + who)
-                                + (x.reason.empty() ? "" : "；理由：" + x.reason);
-                   },
-                   [&](const returned& x) {
-                     t.actor = x.unit_id;
-                     t.rule = "M-RT-4";
-                     t.label_zh = "退单";
-                     t.label_en = "returned";
-                     t.detail = name_of_unit(dir, x.unit_id) + "退单，理由：" + x.reason;
-                   },
-                   [&](const opinion_submitted& x) {
-                     t.actor = x.unit_id;
-                     t.rule = "M-DL-4";
-                     t.label_zh = "协办意见";
-                     t.label_en = "cooperating opinion";
-                     t.detail = name_of_unit(dir, x.unit_id) + "提交协办意见：" + x.text;
-                   },
-                   [&](const reopened& x) {
-                     t.actor = office;
-                     t.rule = "M-SV-2";
-                     t.label_zh = "重办";
-                     t.label_en = "reopened";
-                     t.detail = "第" + std::to_string(x.count) + "次重办，退回"
-                                + (s.assignment ? name_of_unit(dir, s.assignment->unit_id) : "")
-                                + "，时限至" + format_instant(x.due);
-                   },
-                   [&](const extension_requested& x) {
-                     t.actor = x.unit_id;
-                     t.rule = "M-DL-5";
-                     t.label_zh = "申请延期";
-                     t.label_en = "extension requested";
-                     t.detail = "申请延期至" + format_instant(x.new_due) + "，理由：" + x.reason
-                                + (x.progress.empty() ? "" : "；办理进展：" + x.progress);
-                   },
-                   [&](const extension_decided& x) {
-                     t.actor = x.by;
-                     t.rule = "M-DL-5";
-                     t.label_zh = x.approved ? "批准延期" : "不予延期";
-                     t.label_en = x.approved ? "extension approved" : "extension refused";
-                     t.detail = name_of_unit(dir, x.by)
-                                + (x.approved ? "批准延期至" + format_instant(x.new_due)
-                                              : std::string("不予延期"))
-                                + (x.note.empty() ? "" : "：" + x.note);
-                   },
-               },
-               e);
+    std::visit(
+        overloaded{
+            [&](const registered& x) {
+              t.actor = "caller";
+              t.rule = "M-R-1";
+              t.label_zh = "登记";
+              t.label_en = "registered";
+              const category* c = dir.find_category(x.category);
+              t.detail = "经" + channel_zh(x.via) + "渠道受理" + std::string(label_zh(x.kind))
+                         + "：" + (c ? c->name : x.category) + "，地点：" + x.address;
+            },
+            [&](const dispatched& x) {
+              t.actor = office;
+              t.rule = join_rules(x.reasons, x.deadline_rule);
+              t.label_zh = "派单";
+              t.label_en = "dispatched";
+              t.detail = "派至" + name_of_unit(dir, x.unit_id) + "，督办单位"
+                         + name_of_unit(dir, x.supervisor_id) + "，办理时限至"
+                         + format_instant(x.due) + (x.provisional ? "（暂定）" : "") + "。"
+                         + coop_text(dir, x.cooperating) + join_reasons(x.reasons);
+            },
+            [&](const coordination_requested& x) {
+              t.actor = office;
+              t.rule = join_rules(x.reasons, "");
+              t.label_zh = "转协调";
+              t.label_en = "sent to coordination";
+              t.detail = join_reasons(x.reasons);
+            },
+            [&](const accepted& x) {
+              t.actor = x.unit_id;
+              t.rule = "M-RT-1";
+              t.label_zh = "签收";
+              t.label_en = "accepted";
+              t.detail = name_of_unit(dir, x.unit_id) + "签收";
+            },
+            [&](const replied& x) {
+              t.actor = x.unit_id;
+              t.rule = s.assignment ? s.assignment->deadline_rule : "";
+              t.label_zh = "答复";
+              t.label_en = "replied";
+              t.detail = name_of_unit(dir, x.unit_id) + "答复：" + x.text;
+            },
+            [&](const called_back& x) {
+              t.actor = office;
+              t.rule = "M-SV-2";
+              t.label_zh = "回访";
+              t.label_en = "called back";
+              t.detail = "来电人评价：" + satisfaction_zh(x.result) + "，"
+                         + (x.resolved ? "已解决" : "未解决");
+            },
+            [&](const closed& x) {
+              t.actor = office;
+              t.rule = x.rule;
+              t.label_zh = "办结归档";
+              t.label_en = "closed and archived";
+              t.detail = "闭环办结";
+            },
+            [&](const disposed& x) {
+              t.actor = office;
+              t.rule = x.kind == disposal_kind::refusal ? x.rule : "M-C-1";
+              t.label_zh = std::string(label_zh(x.kind));
+              t.label_en = std::string(to_string(x.kind));
+              if (x.kind == disposal_kind::refusal)
+                t.detail = "不予受理：" + x.basis
+                           + (x.referral_name.empty() ? "" : "；请联系" + x.referral_name)
+                           + (x.referral_contact.empty() ? "" : "（" + x.referral_contact + "）");
+              else if (x.kind == disposal_kind::direct_answer)
+                t.detail = "直接答复：" + x.answer;
+              else
+                t.detail = std::string(label_zh(x.kind)) + "至" + x.target;
+            },
+            [&](const escalated& x) {
+              t.actor = x.level == escalation_level::office ? office : "timer";
+              t.rule = "M-SV-1";
+              t.label_zh = std::string(label_zh(x.level));
+              t.label_en = std::string(to_string(x.level));
+              std::string who;
+              for (const auto& n : x.notified)
+                who += (who.empty() ? "" : "、") + name_of_unit(dir, n);
+              t.detail = std::string(label_zh(x.level))
+                         + (x.unit.empty()
+                                ? ""
+                                : "（协同单位" + name_of_unit(dir, x.unit) + "未按时提交意见）")
+                         + "，办理时限" + format_instant(x.due)
+                         + (who.empty() ? "" : "，通知：" + who)
+                         + (x.reason.empty() ? "" : "；理由：" + x.reason);
+            },
+            [&](const returned& x) {
+              t.actor = x.unit_id;
+              t.rule = "M-RT-4";
+              t.label_zh = "退单";
+              t.label_en = "returned";
+              t.detail = name_of_unit(dir, x.unit_id) + "退单，理由：" + x.reason;
+            },
+            [&](const opinion_submitted& x) {
+              t.actor = x.unit_id;
+              t.rule = "M-DL-4";
+              t.label_zh = "协办意见";
+              t.label_en = "cooperating opinion";
+              t.detail = name_of_unit(dir, x.unit_id) + "提交协办意见：" + x.text;
+            },
+            [&](const reopened& x) {
+              t.actor = office;
+              t.rule = "M-SV-2";
+              t.label_zh = "重办";
+              t.label_en = "reopened";
+              t.detail = "第" + std::to_string(x.count) + "次重办，退回"
+                         + (s.assignment ? name_of_unit(dir, s.assignment->unit_id) : "")
+                         + "，时限至" + format_instant(x.due);
+            },
+            [&](const extension_requested& x) {
+              t.actor = x.unit_id;
+              t.rule = "M-DL-5";
+              t.label_zh = "申请延期";
+              t.label_en = "extension requested";
+              t.detail = "申请延期至" + format_instant(x.new_due) + "，理由：" + x.reason
+                         + (x.progress.empty() ? "" : "；办理进展：" + x.progress);
+            },
+            [&](const extension_decided& x) {
+              t.actor = x.by;
+              t.rule = "M-DL-5";
+              t.label_zh = x.approved ? "批准延期" : "不予延期";
+              t.label_en = x.approved ? "extension approved" : "extension refused";
+              t.detail = name_of_unit(dir, x.by)
+                         + (x.approved ? "批准延期至" + format_instant(x.new_due)
+                                       : std::string("不予延期"))
+                         + (x.note.empty() ? "" : "：" + x.note);
+            },
+        },
+        e);
     s = apply(std::move(s), e);
     out.push_back(std::move(t));
   }

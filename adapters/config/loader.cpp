@@ -560,7 +560,10 @@ void load_hotline(const fs::path& dir, hotline_config& cfg, error_sink& errors) 
   if (sla.IsDefined() && yaml.expect_map(sla, "sla")) {
     yaml.reject_unknown_keys(sla, "sla",
                              {"consultation_days", "other_days", "reopen_limit",
-                              "return_window_days", "reminder_before_hours", "notice_after_hours"});
+                              "return_window_days", "reminder_before_hours", "notice_after_hours",
+                              "opinion_days_before"});
+    if (const auto n = working_days(yaml, sla, "opinion_days_before"))
+      cfg.sla.opinion_days_before = *n;
     // M-SV-1: when the reminder comes before the deadline, the public notice after it.
     for (const std::string key : {"reminder_before_hours", "notice_after_hours"}) {
       if (!yaml_reader::get(sla, key).IsDefined())

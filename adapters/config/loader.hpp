@@ -34,6 +34,7 @@ struct sla_policy {
   int return_window_days = 2;     // M-RT-4
   int reminder_before_hours = 24; // M-SV-1: 催办 before the deadline
   int notice_after_hours = 72;    // M-SV-1: 通报 after it
+  int opinion_days_before = 3;    // M-DL-4: cooperating opinions due before the lead's deadline
 };
 
 struct hotline_config {

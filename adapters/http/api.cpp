@@ -370,6 +370,8 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
                       {"at", r::format_instant(e.at)},
                       {"rule", "M-SV-1"},
                       {"notified", notified},
+                      {"late_unit", e.unit.empty() ? json(nullptr) : unit_json(svc, e.unit)},
+                      {"about_deadline", r::format_instant(e.due)},
                       {"reason", e.reason}});
     }
     v["escalations"] = list;

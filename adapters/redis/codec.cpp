@@ -253,8 +253,10 @@ r::event decode(std::string_view bytes) {
     return r::escalated{at,
                         r::parse_escalation_level(m.get<std::string>("level"))
                             .value_or(r::escalation_level::office),
-                        m.get<std::int64_t>("due"), m.get<std::vector<std::string>>("notified"),
-                        m.get<std::string>("why")};
+                        m.get<std::int64_t>("due"),
+                        m.get<std::vector<std::string>>("notified"),
+                        m.get<std::string>("why"),
+                        m.get<std::string>("target")};
   if (type == "returned")
     return r::returned{at, m.get<std::string>("unit"), m.get<std::string>("why")};
   if (type == "opinion_submitted")

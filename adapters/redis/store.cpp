@@ -44,16 +44,24 @@ end
 return {1, len + n}
 )lua";
 
-// The operations that make ticket `no`'s timers exactly `timers`.
+// The operations that make ticket `no`'s timers exactly `timers`. Members
+// are "{no}|{level}|{unit}" (unit empty for the lead); `units` are the
+// cooperating units whose timers may exist and must go first.
 void timer_ops(const std::string& prefix, const std::string& no,
-               const std::vector<r::timer>& timers, std::vector<std::string>& args) {
+               const std::vector<std::string>& units, const std::vector<r::timer>& timers,
+               std::vector<std::string>& args) {
   const std::string key = prefix + ":timers";
+  auto member = [&](r::escalation_level level, const std::string& unit) {
+    return no + "|" + std::string(r::to_string(level)) + "|" + unit;
+  };
   for (auto level : {r::escalation_level::reminder, r::escalation_level::supervision,
                      r::escalation_level::notice})
-    args.insert(args.end(), {"zrem", key, no + "|" + std::string(r::to_string(level))});
+    args.insert(args.end(), {"zrem", key, member(level, "")});
+  for (const auto& u : units)
+    for (auto level : {r::escalation_level::reminder, r::escalation_level::supervision})
+      args.insert(args.end(), {"zrem", key, member(level, u)});
   for (const auto& t : timers)
-    args.insert(args.end(),
-                {"zadd", key, no + "|" + std::string(r::to_string(t.level)), std::to_string(t.at)});
+    args.insert(args.end(), {"zadd", key, member(t.level, t.unit), std::to_string(t.at)});
 }
 
 } // namespace
@@ -142,7 +150,9 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     }
   }
   if (timers)
-    timer_ops(prefix_, no, *timers, args);
+    timer_ops(prefix_, no,
+              before.assignment ? before.assignment->cooperating : std::vector<std::string>{},
+              *timers, args);
   auto c = pool_.acquire();
   auto rep = c->command(args);
   if (rep->type == REDIS_REPLY_ERROR && std::string(rep->str, rep->len).rfind("NOSCRIPT", 0) == 0) {
@@ -177,9 +187,10 @@ std::vector<r::event> store::load(const std::string& no) {
   return out;
 }
 
-void store::set_timers(const std::string& no, const std::vector<r::timer>& timers) {
+void store::set_timers(const std::string& no, const std::vector<std::string>& units,
+                       const std::vector<r::timer>& timers) {
   std::vector<std::string> ops;
-  timer_ops(prefix_, no, timers, ops);
+  timer_ops(prefix_, no, units, timers, ops);
   std::vector<std::vector<std::string>> cmds{{"MULTI"}};
   for (std::size_t i = 0; i < ops.size();) {
     if (ops[i] == "zadd") {
@@ -205,12 +216,14 @@ std::vector<store::due_timer> store::due_timers(r::instant now, std::size_t limi
   for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
     const auto member = reply_string(rep->element[i]);
     const auto bar = member.find('|');
-    if (bar == std::string::npos)
+    const auto bar2 = member.find('|', bar == std::string::npos ? 0 : bar + 1);
+    if (bar == std::string::npos || bar2 == std::string::npos)
       continue;
-    auto level = r::parse_escalation_level(member.substr(bar + 1));
+    auto level = r::parse_escalation_level(member.substr(bar + 1, bar2 - bar - 1));
     if (level)
       out.push_back({member.substr(0, bar), *level,
-                     static_cast<r::instant>(std::stoll(reply_string(rep->element[i + 1])))});
+                     static_cast<r::instant>(std::stoll(reply_string(rep->element[i + 1]))),
+                     member.substr(bar2 + 1)});
   }
   return out;
 }

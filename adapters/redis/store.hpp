@@ -9,7 +9,7 @@
 //   hl:tickets       SET of every ticket number (for listings and repair).
 //   hl:coordination  SET of tickets waiting for the office (M-RT-2, M-RT-4).
 //   hl:returns       HASH unit → tickets it returned (M-RT-4).
-//   hl:timers        ZSET "{no}|{level}" scored by due time in ms (M-SV-1):
+//   hl:timers        ZSET "{no}|{level}|{unit}" scored by due time (M-SV-1):
 //                    written with the events, so a timer fires exactly once.
 // Every append is one Lua script: it checks the expected version (the list
 // length), claims the request id if asked, appends the events and updates
@@ -55,12 +55,14 @@ class store {
 
   /// Replaces the ticket's durable timers (M-SV-1) by `timers`, outside an
   /// append (after a command that changed nothing).
-  void set_timers(const std::string& no, const std::vector<routing::timer>& timers);
+  void set_timers(const std::string& no, const std::vector<std::string>& cooperating,
+                  const std::vector<routing::timer>& timers);
 
   struct due_timer {
     std::string ticket_no;
     routing::escalation_level level;
     routing::instant at;
+    std::string unit; // "" for the lead, else the cooperating unit
   };
   /// Timers due at `now` or before, oldest first.
   std::vector<due_timer> due_timers(routing::instant now, std::size_t limit);

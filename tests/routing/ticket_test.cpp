@@ -171,27 +171,28 @@ TEST_F(workflow, ATimerFiresOnceAndNeverForAnAnsweredTicket_M_SV_1) {
   auto s = dispatched_ticket();
   const instant due = s.assignment->due;
   EXPECT_TRUE(std::get<std::vector<event>>(
-                  decide(s, fire_timer{escalation_level::supervision}, due - 1, pol))
+                  decide(s, fire_timer{escalation_level::supervision, ""}, due - 1, pol))
                   .empty()); // not yet due
-  s = run(s, fire_timer{escalation_level::supervision}, due);
+  s = run(s, fire_timer{escalation_level::supervision, ""}, due);
   ASSERT_EQ(s.escalations.size(), 1u);
   EXPECT_EQ(s.escalations[0].notified,
             (std::vector<std::string>{"500103001", "500103", "cq.office"}));
   EXPECT_TRUE(std::get<std::vector<event>>(
-                  decide(s, fire_timer{escalation_level::supervision}, due + 5, pol))
+                  decide(s, fire_timer{escalation_level::supervision, ""}, due + 5, pol))
                   .empty()); // already fired for this deadline
   EXPECT_EQ(timers_for(s, pol).size(), 2u);
   auto answered = run(run(dispatched_ticket(), accept_ticket{"500103001"}, monday),
                       reply_ticket{"500103001", "ok"}, monday);
   EXPECT_TRUE(timers_for(answered, pol).empty());
   EXPECT_TRUE(std::get<std::vector<event>>(
-                  decide(answered, fire_timer{escalation_level::notice}, due + 1e9, pol))
+                  decide(answered, fire_timer{escalation_level::notice, ""}, due + 1e9, pol))
                   .empty());
 }
 
 TEST_F(workflow, AnApprovedExtensionReschedulesTheTimers_M_SV_1_M_DL_5) {
   auto s = dispatched_ticket();
-  s = run(s, fire_timer{escalation_level::reminder}, *parse_instant("2026-12-14T00:00:00+08:00"));
+  s = run(s, fire_timer{escalation_level::reminder, ""},
+          *parse_instant("2026-12-14T00:00:00+08:00"));
   const instant later = *parse_instant("2026-12-31T00:00:00+08:00");
   s = run(s, request_extension{"500103001", "原因", "进展", later},
           *parse_instant("2026-12-14T10:00:00+08:00"));
@@ -199,6 +200,32 @@ TEST_F(workflow, AnApprovedExtensionReschedulesTheTimers_M_SV_1_M_DL_5) {
   auto timers = timers_for(s, pol);
   ASSERT_EQ(timers.size(), 3u); // the new deadline gets a fresh reminder too
   EXPECT_EQ(timers[1].at, later);
+}
+
+TEST_F(workflow, ASilentCooperatingUnitIsEscalatedNotTheLead_M_DL_4_M_SV_1) {
+  auto s = run(dispatched_ticket(), return_ticket{"500103001", "不属于"}, monday);
+  designate d;
+  d.lead = assignment{"500103.urban-management", "500103", {{"M-RT-2", "协调"}}};
+  d.cooperating = {"500103.housing", "500103.market-supervision"};
+  s = run(s, d, monday); // lead due 2026-12-15T00:00 (15 working days)
+  // Opinions are due 3 working days before: at the end of 2026-12-09.
+  EXPECT_EQ(format_instant(opinion_deadline(s, pol)), "2026-12-10T00:00:00+08:00");
+  s = run(s, submit_opinion{"500103.housing", "意见"}, monday);
+  const instant sub_due = opinion_deadline(s, pol);
+  s = run(s, fire_timer{escalation_level::supervision, "500103.market-supervision"}, sub_due);
+  ASSERT_EQ(s.escalations.size(), 1u);
+  EXPECT_EQ(s.escalations[0].unit, "500103.market-supervision");
+  EXPECT_EQ(s.escalations[0].notified.front(), "500103.market-supervision");
+  // The housing bureau gave its opinion: nothing for it.
+  EXPECT_TRUE(
+      std::get<std::vector<event>>(
+          decide(s, fire_timer{escalation_level::supervision, "500103.housing"}, sub_due, pol))
+          .empty());
+  // The lead's own timers are untouched by the cooperating unit's lateness.
+  int lead_timers = 0;
+  for (const auto& t : timers_for(s, pol))
+    lead_timers += t.unit.empty() ? 1 : 0;
+  EXPECT_EQ(lead_timers, 3);
 }
 
 TEST_F(workflow, TheOfficeEscalatesAnyOpenTicketWithAReason_M_SV_1) {

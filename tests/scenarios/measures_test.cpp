@@ -344,3 +344,29 @@ TEST_F(measures, ALateTicketIsRemindedSupervisedAndPubliclyNoticedInOrder_M_SV_1
   EXPECT_EQ(esc["escalations"][3]["level"], "office");
   post("/api/v1/tickets/" + no + "/escalate", {{"reason", "x"}}, unit(street), 403);
 }
+
+TEST_F(measures, ACooperatingUnitsSilenceEscalatesItNotTheLead_M_DL_4_M_SV_1) {
+  auto t = submit("sc-coop-late");
+  const std::string no = t["ticket_no"];
+  post("/api/v1/tickets/" + no + "/return", {{"reason", "不属于本街道"}},
+       unit(t["assignment"]["unit_id"]));
+  const std::string lead = "500103.urban-management";
+  auto d = post("/api/v1/tickets/" + no + "/designation",
+                {{"lead_unit_id", lead},
+                 {"cooperating_unit_ids", {"500103.housing"}},
+                 {"reason", "城管牵头，住建协同"}},
+                office());
+  // Designated 2026-09-18 15:00: the lead is due at the end of 2026-10-15;
+  // the opinion 3 working days before, at the end of 2026-10-12.
+  ASSERT_EQ(d["deadline"], "2026-10-16T00:00:00+08:00");
+  EXPECT_EQ(
+      post("/api/v1/test/clock", {{"now", "2026-10-13T09:00:00+08:00"}}, office())["fired_timers"],
+      2);
+  auto view = body_of(http.get("/api/v1/tickets/" + no, office()));
+  ASSERT_EQ(view["escalations"].size(), 2u);
+  for (const auto& e : view["escalations"]) {
+    EXPECT_EQ(e["late_unit"]["unit_id"], "500103.housing");
+    EXPECT_EQ(e["about_deadline"], "2026-10-13T00:00:00+08:00");
+  }
+  EXPECT_EQ(view["escalations"][1]["level"], "supervision");
+}
