@@ -20,6 +20,10 @@ std::string acting_unit(const routing::command& cmd) {
     return r->unit_id;
   if (auto* o = std::get_if<routing::submit_opinion>(&cmd))
     return o->unit_id;
+  if (auto* n = std::get_if<routing::name_handler>(&cmd))
+    return n->unit_id;
+  if (auto* h = std::get_if<routing::report_handling>(&cmd))
+    return h->handler_id;
   return "";
 }
 

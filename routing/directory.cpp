@@ -104,6 +104,14 @@ std::vector<const unit*> directory::children(std::string_view parent_id) const {
   return out;
 }
 
+bool directory::may_name_handler(std::string_view unit_id, std::string_view handler_id) const {
+  const unit* u = find_unit(unit_id);
+  const unit* h = find_unit(handler_id);
+  if (!u || !h || u == h || h->kind == unit_kind::office)
+    return false;
+  return h->parent == u->id || h->kind == unit_kind::enterprise;
+}
+
 const unit* directory::district_department(std::string_view district,
                                            std::string_view function) const {
   std::string id{district};

@@ -85,6 +85,12 @@ class directory {
   std::vector<const unit*> children(std::string_view parent_id) const;
   /// The district department of `district` with template suffix `function`.
   const unit* district_department(std::string_view district, std::string_view function) const;
+  /// M-RT-3: whether `unit_id` may name `handler_id` as the concrete handler
+  /// of its ticket: one of its own subordinate units (a district's streets
+  /// and departments) or an enterprise with public functions. The naming
+  /// unit stays accountable.
+  bool may_name_handler(std::string_view unit_id, std::string_view handler_id) const;
+
   /// The id of the coordination office.
   const std::string& office_id() const { return office_id_; }
   void set_office_id(std::string id) { office_id_ = std::move(id); }

@@ -106,7 +106,9 @@ std::string_view event_type(const event& e) {
           [](const extension_decided&) { return "extension_decided"; },
           [](const disposed&) { return "disposed"; }, [](const returned&) { return "returned"; },
           [](const opinion_submitted&) { return "opinion_submitted"; },
-          [](const escalated&) { return "escalated"; }},
+          [](const escalated&) { return "escalated"; },
+          [](const handler_named&) { return "handler_named"; },
+          [](const handler_reported&) { return "handler_reported"; }},
       e);
 }
 
@@ -141,6 +143,11 @@ ticket_state apply(ticket_state s, const event& e) {
                  },
                  [&](const opinion_submitted& x) { s.opinions[x.unit_id] = x.text; },
                  [&](const escalated& x) { s.escalations.push_back(x); },
+                 [&](const handler_named& x) {
+                   s.handler = x;
+                   s.handler_report.reset();
+                 },
+                 [&](const handler_reported& x) { s.handler_report = x; },
                  [&](const coordination_requested& x) {
                    s.coordination_reasons = x.reasons;
                    s.status = ticket_status::coordinating;
@@ -484,6 +491,30 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
               return std::vector<event>{escalated{now, f.level, about, notified, "", f.unit}};
             }
             return std::vector<event>{};
+          },
+          [&](const name_handler& n) -> decision {
+            if (!assigned_to(s, n.unit_id))
+              return workflow_error{"forbidden", "ticket is assigned to another unit", "unit_id"};
+            if (s.status != ticket_status::accepted)
+              return conflict(s.status, "name a concrete handler for");
+            if (s.handler && !s.handler_report)
+              return workflow_error{"conflict", "a concrete handler is already at work",
+                                    "handler_unit_id"};
+            if (n.instruction.empty())
+              return workflow_error{"invalid", "tell the handler what to do", "instruction"};
+            return std::vector<event>{handler_named{now, n.unit_id, n.handler_id, n.instruction}};
+          },
+          [&](const report_handling& r) -> decision {
+            if (!s.handler || s.handler->handler_id != r.handler_id)
+              return workflow_error{"forbidden", "not the concrete handler of this ticket",
+                                    "unit_id"};
+            if (s.status != ticket_status::accepted)
+              return conflict(s.status, "report on");
+            if (s.handler_report)
+              return workflow_error{"conflict", "the handler already reported", "unit_id"};
+            if (r.text.empty())
+              return workflow_error{"invalid", "the report must not be empty", "text"};
+            return std::vector<event>{handler_reported{now, r.handler_id, r.text}};
           },
           [&](const escalate& e) -> decision {
             if (!s.open() || s.status == ticket_status::none)

@@ -118,6 +118,22 @@ struct returned {
   std::string reason;
 };
 
+/// M-RT-3: the assigned unit names a concrete handler within its authority;
+/// it stays accountable and its own answer is what reaches the caller.
+struct handler_named {
+  instant at = 0;
+  std::string by;
+  std::string handler_id;
+  std::string instruction;
+};
+
+/// M-RT-3: the concrete handler reports back to the unit that named it.
+struct handler_reported {
+  instant at = 0;
+  std::string handler_id;
+  std::string text;
+};
+
 /// M-DL-4: a cooperating unit gives its opinion to the lead unit.
 struct opinion_submitted {
   instant at = 0;
@@ -171,9 +187,10 @@ struct extension_decided {
   instant new_due = 0;
 };
 
-using event = std::variant<registered, dispatched, coordination_requested, accepted, replied,
-                           called_back, closed, reopened, extension_requested, extension_decided,
-                           disposed, returned, opinion_submitted, escalated>;
+using event
+    = std::variant<registered, dispatched, coordination_requested, accepted, replied, called_back,
+                   closed, reopened, extension_requested, extension_decided, disposed, returned,
+                   opinion_submitted, escalated, handler_named, handler_reported>;
 std::string_view event_type(const event& e);
 instant event_time(const event& e);
 
@@ -193,6 +210,8 @@ struct ticket_state {
   std::map<std::string, std::string> opinions; // cooperating unit → its opinion (M-DL-4)
   std::vector<returned> returns;               // every 退单, in order (M-RT-4)
   std::vector<escalated> escalations;          // M-SV-1, in order
+  std::optional<handler_named> handler;        // M-RT-3: the concrete handler, if any
+  std::optional<handler_reported> handler_report;
   int reopen_count = 0;
   std::optional<extension_requested> extension_request; // the latest
   std::optional<extension_decided> extension_decision;  // its decision, once made
@@ -267,6 +286,20 @@ struct submit_opinion {
   std::string text;
 };
 
+/// M-RT-3: the assigned unit names a concrete handler (authority is checked
+/// against the directory by the caller of decide).
+struct name_handler {
+  std::string unit_id;
+  std::string handler_id;
+  std::string instruction;
+};
+
+/// M-RT-3: the concrete handler reports what it did.
+struct report_handling {
+  std::string handler_id;
+  std::string text;
+};
+
 /// M-SV-1: a durable timer of the ticket fell due.
 struct fire_timer {
   escalation_level level = escalation_level::reminder;
@@ -280,7 +313,7 @@ struct escalate {
 
 using command = std::variant<register_demand, accept_ticket, reply_ticket, record_callback,
                              request_extension, decide_extension, return_ticket, designate,
-                             submit_opinion, fire_timer, escalate>;
+                             submit_opinion, fire_timer, escalate, name_handler, report_handling>;
 
 /// The numbers of the SLA policy (M-DL-1, M-DL-2) and the calendar.
 struct policy {

@@ -167,6 +167,21 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
                          + (who.empty() ? "" : "，通知：" + who)
                          + (x.reason.empty() ? "" : "；理由：" + x.reason);
             },
+            [&](const handler_named& x) {
+              t.actor = x.by;
+              t.rule = "M-RT-3";
+              t.label_zh = "指定具体承办单位";
+              t.label_en = "concrete handler named";
+              t.detail = name_of_unit(dir, x.by) + "指定" + name_of_unit(dir, x.handler_id)
+                         + "具体承办：" + x.instruction;
+            },
+            [&](const handler_reported& x) {
+              t.actor = x.handler_id;
+              t.rule = "M-RT-3";
+              t.label_zh = "具体承办反馈";
+              t.label_en = "handler reported";
+              t.detail = name_of_unit(dir, x.handler_id) + "反馈：" + x.text;
+            },
             [&](const returned& x) {
               t.actor = x.unit_id;
               t.rule = "M-RT-4";

@@ -359,6 +359,17 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
     }
     v["cooperating"] = coop;
   }
+  if (staff && s.handler) {
+    // M-RT-3: the naming unit sees everything its handler does.
+    json h = unit_json(svc, s.handler->handler_id);
+    h["named_by"] = s.handler->by;
+    h["instruction"] = s.handler->instruction;
+    h["named_at"] = r::format_instant(s.handler->at);
+    h["report"] = s.handler_report ? json{{"text", s.handler_report->text},
+                                          {"at", r::format_instant(s.handler_report->at)}}
+                                   : json(nullptr);
+    v["concrete_handler"] = h;
+  }
   if (staff && !s.escalations.empty()) {
     json list = json::array();
     for (const auto& e : s.escalations) {
@@ -490,7 +501,8 @@ void need_involved(const crypto::principal& who, const actors::ticket_reply& t) 
         || (a
             && (a->unit_id == who.unit_id || a->supervisor_id == who.unit_id
                 || std::find(a->cooperating.begin(), a->cooperating.end(), who.unit_id)
-                       != a->cooperating.end()));
+                       != a->cooperating.end()))
+        || (t.state.handler && t.state.handler->handler_id == who.unit_id);
   if (!involved)
     throw api_error{403, "forbidden", "the ticket is not this unit's", "ticket_no"};
 }
@@ -815,6 +827,29 @@ response api::route(const request& req, std::string& route_name) {
         auto body = parse_body(req);
         r::escalate cmd{text_field(body, "reason", "reason", 1, 1000)};
         return json_response(200, ticket_view(svc_, must(rt_.office_command(no, cmd)), true));
+      }
+      // POST /api/v1/tickets/{no}/handler — M-RT-3, the assigned unit names a
+      // concrete handler within its authority; .../handler-report — the
+      // handler reports back.
+      if (action == "handler" || action == "handler-report") {
+        if (who.who != crypto::role::unit)
+          throw api_error{403, "forbidden", "only units name or act as concrete handlers",
+                          "authorization"};
+        auto body = parse_body(req);
+        r::command cmd;
+        if (action == "handler") {
+          const auto handler = text_field(body, "handler_unit_id", "handler_unit_id", 1, 64);
+          if (!svc_.config.directory.may_name_handler(who.unit_id, handler))
+            throw api_error{403, "forbidden",
+                            "'" + handler + "' is not within this unit's authority (M-RT-3)",
+                            "handler_unit_id"};
+          cmd = r::name_handler{who.unit_id, handler,
+                                text_field(body, "instruction", "instruction", 1, 2000)};
+        } else {
+          cmd = r::report_handling{who.unit_id, text_field(body, "text", "text", 1, 4000)};
+        }
+        return json_response(200,
+                             ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
       }
       // POST /api/v1/tickets/{no}/return — M-RT-4, 退单 within the window.
       // POST /api/v1/tickets/{no}/opinion — M-DL-4, a cooperating unit.

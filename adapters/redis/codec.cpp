@@ -152,6 +152,15 @@ std::string encode(const r::event& e) {
                        .put("notified", x.notified)
                        .put("why", x.reason);
                  },
+                 [&](const r::handler_named& x) {
+                   w.put("at", x.at)
+                       .put("by", x.by)
+                       .put("handler", x.handler_id)
+                       .put("text", x.instruction);
+                 },
+                 [&](const r::handler_reported& x) {
+                   w.put("at", x.at).put("handler", x.handler_id).put("text", x.text);
+                 },
                  [&](const r::returned& x) {
                    w.put("at", x.at).put("unit", x.unit_id).put("why", x.reason);
                  },
@@ -257,6 +266,11 @@ r::event decode(std::string_view bytes) {
                         m.get<std::vector<std::string>>("notified"),
                         m.get<std::string>("why"),
                         m.get<std::string>("target")};
+  if (type == "handler_named")
+    return r::handler_named{at, m.get<std::string>("by"), m.get<std::string>("handler"),
+                            m.get<std::string>("text")};
+  if (type == "handler_reported")
+    return r::handler_reported{at, m.get<std::string>("handler"), m.get<std::string>("text")};
   if (type == "returned")
     return r::returned{at, m.get<std::string>("unit"), m.get<std::string>("why")};
   if (type == "opinion_submitted")

@@ -121,6 +121,8 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     for (const auto& c : before.assignment->cooperating)
       holders.push_back(c);
   }
+  if (before.handler && !before.handler_report)
+    holders.push_back(before.handler->handler_id);
   auto leave_inboxes = [&] {
     for (const auto& h : holders)
       args.insert(args.end(), {"srem", key("inbox", h), no});
@@ -144,6 +146,12 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
       leave_inboxes();
       args.insert(args.end(), {"sadd", queue, no});
       args.insert(args.end(), {"hincr", prefix_ + ":returns", ret->unit_id});
+    } else if (auto* h = std::get_if<r::handler_named>(&e)) {
+      // M-RT-3: the concrete handler sees it while it works on it.
+      args.insert(args.end(), {"sadd", key("inbox", h->handler_id), no});
+      holders.push_back(h->handler_id);
+    } else if (auto* h = std::get_if<r::handler_reported>(&e)) {
+      args.insert(args.end(), {"srem", key("inbox", h->handler_id), no});
     } else if (std::holds_alternative<r::closed>(e)) {
       leave_inboxes();
       args.insert(args.end(), {"srem", queue, no});

@@ -170,3 +170,15 @@ TEST(Router, AnUnknownCategoryIsAnErrorOnTheCategoryField) {
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->field, "category");
 }
+
+TEST(Directory, AUnitNamesItsOwnSubordinatesOrEnterprisesAsConcreteHandlers_M_RT_3) {
+  const auto& dir = cq().directory;
+  EXPECT_TRUE(dir.may_name_handler("500103", "500103.urban-management"));  // its department
+  EXPECT_TRUE(dir.may_name_handler("500103", "500103003"));                // its street
+  EXPECT_TRUE(dir.may_name_handler("500103003", "cq.water"));              // an enterprise
+  EXPECT_FALSE(dir.may_name_handler("500103", "500105.urban-management")); // another district's
+  EXPECT_FALSE(dir.may_name_handler("500103003", "500103"));               // its superior
+  EXPECT_FALSE(dir.may_name_handler("500103", "500103"));                  // itself
+  EXPECT_FALSE(dir.may_name_handler("500103", "cq.office"));
+  EXPECT_FALSE(dir.may_name_handler("500103", "no.such.unit"));
+}

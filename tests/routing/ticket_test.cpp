@@ -228,6 +228,22 @@ TEST_F(workflow, ASilentCooperatingUnitIsEscalatedNotTheLead_M_DL_4_M_SV_1) {
   EXPECT_EQ(lead_timers, 3);
 }
 
+TEST_F(workflow, AConcreteHandlerReportsAndTheNamingUnitAnswers_M_RT_3) {
+  auto s = dispatched_ticket();
+  EXPECT_EQ(refused(s, name_handler{"500103001", "cq.water", "检修"}).code,
+            "conflict"); // accept first
+  s = run(s, accept_ticket{"500103001"}, monday);
+  EXPECT_EQ(refused(s, name_handler{"500103002", "cq.water", "检修"}).code, "forbidden");
+  s = run(s, name_handler{"500103001", "cq.water", "请核查供水管道"}, monday);
+  EXPECT_EQ(refused(s, report_handling{"cq.gas", "x"}).code, "forbidden");
+  s = run(s, report_handling{"cq.water", "已抢修完毕"}, monday);
+  EXPECT_EQ(s.handler_report->text, "已抢修完毕");
+  // The handler cannot answer the caller; the naming unit does.
+  EXPECT_EQ(refused(s, reply_ticket{"cq.water", "x"}).code, "forbidden");
+  s = run(s, reply_ticket{"500103001", "经水务集团抢修，已恢复供水"}, monday);
+  EXPECT_EQ(s.answer->unit_id, "500103001");
+}
+
 TEST_F(workflow, TheOfficeEscalatesAnyOpenTicketWithAReason_M_SV_1) {
   auto s = run(dispatched_ticket(), escalate{"媒体关注，要求加快办理"}, monday);
   ASSERT_EQ(s.escalations.size(), 1u);

@@ -370,3 +370,34 @@ TEST_F(measures, ACooperatingUnitsSilenceEscalatesItNotTheLead_M_DL_4_M_SV_1) {
   }
   EXPECT_EQ(view["escalations"][1]["level"], "supervision");
 }
+
+TEST_F(measures, AStreetNamesAConcreteHandlerAndStaysAccountable_M_RT_3) {
+  auto t = submit("sc-handler");
+  const std::string no = t["ticket_no"], code = t["extraction_code"];
+  const std::string street = t["assignment"]["unit_id"];
+  post("/api/v1/tickets/" + no + "/accept", json::object(), unit(street));
+  // Another district's department is not within the street's authority.
+  post("/api/v1/tickets/" + no + "/handler",
+       {{"handler_unit_id", "500105.urban-management"}, {"instruction", "x"}}, unit(street), 403);
+  auto named = post("/api/v1/tickets/" + no + "/handler",
+                    {{"handler_unit_id", "cq.power"}, {"instruction", "工地临时用电噪声，请核查"}},
+                    unit(street));
+  EXPECT_EQ(named["concrete_handler"]["unit_id"], "cq.power");
+  // The handler sees it in its inbox, reads it, and reports back.
+  auto inbox = body_of(http.get("/api/v1/units/cq.power/inbox", unit("cq.power")));
+  ASSERT_EQ(inbox["tickets"].size(), 1u);
+  EXPECT_EQ(http.get("/api/v1/tickets/" + no, unit("cq.power")).status, 200);
+  post("/api/v1/tickets/" + no + "/reply", {{"text", "x"}}, unit("cq.power"), 403);
+  auto reported = post("/api/v1/tickets/" + no + "/handler-report",
+                       {{"text", "已拆除违规临时用电设备"}}, unit("cq.power"));
+  EXPECT_EQ(reported["concrete_handler"]["report"]["text"], "已拆除违规临时用电设备");
+  EXPECT_TRUE(
+      body_of(http.get("/api/v1/units/cq.power/inbox", unit("cq.power")))["tickets"].empty());
+  // The street answers; that is what the caller sees.
+  post("/api/v1/tickets/" + no + "/reply", {{"text", "经电力公司处置，噪声源已消除"}},
+       unit(street));
+  auto view = body_of(http.get("/api/v1/tickets/" + no + "?code=" + code));
+  EXPECT_EQ(view["answer"]["text"], "经电力公司处置，噪声源已消除");
+  EXPECT_EQ(view["answer"]["unit_id"], street);
+  EXPECT_FALSE(view.contains("concrete_handler"));
+}
