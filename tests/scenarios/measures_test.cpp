@@ -401,3 +401,77 @@ TEST_F(measures, AStreetNamesAConcreteHandlerAndStaysAccountable_M_RT_3) {
   EXPECT_EQ(view["answer"]["unit_id"], street);
   EXPECT_FALSE(view.contains("concrete_handler"));
 }
+
+// --- intake, routing and time limits on the real service ----------------------
+
+TEST_F(measures, EveryKindOfDemandInScopeIsAccepted_M_S_1) {
+  // 咨询、求助、投诉、举报、意见建议: each kind, with a category that takes it.
+  auto cats = body_of(http.get("/api/v1/categories"))["categories"];
+  int n = 0;
+  for (const std::string kind : {"consultation", "help", "complaint", "report", "suggestion"}) {
+    std::string category;
+    for (const auto& c : cats)
+      for (const auto& k : c["kinds"])
+        if (k == kind && category.empty())
+          category = c["code"];
+    ASSERT_FALSE(category.empty()) << kind;
+    auto d = yuzhong_demand("sc-scope-" + std::to_string(n++));
+    d["kind"] = kind;
+    d["category"] = category;
+    auto r = http.post("/api/v1/demands", d.dump());
+    EXPECT_EQ(r.status, 201) << kind << " " << r.body;
+    EXPECT_NE(body_of(r)["status"], "closed") << kind;
+  }
+}
+
+TEST_F(measures, ADemandIsDispatchedByTerritoryAndMatterWithReasons_M_C_2_M_RT_1) {
+  auto t = submit("sc-route");
+  EXPECT_EQ(t["status"], "dispatched");
+  EXPECT_EQ(t["assignment"]["unit_name"], "解放碑街道");
+  EXPECT_EQ(t["assignment"]["supervisor_id"], "500103");
+  bool territory = false, matter = false;
+  for (const auto& r : t["assignment"]["reasons"]) {
+    EXPECT_EQ(r["rule"], "M-RT-1");
+    territory = territory || r["text"].get<std::string>().find("解放碑街道") != std::string::npos;
+    matter = matter || r["text"].get<std::string>().find("噪声扰民") != std::string::npos;
+  }
+  EXPECT_TRUE(territory && matter) << t["assignment"]["reasons"].dump();
+  // It is in the street's inbox, as dispatched.
+  auto inbox = body_of(http.get("/api/v1/units/500103003/inbox", unit("500103003")));
+  EXPECT_EQ(inbox["tickets"][0]["ticket_no"], t["ticket_no"]);
+}
+
+TEST_F(measures, AnUnplaceableLocalMatterWaitsForTheOffice_M_RT_2) {
+  auto d = yuzhong_demand("sc-unclear");
+  d["location"] = {{"address", "某小区门口"}};
+  d["category"] = "housing.property-management";
+  d["kind"] = "complaint";
+  auto t = body_of(http.post("/api/v1/demands", d.dump()));
+  EXPECT_EQ(t["status"], "coordinating");
+  EXPECT_TRUE(t["assignment"].is_null());
+  EXPECT_EQ(t["coordination"]["reasons"].back()["rule"], "M-RT-2");
+  auto queue = body_of(http.get("/api/v1/coordination", office()));
+  ASSERT_EQ(queue["tickets"].size(), 1u);
+}
+
+TEST_F(measures, TimeLimitsFollowTheKindTheCalendarAndAGivenDeadline_M_DL_1_M_DL_2_M_DL_3_M_DL_6) {
+  // 2026-09-18 15:00: 3 working days for a consultation (09-20 is a make-up
+  // Sunday), 15 for the rest (Mid-Autumn and National Day skipped, 10-10
+  // counted), and a deadline given by the office as it is.
+  auto c = yuzhong_demand("sc-dl-1");
+  c["kind"] = "consultation";
+  c["category"] = "housing.property-management";
+  EXPECT_EQ(body_of(http.post("/api/v1/demands", c.dump()))["deadline"],
+            "2026-09-23T00:00:00+08:00");
+  EXPECT_EQ(submit("sc-dl-2")["deadline"], "2026-10-16T00:00:00+08:00");
+  auto g = yuzhong_demand("sc-dl-3");
+  g["deadline"] = "2026-09-25T18:00:00+08:00";
+  auto given = body_of(http.post("/api/v1/demands", g.dump(), office()));
+  EXPECT_EQ(given["deadline"], "2026-09-25T18:00:00+08:00");
+  EXPECT_EQ(given["deadline_rule"], "M-DL-3");
+  // M-DL-6: counted into 2027, which has no calendar file yet: provisional.
+  clock("2026-12-20T10:00:00+08:00");
+  auto p = submit("sc-dl-4");
+  EXPECT_EQ(p["deadline_provisional"], true);
+  EXPECT_EQ(p["deadline"].get<std::string>().substr(0, 4), "2027");
+}
