@@ -51,6 +51,7 @@ struct ticket_reply {
   std::string ticket_no;
   routing::ticket_state state;
   bool created = false; // false when an intake was a retry of a known request
+  bool linked = false;  // true when an intake was a repeat linked to an open ticket (M-S-2)
 };
 
 /// The open tickets of a unit.

@@ -65,13 +65,67 @@ void deliver_existing(self_ptr self, const services* svc,
   self->request(route_to(self, svc, no), caf::infinite, get_atom::value)
       .then(
           [=](ticket_reply r) mutable {
-            if (!r.error && (!r.state.intake || r.state.intake->fingerprint != fingerprint)) {
+            bool repeat = false;
+            for (const auto& x : r.state.repeats)
+              repeat = repeat || x.fingerprint == fingerprint;
+            if (!r.error && !repeat
+                && (!r.state.intake || r.state.intake->fingerprint != fingerprint)) {
               rp.deliver(failed({"conflict", "request_id was already used for a different demand",
                                  "request_id"}));
               return;
             }
             r.created = false;
+            r.linked = repeat;
             rp.deliver(std::move(r));
+          },
+          [=](caf::error&) mutable {
+            rp.deliver(failed({"unavailable", "ticket actor failed; retry", ""}));
+          });
+}
+
+// Draws a number, seals the caller data and registers the demand as a new
+// ticket (M-R-1, M-R-2), answering `rp`.
+void register_new(self_ptr self, const services* svc, caf::typed_response_promise<ticket_reply> rp,
+                  const intake_request& req, const std::string& fingerprint,
+                  const routing::route_result& route, const std::string& repeat_key,
+                  routing::instant now) {
+  std::string no;
+  try {
+    no = svc->store.next_ticket_no(routing::shanghai_date(now));
+  } catch (const std::exception& e) {
+    spdlog::error("office: store unavailable at intake: {}", e.what());
+    rp.deliver(failed({"unavailable", "storage is unavailable, nothing was changed; retry", ""}));
+    return;
+  }
+  // M-R-2: the extraction code (提取码) lets the caller follow the ticket.
+  crypto::caller_secret secret{req.caller_name, req.caller_phone, crypto::random_digits(6)};
+  routing::register_demand cmd;
+  cmd.intake.request_id = req.request_id;
+  cmd.intake.via = req.via;
+  cmd.intake.kind = req.kind;
+  cmd.intake.category = req.category;
+  cmd.intake.content = req.content;
+  cmd.intake.address = req.where.address;
+  cmd.intake.coords = req.where.coords;
+  cmd.intake.caller_sealed = svc->vault.seal(no, secret);
+  cmd.intake.fingerprint = fingerprint;
+  cmd.intake.repeat_key = repeat_key;
+  cmd.deadline = req.deadline;
+  cmd.how = req.how;
+  if (auto* a = std::get_if<routing::assignment>(&route))
+    cmd.route = *a;
+  else
+    cmd.route = std::get<routing::needs_coordination>(route);
+  self->request(route_to(self, svc, no), caf::infinite, command_atom::value, routing::command{cmd},
+                req.request_id)
+      .then(
+          [=](ticket_reply r) mutable {
+            // Lost a race with a concurrent retry of the same request: the
+            // number we drew stays unused and the winner's ticket answers.
+            if (r.error && r.error->code == "request_taken")
+              deliver_existing(self, svc, rp, r.error->message, fingerprint);
+            else
+              rp.deliver(std::move(r));
           },
           [=](caf::error&) mutable {
             rp.deliver(failed({"unavailable", "ticket actor failed; retry", ""}));
@@ -101,15 +155,40 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
               {"unknown_category", "unknown category '" + req.category + "'", "category"});
         }
         auto rp = self->make_response_promise<ticket_reply>();
-        std::string no;
-        routing::register_demand cmd;
+        // M-S-2 repeats: the same caller with the same matter while a ticket
+        // is open is linked to it instead of opening a second one.
+        const std::string repeat_key
+            = as_ticket ? svc->vault.fingerprint("repeat|" + req.caller_phone + "|" + req.category)
+                        : "";
         try {
           // DESIGN rule 3: a known request id answers with its ticket.
           if (auto existing = svc->store.find_request(req.request_id)) {
             deliver_existing(self, svc, rp, *existing, fingerprint);
             return rp;
           }
-          no = svc->store.next_ticket_no(routing::shanghai_date(now));
+          if (!repeat_key.empty())
+            if (auto open = svc->store.find_open_repeat(repeat_key)) {
+              routing::command link = routing::link_repeat{req.via, req.content, fingerprint};
+              self->request(route_to(self, svc, *open), caf::infinite, command_atom::value, link,
+                            req.request_id)
+                  .then(
+                      [=](ticket_reply r) mutable {
+                        if (!r.error) {
+                          r.created = false;
+                          r.linked = true;
+                          rp.deliver(std::move(r));
+                        } else if (r.error->code == "request_taken") {
+                          deliver_existing(self, svc, rp, r.error->message, fingerprint);
+                        } else {
+                          // Closed meanwhile: a new ticket after all.
+                          register_new(self, svc, rp, req, fingerprint, route, repeat_key, now);
+                        }
+                      },
+                      [=](caf::error&) mutable {
+                        rp.deliver(failed({"unavailable", "ticket actor failed; retry", ""}));
+                      });
+              return rp;
+            }
         } catch (const std::exception& e) {
           spdlog::error("office: store unavailable at intake: {}", e.what());
           // The promise owns the answer now: a returned value would be lost.
@@ -117,37 +196,7 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
               failed({"unavailable", "storage is unavailable, nothing was changed; retry", ""}));
           return rp;
         }
-        // M-R-2: the extraction code (提取码) lets the caller follow the ticket.
-        crypto::caller_secret secret{req.caller_name, req.caller_phone, crypto::random_digits(6)};
-        cmd.intake.request_id = req.request_id;
-        cmd.intake.via = req.via;
-        cmd.intake.kind = req.kind;
-        cmd.intake.category = req.category;
-        cmd.intake.content = req.content;
-        cmd.intake.address = req.where.address;
-        cmd.intake.coords = req.where.coords;
-        cmd.intake.caller_sealed = svc->vault.seal(no, secret);
-        cmd.intake.fingerprint = fingerprint;
-        cmd.deadline = req.deadline;
-        cmd.how = req.how;
-        if (auto* a = std::get_if<routing::assignment>(&route))
-          cmd.route = *a;
-        else
-          cmd.route = std::get<routing::needs_coordination>(route);
-        self->request(route_to(self, svc, no), caf::infinite, command_atom::value,
-                      routing::command{cmd}, req.request_id)
-            .then(
-                [=](ticket_reply r) mutable {
-                  // Lost a race with a concurrent retry of the same request: the
-                  // number we drew stays unused and the winner's ticket answers.
-                  if (r.error && r.error->code == "request_taken")
-                    deliver_existing(self, svc, rp, r.error->message, fingerprint);
-                  else
-                    rp.deliver(std::move(r));
-                },
-                [=](caf::error&) mutable {
-                  rp.deliver(failed({"unavailable", "ticket actor failed; retry", ""}));
-                });
+        register_new(self, svc, rp, req, fingerprint, route, repeat_key, now);
         return rp;
       },
       [=](command_atom, const std::string& no,

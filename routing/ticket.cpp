@@ -108,7 +108,8 @@ std::string_view event_type(const event& e) {
           [](const opinion_submitted&) { return "opinion_submitted"; },
           [](const escalated&) { return "escalated"; },
           [](const handler_named&) { return "handler_named"; },
-          [](const handler_reported&) { return "handler_reported"; }},
+          [](const handler_reported&) { return "handler_reported"; },
+          [](const repeat_linked&) { return "repeat_linked"; }},
       e);
 }
 
@@ -148,6 +149,7 @@ ticket_state apply(ticket_state s, const event& e) {
                    s.handler_report.reset();
                  },
                  [&](const handler_reported& x) { s.handler_report = x; },
+                 [&](const repeat_linked& x) { s.repeats.push_back(x); },
                  [&](const coordination_requested& x) {
                    s.coordination_reasons = x.reasons;
                    s.status = ticket_status::coordinating;
@@ -515,6 +517,11 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
             if (r.text.empty())
               return workflow_error{"invalid", "the report must not be empty", "text"};
             return std::vector<event>{handler_reported{now, r.handler_id, r.text}};
+          },
+          [&](const link_repeat& l) -> decision {
+            if (!s.open())
+              return conflict(s.status, "link a repeat to");
+            return std::vector<event>{repeat_linked{now, l.via, l.content, l.fingerprint}};
           },
           [&](const escalate& e) -> decision {
             if (!s.open() || s.status == ticket_status::none)

@@ -55,6 +55,7 @@ struct registered {
   std::optional<point> coords;
   std::string caller_sealed; // opaque: AES-256-GCM of name, phone, code
   std::string fingerprint;   // keyed hash of the whole request: a retry must match it
+  std::string repeat_key;    // keyed hash of caller + matter: a repeat links here while open
 };
 
 /// M-C-2, M-RT-1, M-DL-1..3, M-DL-6: assignment with its deadline.
@@ -116,6 +117,15 @@ struct returned {
   instant at = 0;
   std::string unit_id;
   std::string reason;
+};
+
+/// M-S-2 (repeats): the same caller came back with the same matter while
+/// this ticket is open; linked here instead of opening a second ticket.
+struct repeat_linked {
+  instant at = 0;
+  channel via = channel::phone;
+  std::string content;
+  std::string fingerprint; // of that request, so its retry is recognised
 };
 
 /// M-RT-3: the assigned unit names a concrete handler within its authority;
@@ -190,7 +200,7 @@ struct extension_decided {
 using event
     = std::variant<registered, dispatched, coordination_requested, accepted, replied, called_back,
                    closed, reopened, extension_requested, extension_decided, disposed, returned,
-                   opinion_submitted, escalated, handler_named, handler_reported>;
+                   opinion_submitted, escalated, handler_named, handler_reported, repeat_linked>;
 std::string_view event_type(const event& e);
 instant event_time(const event& e);
 
@@ -212,6 +222,7 @@ struct ticket_state {
   std::vector<escalated> escalations;          // M-SV-1, in order
   std::optional<handler_named> handler;        // M-RT-3: the concrete handler, if any
   std::optional<handler_reported> handler_report;
+  std::vector<repeat_linked> repeats; // the caller's later calls about the same matter
   int reopen_count = 0;
   std::optional<extension_requested> extension_request; // the latest
   std::optional<extension_decided> extension_decision;  // its decision, once made
@@ -300,6 +311,13 @@ struct report_handling {
   std::string text;
 };
 
+/// M-S-2: link a repeat of the same caller and matter to this open ticket.
+struct link_repeat {
+  channel via = channel::phone;
+  std::string content;
+  std::string fingerprint;
+};
+
 /// M-SV-1: a durable timer of the ticket fell due.
 struct fire_timer {
   escalation_level level = escalation_level::reminder;
@@ -311,9 +329,10 @@ struct escalate {
   std::string reason;
 };
 
-using command = std::variant<register_demand, accept_ticket, reply_ticket, record_callback,
-                             request_extension, decide_extension, return_ticket, designate,
-                             submit_opinion, fire_timer, escalate, name_handler, report_handling>;
+using command
+    = std::variant<register_demand, accept_ticket, reply_ticket, record_callback, request_extension,
+                   decide_extension, return_ticket, designate, submit_opinion, fire_timer, escalate,
+                   name_handler, report_handling, link_repeat>;
 
 /// The numbers of the SLA policy (M-DL-1, M-DL-2) and the calendar.
 struct policy {

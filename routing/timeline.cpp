@@ -182,6 +182,14 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
               t.label_en = "handler reported";
               t.detail = name_of_unit(dir, x.handler_id) + "反馈：" + x.text;
             },
+            [&](const repeat_linked& x) {
+              t.actor = "caller";
+              t.rule = "M-S-2";
+              t.label_zh = "重复来电并入";
+              t.label_en = "repeat linked";
+              t.detail
+                  = "来电人经" + channel_zh(x.via) + "就同一诉求再次反映，并入本工单：" + x.content;
+            },
             [&](const returned& x) {
               t.actor = x.unit_id;
               t.rule = "M-RT-4";

@@ -370,6 +370,14 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
                                    : json(nullptr);
     v["concrete_handler"] = h;
   }
+  if (staff && !s.repeats.empty()) {
+    json list = json::array();
+    for (const auto& x : s.repeats)
+      list.push_back({{"at", r::format_instant(x.at)},
+                      {"channel", r::to_string(x.via)},
+                      {"content", x.content}});
+    v["repeats"] = list;
+  }
   if (staff && !s.escalations.empty()) {
     json list = json::array();
     for (const auto& e : s.escalations) {
@@ -621,6 +629,18 @@ response api::route(const request& req, std::string& route_name) {
                         "deadline"};
     }
     auto t = must(rt_.intake(demand));
+    if (t.linked) {
+      // M-S-2: the same caller and matter while a ticket is open: linked to
+      // it, nothing new created. Its extraction code is not repeated here:
+      // a phone number is no proof of being that caller.
+      json v{{"ticket_no", t.ticket_no},
+             {"status", r::to_string(t.state.status)},
+             {"linked_to_open_ticket", true},
+             {"rule", "M-S-2"},
+             {"message", "同一来电人就同一事项已有在办工单，本次诉求已并入该工单；"
+                         "请使用原提取码查询进度"}};
+      return json_response(200, v);
+    }
     auto out = json_response(201, intake_view(svc_, t));
     if (!t.created)
       out.headers.emplace_back("Idempotent-Replayed", "true");

@@ -106,6 +106,8 @@ std::string encode(const r::event& e) {
                             msgpack::type::raw_ref(x.caller_sealed.data(),
                                                    static_cast<uint32_t>(x.caller_sealed.size())));
                    w.put("fp", x.fingerprint);
+                   if (!x.repeat_key.empty())
+                     w.put("rk", x.repeat_key);
                    if (x.coords)
                      w.put("lon", x.coords->lon).put("lat", x.coords->lat);
                  },
@@ -161,6 +163,12 @@ std::string encode(const r::event& e) {
                  [&](const r::handler_reported& x) {
                    w.put("at", x.at).put("handler", x.handler_id).put("text", x.text);
                  },
+                 [&](const r::repeat_linked& x) {
+                   w.put("at", x.at)
+                       .put("ch", std::string(r::to_string(x.via)))
+                       .put("text", x.content)
+                       .put("fp", x.fingerprint);
+                 },
                  [&](const r::returned& x) {
                    w.put("at", x.at).put("unit", x.unit_id).put("why", x.reason);
                  },
@@ -215,6 +223,7 @@ r::event decode(std::string_view bytes) {
     x.address = m.get<std::string>("addr");
     x.caller_sealed = m.get<std::string>("caller");
     x.fingerprint = m.get<std::string>("fp");
+    x.repeat_key = m.get<std::string>("rk");
     if (m.has("lon") && m.has("lat"))
       x.coords = r::point{m.get<double>("lon"), m.get<double>("lat")};
     return x;
@@ -271,6 +280,10 @@ r::event decode(std::string_view bytes) {
                             m.get<std::string>("text")};
   if (type == "handler_reported")
     return r::handler_reported{at, m.get<std::string>("handler"), m.get<std::string>("text")};
+  if (type == "repeat_linked")
+    return r::repeat_linked{at,
+                            r::parse_channel(m.get<std::string>("ch")).value_or(r::channel::phone),
+                            m.get<std::string>("text"), m.get<std::string>("fp")};
   if (type == "returned")
     return r::returned{at, m.get<std::string>("unit"), m.get<std::string>("why")};
   if (type == "opinion_submitted")

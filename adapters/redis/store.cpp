@@ -32,6 +32,10 @@ while i + 2 <= #ARGV do
     redis.call('SREM', ARGV[i + 1], ARGV[i + 2])
   elseif ARGV[i] == 'hincr' then
     redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], 1)
+  elseif ARGV[i] == 'set' then
+    redis.call('SET', ARGV[i + 1], ARGV[i + 2])
+  elseif ARGV[i] == 'del' then
+    redis.call('DEL', ARGV[i + 1])
   elseif ARGV[i] == 'zrem' then
     redis.call('ZREM', ARGV[i + 1], ARGV[i + 2])
   elseif ARGV[i] == 'zadd' then
@@ -129,9 +133,14 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     holders.clear();
   };
   const std::string queue = prefix_ + ":coordination";
+  // M-S-2 repeats: an open ticket is found by its caller-and-matter key.
+  std::string repeat = before.intake ? before.intake->repeat_key : "";
   for (const auto& e : events) {
-    if (std::holds_alternative<r::registered>(e)) {
+    if (auto* reg = std::get_if<r::registered>(&e)) {
       args.insert(args.end(), {"sadd", prefix_ + ":tickets", no});
+      repeat = reg->repeat_key;
+      if (!repeat.empty())
+        args.insert(args.end(), {"set", key("open", repeat), no});
     } else if (auto* d = std::get_if<r::dispatched>(&e)) {
       leave_inboxes();
       holders.push_back(d->unit_id);
@@ -155,6 +164,8 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     } else if (std::holds_alternative<r::closed>(e)) {
       leave_inboxes();
       args.insert(args.end(), {"srem", queue, no});
+      if (!repeat.empty())
+        args.insert(args.end(), {"del", key("open", repeat), ""});
     }
   }
   if (timers)
@@ -234,6 +245,15 @@ std::vector<store::due_timer> store::due_timers(r::instant now, std::size_t limi
                      member.substr(bar2 + 1)});
   }
   return out;
+}
+
+std::optional<std::string> store::find_open_repeat(const std::string& repeat_key) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"GET", key("open", repeat_key)});
+  check(rep.get(), "GET");
+  if (rep->type == REDIS_REPLY_NIL)
+    return std::nullopt;
+  return reply_string(rep.get());
 }
 
 std::vector<std::string> store::coordination_queue() {

@@ -9,6 +9,8 @@
 //   hl:tickets       SET of every ticket number (for listings and repair).
 //   hl:coordination  SET of tickets waiting for the office (M-RT-2, M-RT-4).
 //   hl:returns       HASH unit → tickets it returned (M-RT-4).
+//   hl:open:{key}    STRING the open ticket of a caller and matter (M-S-2
+//                    repeats); key = HMAC of phone and category.
 //   hl:timers        ZSET "{no}|{level}|{unit}" scored by due time (M-SV-1):
 //                    written with the events, so a timer fires exactly once.
 // Every append is one Lua script: it checks the expected version (the list
@@ -72,6 +74,9 @@ class store {
 
   /// Open tickets assigned to `unit_id`, sorted by number.
   std::vector<std::string> inbox(const std::string& unit_id);
+
+  /// The open ticket of a caller-and-matter key, if any (M-S-2 repeats).
+  std::optional<std::string> find_open_repeat(const std::string& repeat_key);
 
   /// Tickets waiting for the office to designate units (M-RT-2, M-RT-4).
   std::vector<std::string> coordination_queue();

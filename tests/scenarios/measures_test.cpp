@@ -475,3 +475,36 @@ TEST_F(measures, TimeLimitsFollowTheKindTheCalendarAndAGivenDeadline_M_DL_1_M_DL
   EXPECT_EQ(p["deadline_provisional"], true);
   EXPECT_EQ(p["deadline"].get<std::string>().substr(0, 4), "2027");
 }
+
+TEST_F(measures, TheSameCallerWithTheSameMatterIsLinkedToTheOpenTicket_M_S_2) {
+  auto first = submit("sc-repeat-1");
+  const std::string no = first["ticket_no"];
+  const json same_caller = yuzhong_demand("sc-repeat-1")["caller"];
+  auto again = yuzhong_demand("sc-repeat-2");
+  again["caller"] = same_caller;
+  again["channel"] = "app";
+  again["content"] = "昨晚工地又施工到凌晨两点";
+  auto r = http.post("/api/v1/demands", again.dump());
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto linked = body_of(r);
+  EXPECT_EQ(linked["ticket_no"], no);
+  EXPECT_EQ(linked["linked_to_open_ticket"], true);
+  EXPECT_FALSE(linked.contains("extraction_code"));
+  // Its retry is recognised, not refused as a reused id.
+  EXPECT_EQ(body_of(http.post("/api/v1/demands", again.dump()))["ticket_no"], no);
+  auto view = body_of(http.get("/api/v1/tickets/" + no, office()));
+  ASSERT_EQ(view["repeats"].size(), 1u);
+  EXPECT_EQ(view["repeats"][0]["content"], "昨晚工地又施工到凌晨两点");
+  // Another matter of the same caller is a ticket of its own.
+  auto other = yuzhong_demand("sc-repeat-3");
+  other["caller"] = same_caller;
+  other["category"] = "housing.property-management";
+  EXPECT_NE(body_of(http.post("/api/v1/demands", other.dump()))["ticket_no"], no);
+  // Once closed, the same matter opens a new ticket.
+  handle_and_call_back(no, first["assignment"]["unit_id"], "satisfied", true);
+  auto next = yuzhong_demand("sc-repeat-4");
+  next["caller"] = same_caller;
+  auto fresh = http.post("/api/v1/demands", next.dump());
+  EXPECT_EQ(fresh.status, 201);
+  EXPECT_NE(body_of(fresh)["ticket_no"], no);
+}
