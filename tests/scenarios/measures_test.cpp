@@ -263,6 +263,12 @@ TEST_F(measures, AComplexTicketFromReturnToCloseReadsAsACompleteStory_M_RT_2_M_R
   EXPECT_EQ(early["error"]["field"], "opinions");
   post("/api/v1/tickets/" + no + "/opinion", {{"text", "已核查施工许可，夜间施工未经审批"}},
        unit("500103.housing"));
+  // The ecology bureau is late: its opinion was due at the end of 10-14
+  // (3 working days before the lead's last day, 10-19); it is reminded and
+  // escalated, the lead is not.
+  EXPECT_EQ(
+      post("/api/v1/test/clock", {{"now", "2026-10-15T09:00:00+08:00"}}, office())["fired_timers"],
+      2);
   post("/api/v1/tickets/" + no + "/opinion", {{"text", "已监测，夜间噪声超标"}},
        unit("500103.ecology-environment"));
   // M-DL-5: the lead asks for more time; the district approves.
@@ -287,11 +293,14 @@ TEST_F(measures, AComplexTicketFromReturnToCloseReadsAsACompleteStory_M_RT_2_M_R
   for (const auto& step : tl["steps"])
     types.push_back(step["type"]);
   const std::vector<std::string> story{
-      "registered",        "dispatched",        "returned",          "dispatched",
-      "accepted",          "opinion_submitted", "opinion_submitted", "extension_requested",
-      "extension_decided", "replied",           "called_back",       "reopened",
-      "accepted",          "replied",           "called_back",       "closed"};
+      "registered",        "dispatched",  "returned",    "dispatched",        "accepted",
+      "opinion_submitted", "escalated",   "escalated",   "opinion_submitted", "extension_requested",
+      "extension_decided", "replied",     "called_back", "reopened",          "accepted",
+      "replied",           "called_back", "closed"};
   EXPECT_EQ(types, story);
+  EXPECT_EQ(tl["steps"][6]["rule"], "M-SV-1");
+  EXPECT_NE(tl["steps"][7]["detail"].get<std::string>().find("生态环境局"), std::string::npos)
+      << tl["steps"][7].dump();
   EXPECT_EQ(tl["steps"][2]["rule"], "M-RT-4");
   EXPECT_NE(tl["steps"][3]["rule"].get<std::string>().find("M-RT-2"), std::string::npos);
   auto returns = body_of(http.get("/api/v1/returns", office()));
