@@ -152,7 +152,7 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
                 t.detail = std::string(label_zh(x.kind)) + "至" + x.target;
             },
             [&](const escalated& x) {
-              t.actor = x.level == escalation_level::office ? office : "timer";
+              t.actor = office; // the office's supervision, by timer or by hand
               t.rule = "M-SV-1";
               t.label_zh = std::string(label_zh(x.level));
               t.label_en = std::string(to_string(x.level));

@@ -152,7 +152,8 @@ std::string encode(const r::event& e) {
                        .put("level", std::string(r::to_string(x.level)))
                        .put("due", x.due)
                        .put("notified", x.notified)
-                       .put("why", x.reason);
+                       .put("why", x.reason)
+                       .put("target", x.unit);
                  },
                  [&](const r::handler_named& x) {
                    w.put("at", x.at)

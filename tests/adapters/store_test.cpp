@@ -51,6 +51,12 @@ TEST_F(store_test, EventsRoundTripThroughMessagePackWithEveryField) {
     auto back = redis::decode(redis::encode(e));
     EXPECT_EQ(event_type(back), event_type(e));
   }
+  auto with_key = std::get<registered>(intake_events()[0]);
+  with_key.repeat_key = "rk1";
+  with_key.fingerprint = "fp0";
+  auto back_key = std::get<registered>(redis::decode(redis::encode(with_key)));
+  EXPECT_EQ(back_key.repeat_key, "rk1");
+  EXPECT_EQ(back_key.fingerprint, "fp0");
   auto r = std::get<registered>(redis::decode(redis::encode(intake_events()[0])));
   EXPECT_EQ(r.content, "夜间施工噪音扰民");
   EXPECT_EQ(r.caller_sealed, std::string("\x00\x01\xff sealed", 10));
@@ -102,6 +108,33 @@ TEST_F(store_test, EveryEventTypeRoundTripsWithItsOwnFields) {
   EXPECT_EQ(dd.kind, disposal_kind::refusal);
   EXPECT_EQ(dd.basis, "已进入信访渠道");
   EXPECT_EQ(dd.referral_name, "信访部门");
+  auto es
+      = std::get<escalated>(redis::decode(redis::encode(escalated{20,
+                                                                  escalation_level::supervision,
+                                                                  777,
+                                                                  {"500103.housing", "cq.office"},
+                                                                  "",
+                                                                  "500103.housing"})));
+  EXPECT_EQ(es.level, escalation_level::supervision);
+  EXPECT_EQ(es.due, 777);
+  EXPECT_EQ(es.notified.size(), 2u);
+  EXPECT_EQ(es.unit, "500103.housing");
+  auto hn = std::get<handler_named>(
+      redis::decode(redis::encode(handler_named{21, "500103003", "cq.power", "核查"})));
+  EXPECT_EQ(hn.handler_id, "cq.power");
+  EXPECT_EQ(hn.instruction, "核查");
+  auto hr = std::get<handler_reported>(
+      redis::decode(redis::encode(handler_reported{22, "cq.power", "已处理"})));
+  EXPECT_EQ(hr.text, "已处理");
+  auto rl = std::get<repeat_linked>(
+      redis::decode(redis::encode(repeat_linked{23, channel::app, "又来了", "fp1"})));
+  EXPECT_EQ(rl.via, channel::app);
+  EXPECT_EQ(rl.fingerprint, "fp1");
+  auto op = std::get<opinion_submitted>(
+      redis::decode(redis::encode(opinion_submitted{24, "500103.housing", "意见"})));
+  EXPECT_EQ(op.text, "意见");
+  auto rt = std::get<returned>(redis::decode(redis::encode(returned{25, "500103003", "不属于"})));
+  EXPECT_EQ(rt.reason, "不属于");
   auto co = std::get<coordination_requested>(
       redis::decode(redis::encode(coordination_requested{15, {{"M-RT-2", "属地不明"}}})));
   ASSERT_EQ(co.reasons.size(), 1u);
