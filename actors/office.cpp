@@ -179,9 +179,11 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
                           rp.deliver(std::move(r));
                         } else if (r.error->code == "request_taken") {
                           deliver_existing(self, svc, rp, r.error->message, fingerprint);
-                        } else {
+                        } else if (r.error->code == "conflict") {
                           // Closed meanwhile: a new ticket after all.
                           register_new(self, svc, rp, req, fingerprint, route, repeat_key, now);
+                        } else {
+                          rp.deliver(std::move(r));
                         }
                       },
                       [=](caf::error&) mutable {

@@ -1,5 +1,7 @@
 #include "actors/runtime.hpp"
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/office.hpp"
@@ -104,9 +106,12 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
       step->set(t.at);
     auto r = office_command(t.ticket_no, routing::fire_timer{t.level, t.unit});
     if (r.error) {
-      spdlog::error("timers: {} {}: {}", t.ticket_no, routing::to_string(t.level),
+      // One unreachable ticket must not hold back every other timer: try it
+      // again in a minute (and it is logged each time).
+      spdlog::error("timers: {} {}: {}; retrying in 60 s", t.ticket_no, routing::to_string(t.level),
                     r.error->message);
-      break;
+      svc_.store.postpone_timer(t, std::max(until, t.at) + 60'000);
+      continue;
     }
     ++fired;
   }

@@ -132,6 +132,8 @@ ticket_state apply(ticket_state s, const event& e) {
                    s.extension_request.reset();
                    s.extension_decision.reset();
                    s.extension_pending = false;
+                   s.handler.reset();
+                   s.handler_report.reset();
                    s.status = ticket_status::dispatched;
                  },
                  [&](const returned& x) {
@@ -139,6 +141,8 @@ ticket_state apply(ticket_state s, const event& e) {
                    s.assignment.reset();
                    s.accepted_at.reset();
                    s.extension_pending = false;
+                   s.handler.reset();
+                   s.handler_report.reset();
                    s.coordination_reasons = {{"M-RT-4", "退单：" + x.reason}};
                    s.status = ticket_status::coordinating;
                  },
@@ -160,6 +164,7 @@ ticket_state apply(ticket_state s, const event& e) {
                  },
                  [&](const replied& x) {
                    s.answer = x;
+                   s.extension_pending = false; // answered: a pending request is moot
                    s.status = ticket_status::replied;
                  },
                  [&](const called_back& x) {
@@ -295,7 +300,9 @@ instant opinion_deadline(const ticket_state& s, const policy& p) {
       ++counted;
   }
   const instant sub = shanghai_midnight(add_days(day, 1));
-  return sub > a.at ? sub : due;
+  // Cooperating units get at least one working day; otherwise the lead's.
+  const instant earliest = p.cal->add_working_days(a.at, 1).due;
+  return sub >= earliest ? sub : due;
 }
 
 decision decide(const ticket_state& s, const command& c, instant now, const policy& p) {
@@ -309,6 +316,7 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
             std::vector<event> out;
             registered intake = r.intake;
             intake.at = now;
+            intake.given_deadline = r.deadline;
             out.emplace_back(std::move(intake));
             // M-C-1: disposed of at once; M-S-3: a refusal says on what basis
             // and where to turn. The loop closes at once.
@@ -427,6 +435,11 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
               return conflict(s.status, "return");
             if (r.reason.empty())
               return workflow_error{"invalid", "a return needs its reasons (M-RT-4)", "reason"};
+            // A ticket sent back for re-handling (M-SV-2) was already handled
+            // by this unit: the window of its first dispatch is long gone.
+            if (s.reopen_count > 0)
+              return workflow_error{"return_window_passed", "a reopened ticket cannot be returned",
+                                    "ticket_no"};
             // M-RT-4: within the window after dispatch, counted in working days.
             const instant window_end
                 = p.cal->add_working_days(s.assignment->at, p.return_window_days).due;
@@ -451,7 +464,11 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
                   return workflow_error{"invalid", "a cooperating unit is named twice",
                                         "cooperating_unit_ids"};
             }
-            dispatched out = make_dispatch(d.lead, s.intake->kind, now, std::nullopt, p);
+            // M-DL-3: a deadline the office gave at intake still holds.
+            std::optional<instant> given = s.intake->given_deadline;
+            if (given && *given <= now)
+              given.reset();
+            dispatched out = make_dispatch(d.lead, s.intake->kind, now, given, p);
             out.cooperating = d.cooperating;
             return std::vector<event>{std::move(out)};
           },
@@ -539,6 +556,8 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
           },
           [&](const decide_extension& d) -> decision {
             if (!s.open() || !s.assignment)
+              return conflict(s.status, "decide an extension of");
+            if (s.status != ticket_status::dispatched && s.status != ticket_status::accepted)
               return conflict(s.status, "decide an extension of");
             if (d.approver != s.assignment->supervisor_id)
               return workflow_error{"forbidden",

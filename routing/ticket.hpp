@@ -56,6 +56,7 @@ struct registered {
   std::string caller_sealed; // opaque: AES-256-GCM of name, phone, code
   std::string fingerprint;   // keyed hash of the whole request: a retry must match it
   std::string repeat_key;    // keyed hash of caller + matter: a repeat links here while open
+  std::optional<instant> given_deadline; // M-DL-3, kept for a later designation
 };
 
 /// M-C-2, M-RT-1, M-DL-1..3, M-DL-6: assignment with its deadline.

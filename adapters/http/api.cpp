@@ -334,9 +334,10 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
     json ex{{"requested_at", r::format_instant(x.at)},
             {"new_deadline", r::format_instant(x.new_due)},
             {"progress", x.progress},
-            {"status", s.extension_pending                                      ? "pending"
-                       : s.extension_decision && s.extension_decision->approved ? "approved"
-                                                                                : "refused"}};
+            {"status", s.extension_pending              ? "pending"
+                       : !s.extension_decision          ? "withdrawn" // answered before a decision
+                       : s.extension_decision->approved ? "approved"
+                                                        : "refused"}};
     if (staff)
       ex["reason"] = x.reason;
     if (s.extension_decision) {
@@ -631,14 +632,18 @@ response api::route(const request& req, std::string& route_name) {
     auto t = must(rt_.intake(demand));
     if (t.linked) {
       // M-S-2: the same caller and matter while a ticket is open: linked to
-      // it, nothing new created. Its extraction code is not repeated here:
-      // a phone number is no proof of being that caller.
-      json v{{"ticket_no", t.ticket_no},
-             {"status", r::to_string(t.state.status)},
-             {"linked_to_open_ticket", true},
+      // it, nothing new created. A phone number is no proof of being that
+      // caller, so only the office's agent learns which ticket it was; the
+      // caller follows it with the number and code of the first call.
+      json v{{"linked_to_open_ticket", true},
              {"rule", "M-S-2"},
              {"message", "同一来电人就同一事项已有在办工单，本次诉求已并入该工单；"
-                         "请使用原提取码查询进度"}};
+                         "请使用原工单号和提取码查询进度"}};
+      auto who = bearer(req, token_secret_);
+      if (who && who->who == crypto::role::office) {
+        v["ticket_no"] = t.ticket_no;
+        v["status"] = r::to_string(t.state.status);
+      }
       return json_response(200, v);
     }
     auto out = json_response(201, intake_view(svc_, t));

@@ -108,6 +108,8 @@ std::string encode(const r::event& e) {
                    w.put("fp", x.fingerprint);
                    if (!x.repeat_key.empty())
                      w.put("rk", x.repeat_key);
+                   if (x.given_deadline)
+                     w.put("gdl", *x.given_deadline);
                    if (x.coords)
                      w.put("lon", x.coords->lon).put("lat", x.coords->lat);
                  },
@@ -225,6 +227,8 @@ r::event decode(std::string_view bytes) {
     x.caller_sealed = m.get<std::string>("caller");
     x.fingerprint = m.get<std::string>("fp");
     x.repeat_key = m.get<std::string>("rk");
+    if (m.has("gdl"))
+      x.given_deadline = m.get<std::int64_t>("gdl");
     if (m.has("lon") && m.has("lat"))
       x.coords = r::point{m.get<double>("lon"), m.get<double>("lat")};
     return x;

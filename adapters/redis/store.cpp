@@ -34,8 +34,9 @@ while i + 2 <= #ARGV do
     redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], 1)
   elseif ARGV[i] == 'set' then
     redis.call('SET', ARGV[i + 1], ARGV[i + 2])
-  elseif ARGV[i] == 'del' then
-    redis.call('DEL', ARGV[i + 1])
+  elseif ARGV[i] == 'del_if' then
+    -- compare and delete: only if the key still names this ticket
+    if redis.call('GET', ARGV[i + 1]) == ARGV[i + 2] then redis.call('DEL', ARGV[i + 1]) end
   elseif ARGV[i] == 'zrem' then
     redis.call('ZREM', ARGV[i + 1], ARGV[i + 2])
   elseif ARGV[i] == 'zadd' then
@@ -150,6 +151,8 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
         args.insert(args.end(), {"sadd", key("inbox", h), no});
       args.insert(args.end(), {"srem", queue, no});
     } else if (std::holds_alternative<r::coordination_requested>(e)) {
+      // Waiting for the office: no unit can act on it until designation.
+      leave_inboxes();
       args.insert(args.end(), {"sadd", queue, no});
     } else if (auto* ret = std::get_if<r::returned>(&e)) {
       leave_inboxes();
@@ -160,12 +163,17 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
       args.insert(args.end(), {"sadd", key("inbox", h->handler_id), no});
       holders.push_back(h->handler_id);
     } else if (auto* h = std::get_if<r::handler_reported>(&e)) {
-      args.insert(args.end(), {"srem", key("inbox", h->handler_id), no});
+      // Done as handler; still there if it is also the lead or cooperates.
+      auto held = std::count(holders.begin(), holders.end(), h->handler_id);
+      if (held <= 1) {
+        args.insert(args.end(), {"srem", key("inbox", h->handler_id), no});
+        holders.erase(std::remove(holders.begin(), holders.end(), h->handler_id), holders.end());
+      }
     } else if (std::holds_alternative<r::closed>(e)) {
       leave_inboxes();
       args.insert(args.end(), {"srem", queue, no});
       if (!repeat.empty())
-        args.insert(args.end(), {"del", key("open", repeat), ""});
+        args.insert(args.end(), {"del_if", key("open", repeat), no});
     }
   }
   if (timers)
@@ -224,6 +232,13 @@ void store::set_timers(const std::string& no, const std::vector<std::string>& un
   auto c = pool_.acquire();
   for (const auto& rep : c->pipeline(cmds))
     check(rep.get(), "set timers");
+}
+
+void store::postpone_timer(const due_timer& t, r::instant at) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"ZADD", prefix_ + ":timers", "XX", std::to_string(at),
+                         t.ticket_no + "|" + std::string(r::to_string(t.level)) + "|" + t.unit});
+  check(rep.get(), "ZADD XX");
 }
 
 std::vector<store::due_timer> store::due_timers(r::instant now, std::size_t limit) {

@@ -66,6 +66,10 @@ class store {
     routing::instant at;
     std::string unit; // "" for the lead, else the cooperating unit
   };
+  /// Moves a due timer to `at` (a timer whose ticket could not be reached
+  /// must not block the others); only if it still exists.
+  void postpone_timer(const due_timer& t, routing::instant at);
+
   /// Timers due at `now` or before, oldest first.
   std::vector<due_timer> due_timers(routing::instant now, std::size_t limit);
 

@@ -237,6 +237,20 @@ TEST_F(store_test, AReturnMovesTheTicketFromTheInboxToTheQueueAndCountsIt_M_RT_4
   EXPECT_EQ(back.cooperating, std::vector<std::string>{"500103.housing"});
 }
 
+TEST_F(store_test, ClosingOneTicketLeavesAnotherTicketsRepeatKey_M_S_2) {
+  // Two tickets of one caller and matter registered in a race: the key names
+  // the later one; closing the earlier must not forget the later.
+  auto events = intake_events();
+  std::get<registered>(events[0]).repeat_key = "rk";
+  st.append("20261128-000001", 0, {}, events);
+  st.append("20261128-000002", 0, {}, events);
+  EXPECT_EQ(st.find_open_repeat("rk").value(), "20261128-000002");
+  st.append("20261128-000001", 2, fold(events), {closed{5000, "M-SV-2"}});
+  EXPECT_EQ(st.find_open_repeat("rk").value(), "20261128-000002");
+  st.append("20261128-000002", 2, fold(events), {closed{5000, "M-SV-2"}});
+  EXPECT_FALSE(st.find_open_repeat("rk"));
+}
+
 TEST_F(store_test, TheStoreSurvivesAServerScriptFlush) {
   redis::connection c(server->where());
   c.command({"SCRIPT", "FLUSH"});

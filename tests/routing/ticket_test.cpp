@@ -459,3 +459,61 @@ TEST_F(workflow, FoldingTheEventsRebuildsTheSameState) {
   EXPECT_EQ(*s2.accepted_at, monday + 5);
   EXPECT_EQ(s2.version, 3u);
 }
+
+// Regressions found in review of the issue-3 workflow.
+
+TEST_F(workflow, ANewLeadStartsWithoutThePreviousLeadsHandler_M_RT_3) {
+  auto s = run(dispatched_ticket(), accept_ticket{"500103001"}, monday);
+  s = run(s, name_handler{"500103001", "cq.water", "核查"}, monday);
+  s = run(s, return_ticket{"500103001", "不属于"}, monday);
+  EXPECT_FALSE(s.handler);
+  designate d;
+  d.lead = assignment{"500103.urban-management", "500103", {{"M-RT-2", "协调"}}};
+  s = run(run(s, d, monday), accept_ticket{"500103.urban-management"}, monday);
+  EXPECT_EQ(refused(s, report_handling{"cq.water", "x"}).code, "forbidden");
+  s = run(s, name_handler{"500103.urban-management", "cq.gas", "核查"}, monday);
+  EXPECT_EQ(s.handler->handler_id, "cq.gas");
+}
+
+TEST_F(workflow, AGivenDeadlineSurvivesCoordination_M_DL_3) {
+  auto r = demand();
+  r.route = needs_coordination{{{"M-RT-2", "属地不明"}}};
+  r.deadline = *parse_instant("2026-11-27T18:00:00+08:00");
+  auto s = run({}, r, monday);
+  designate d;
+  d.lead = assignment{"500103.urban-management", "500103", {{"M-RT-2", "协调"}}};
+  s = run(s, d, monday + 1000);
+  EXPECT_EQ(s.assignment->due, *r.deadline);
+  EXPECT_EQ(s.assignment->deadline_rule, "M-DL-3");
+}
+
+TEST_F(workflow, AnAnswerEndsAPendingExtensionRequestAndNobodyDecidesItLater_M_DL_5) {
+  auto s = run(
+      run(dispatched_ticket(), accept_ticket{"500103001"}, monday),
+      request_extension{"500103001", "原因", "进展", *parse_instant("2026-12-31T00:00:00+08:00")},
+      monday);
+  s = run(s, reply_ticket{"500103001", "已处理"}, monday);
+  EXPECT_FALSE(s.extension_pending);
+  EXPECT_EQ(refused(s, decide_extension{"500103", true, ""}).code, "conflict");
+}
+
+TEST_F(workflow, AReopenedTicketCannotBeReturned_M_RT_4_M_SV_2) {
+  auto s = run(run(dispatched_ticket(), accept_ticket{"500103001"}, monday),
+               reply_ticket{"500103001", "ok"}, monday);
+  s = run(s, record_callback{satisfaction::not_satisfied, false}, monday);
+  ASSERT_EQ(s.reopen_count, 1);
+  EXPECT_EQ(refused(s, return_ticket{"500103001", "不属于"}).code, "return_window_passed");
+}
+
+TEST_F(workflow, CooperatingUnitsGetAtLeastOneWorkingDay_M_DL_4) {
+  auto r = demand(demand_kind::consultation); // 3 working days
+  r.route = needs_coordination{{{"M-RT-2", "属地不明"}}};
+  auto s = run({}, r, monday);
+  designate d;
+  d.lead = assignment{"500103.urban-management", "500103", {{"M-RT-2", "协调"}}};
+  d.cooperating = {"500103.housing"};
+  s = run(s, d, *parse_instant("2026-11-23T23:30:00+08:00"));
+  // 3 days before a 3-day limit would be the dispatch night itself: the
+  // opinion is due with the lead's deadline instead.
+  EXPECT_EQ(opinion_deadline(s, pol), s.assignment->due);
+}
