@@ -59,6 +59,9 @@ struct category {
   std::string name; // Chinese name: 噪声扰民
   std::vector<demand_kind> kinds;
   std::vector<competence> competent;
+  /// M-RT-2: set when duties overlap or nobody is competent (a gap): the
+  /// router never assigns alone, the office designates. Says why.
+  std::string coordination;
 };
 
 /// A district's outline for point-in-polygon territory (属地).

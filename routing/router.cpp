@@ -126,7 +126,10 @@ territory router::locate(const location& where) const {
         t.district = text_district;
         t.reasons.push_back({"M-RT-1", "坐标靠近边界，以地址中的" + d->name + "为准"});
       } else {
-        t.reasons.push_back({"M-RT-1", "地址提到" + d->name + "，但坐标明确，以坐标为准"});
+        // M-RT-2: away from any border the two cannot both be right.
+        t.spans_districts = true;
+        t.reasons.push_back({"M-RT-2", "地址提到" + d->name + "，坐标却在"
+                                           + dir_.find_unit(coord_district)->name + "：跨区县"});
       }
     }
   } else if (!text_district.empty()) {
@@ -172,6 +175,15 @@ route_result router::route(const demand_facts& demand) const {
                          "category '" + cat->code + "' does not take kind '"
                              + std::string(to_string(demand.kind)) + "'"};
   territory t = locate(demand.where);
+  // M-RT-2: cross-district, overlapping duties or a gap: the office decides.
+  if (t.spans_districts || !cat->coordination.empty()) {
+    needs_coordination n;
+    n.reasons = std::move(t.reasons);
+    if (!cat->coordination.empty())
+      n.reasons.push_back({"M-RT-2", "类别“" + cat->name + "”：" + cat->coordination});
+    n.reasons.push_back({"M-RT-2", "转热线协调，按职能就近原则指定牵头单位和协同单位"});
+    return n;
+  }
   for (const auto& c : cat->competent) {
     const unit* target = nullptr;
     switch (c.kind) {

@@ -53,8 +53,9 @@ using route_result = std::variant<assignment, needs_coordination, routing_error>
 
 /// What the router found out about the place, kept for explanations.
 struct territory {
-  std::string district; // 6-digit code or ""
-  std::string township; // 9-digit code or ""
+  std::string district;         // 6-digit code or ""
+  std::string township;         // 9-digit code or ""
+  bool spans_districts = false; // the pin and the address name different districts (M-RT-2)
   std::vector<reason> reasons;
 };
 

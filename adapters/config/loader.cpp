@@ -917,9 +917,13 @@ void load_categories(const fs::path& dir, const department_table& departments, h
     const std::string path = indexed("categories", i);
     if (!yaml.expect_map(entry, path))
       continue;
-    yaml.reject_unknown_keys(entry, path, {"code", "name", "kinds", "competent"});
+    yaml.reject_unknown_keys(entry, path, {"code", "name", "kinds", "competent", "coordination"});
     const std::size_t errors_before = errors.size();
     routing::category cat;
+    // M-RT-2: an overlap of duties or a gap, for the office to coordinate.
+    if (yaml_reader::get(entry, "coordination").IsDefined())
+      if (auto why = yaml.text_at(entry, "coordination", path))
+        cat.coordination = *why;
 
     if (auto code = yaml.text_at(entry, "code", path)) {
       if (!is_dotted_name(*code, 2)) {
@@ -959,8 +963,8 @@ void load_categories(const fs::path& dir, const department_table& departments, h
     const std::string competent_path = member(path, "competent");
     const YAML::Node competent = yaml_reader::get(entry, "competent");
     if (yaml.expect_sequence(competent, competent_path)) {
-      if (competent.size() == 0)
-        yaml.error(competent_path, "must name at least one entry");
+      if (competent.size() == 0 && cat.coordination.empty())
+        yaml.error(competent_path, "must name at least one entry (or set coordination)");
       std::set<std::string> seen;
       for (std::size_t k = 0; k < competent.size(); ++k) {
         const std::string entry_path = indexed(competent_path, k);

@@ -540,10 +540,11 @@ api::api(actors::runtime& rt, const actors::services& svc, std::string token_sec
         entry["unit_id"] = comp.unit_id;
       competent.push_back(entry);
     }
-    cats.push_back({{"code", c.code},
-                    {"name", c.name},
-                    {"kinds", kinds},
-                    {"competent_unit_kinds", competent}});
+    json entry_json{
+        {"code", c.code}, {"name", c.name}, {"kinds", kinds}, {"competent_unit_kinds", competent}};
+    if (!c.coordination.empty())
+      entry_json["coordination"] = c.coordination; // M-RT-2: always coordinated
+    cats.push_back(entry_json);
   }
   categories_json_ = json{{"categories", cats}}.dump();
 }

@@ -41,7 +41,8 @@ struct actor_test : ::testing::Test {
     // The first category a township handles, so that the street named in
     // the address is the unit.
     for (const auto& c : cfg->directory.categories())
-      if (c.competent.front().kind == r::unit_kind::township
+      if (!c.competent.empty() && c.coordination.empty()
+          && c.competent.front().kind == r::unit_kind::township
           && std::count(c.kinds.begin(), c.kinds.end(), r::demand_kind::complaint)) {
         req.category = c.code;
         break;

@@ -16,7 +16,8 @@ const hotline::config::hotline_config& cq() {
 
 std::string first_township_category() {
   for (const auto& c : cq().directory.categories())
-    if (!c.competent.empty() && c.competent.front().kind == unit_kind::township)
+    if (!c.competent.empty() && c.coordination.empty()
+        && c.competent.front().kind == unit_kind::township)
       return c.code;
   return "";
 }
@@ -25,7 +26,7 @@ std::string first_township_category() {
 // an enterprise) and the unit it names.
 std::pair<std::string, std::string> first_fixed_unit_category() {
   for (const auto& c : cq().directory.categories())
-    if (!c.competent.empty() && !c.competent.front().unit_id.empty())
+    if (!c.competent.empty() && c.coordination.empty() && !c.competent.front().unit_id.empty())
       return {c.code, c.competent.front().unit_id};
   return {};
 }
@@ -103,6 +104,8 @@ TEST(Router, ATownshipCategoryGoesToTheTownshipSupervisedByItsDistrict_M_RT_1) {
 TEST(Router, ACategoryGoesToTheCompetentKindItNames) {
   router r(cq().directory);
   for (const auto& c : cq().directory.categories()) {
+    if (!c.coordination.empty())
+      continue; // M-RT-2: never assigned alone (tested below)
     auto res = r.route({c.kinds.front(), c.code, {"", point{106.5776, 29.5580}}});
     auto* a = std::get_if<assignment>(&res);
     ASSERT_NE(a, nullptr) << c.code;
@@ -144,7 +147,7 @@ TEST(Router, ALocalMatterWithNoKnownPlaceGoesToCoordination_M_RT_2) {
       {"500103", "渝中区", unit_kind::district_government, "cq.office", "cq.office", "500103", ""});
   dir.add_unit({"500103001", "七星岗街道", unit_kind::township, "500103", "500103", "500103", ""});
   dir.add_category(
-      {"town.only", "只由街道办理", {demand_kind::help}, {{unit_kind::township, "", ""}}});
+      {"town.only", "只由街道办理", {demand_kind::help}, {{unit_kind::township, "", ""}}, ""});
   router r(dir);
   auto res = r.route({demand_kind::help, "town.only", {"某小区门口", std::nullopt}});
   auto* n = std::get_if<needs_coordination>(&res);
@@ -157,7 +160,7 @@ TEST(Router, ALocalMatterWithNoKnownPlaceGoesToCoordination_M_RT_2) {
 TEST(Router, AKindTheCategoryDoesNotTakeIsAnErrorOnTheKindField) {
   directory dir;
   dir.add_category(
-      {"town.only", "只由街道办理", {demand_kind::help}, {{unit_kind::township, "", ""}}});
+      {"town.only", "只由街道办理", {demand_kind::help}, {{unit_kind::township, "", ""}}, ""});
   router r(dir);
   auto res = r.route({demand_kind::suggestion, "town.only", {"", std::nullopt}});
   EXPECT_EQ(std::get<routing_error>(res).field, "kind");
@@ -181,4 +184,30 @@ TEST(Directory, AUnitNamesItsOwnSubordinatesOrEnterprisesAsConcreteHandlers_M_RT
   EXPECT_FALSE(dir.may_name_handler("500103", "500103"));                  // itself
   EXPECT_FALSE(dir.may_name_handler("500103", "cq.office"));
   EXPECT_FALSE(dir.may_name_handler("500103", "no.such.unit"));
+}
+
+TEST(Router, OverlappingDutiesAndGapsGoToTheOffice_M_RT_2) {
+  router r(cq().directory);
+  for (const char* code : {"env.river-shore-overlap", "misc.unclear-responsibility"}) {
+    auto res = r.route({demand_kind::complaint, code, {"渝中区解放碑街道", std::nullopt}});
+    auto* n = std::get_if<needs_coordination>(&res);
+    ASSERT_NE(n, nullptr) << code;
+    bool names_why = false;
+    for (const auto& reason : n->reasons)
+      names_why
+          = names_why || (reason.rule == "M-RT-2" && reason.text.find("：") != std::string::npos);
+    EXPECT_TRUE(names_why) << code;
+  }
+}
+
+TEST(Router, APinInOneDistrictAndAnAddressInAnotherIsCrossDistrict_M_RT_2) {
+  router r(cq().directory);
+  // The pin is in 万州区, far from any border; the address names 渝中区.
+  const point wanzhou{108.4080, 30.8070};
+  auto t = r.locate({"渝中区解放碑街道", wanzhou});
+  EXPECT_TRUE(t.spans_districts);
+  auto res = r.route({demand_kind::complaint, "env.noise", {"渝中区解放碑街道", wanzhou}});
+  EXPECT_TRUE(std::holds_alternative<needs_coordination>(res));
+  // Pin and address agreeing is not.
+  EXPECT_FALSE(r.locate({"渝中区解放碑街道", point{106.5776, 29.5580}}).spans_districts);
 }
