@@ -1,5 +1,7 @@
 #include "routing/directory.hpp"
 
+#include <algorithm>
+
 #include "routing/names.hpp"
 
 namespace hotline::routing {
@@ -109,7 +111,16 @@ bool directory::may_name_handler(std::string_view unit_id, std::string_view hand
   const unit* h = find_unit(handler_id);
   if (!u || !h || u == h || h->kind == unit_kind::office)
     return false;
-  return h->parent == u->id || h->kind == unit_kind::enterprise;
+  if (h->parent == u->id || h->kind == unit_kind::enterprise)
+    return true;
+  auto extra = extra_handlers_.find(unit_id);
+  return extra != extra_handlers_.end()
+         && std::find(extra->second.begin(), extra->second.end(), handler_id)
+                != extra->second.end();
+}
+
+void directory::allow_handler(std::string unit_id, std::string handler_id) {
+  extra_handlers_[std::move(unit_id)].push_back(std::move(handler_id));
 }
 
 const unit* directory::district_department(std::string_view district,

@@ -93,6 +93,9 @@ class directory {
   /// and departments) or an enterprise with public functions. The naming
   /// unit stays accountable.
   bool may_name_handler(std::string_view unit_id, std::string_view handler_id) const;
+  /// M-RT-3, per unit: `handler_id` is also within `unit_id`'s authority
+  /// (an internal body, another department it directs…), from configuration.
+  void allow_handler(std::string unit_id, std::string handler_id);
 
   /// The id of the coordination office.
   const std::string& office_id() const { return office_id_; }
@@ -105,6 +108,7 @@ class directory {
   std::map<std::string, std::size_t, std::less<>> category_index_;
   std::vector<district_shape> shapes_;
   std::string office_id_ = "cq.office";
+  std::map<std::string, std::vector<std::string>, std::less<>> extra_handlers_;
 };
 
 } // namespace hotline::routing

@@ -463,6 +463,7 @@ constexpr const char* townships_file = "townships.csv";
 constexpr const char* departments_file = "departments.yaml";
 constexpr const char* categories_file = "categories.yaml";
 constexpr const char* refusals_file = "refusals.yaml";
+constexpr const char* handlers_file = "handlers.yaml";
 constexpr const char* boundaries_file = "district-boundaries.geojson";
 constexpr const char* calendar_folder = "calendar";
 
@@ -1328,6 +1329,45 @@ void load_refusals(const fs::path& dir, hotline_config& cfg, error_sink& errors)
   }
 }
 
+// handlers.yaml (optional): per unit, the concrete handlers it may name
+// beyond its own subordinate units and the enterprises (M-RT-3).
+void load_handlers(const fs::path& dir, const department_table& departments,
+                   hotline_config& cfg, error_sink& errors) {
+  std::error_code ec;
+  // Without departments.yaml its units are unknown: that error is reported
+  // once, by its own loader.
+  if (!departments.loaded || !fs::exists(dir / handlers_file, ec))
+    return;
+  const auto root = load_yaml(dir / handlers_file, handlers_file, errors);
+  if (!root)
+    return;
+  const yaml_reader yaml(handlers_file, errors);
+  yaml.reject_unknown_keys(*root, "", {"extra_handlers"});
+  const YAML::Node map = yaml_reader::get(*root, "extra_handlers");
+  if (!yaml.expect_map(map, "extra_handlers"))
+    return;
+  for (const auto& entry : map) {
+    const std::string unit = entry.first.Scalar();
+    const std::string path = member("extra_handlers", unit);
+    if (!cfg.directory.find_unit(unit)) {
+      yaml.error(path, "unknown unit " + in_quotes(unit));
+      continue;
+    }
+    if (!yaml.expect_sequence(entry.second, path))
+      continue;
+    for (std::size_t k = 0; k < entry.second.size(); ++k) {
+      auto handler = yaml.text(entry.second[k], indexed(path, k));
+      if (!handler)
+        continue;
+      const auto* h = cfg.directory.find_unit(*handler);
+      if (!h || h->kind == routing::unit_kind::office || *handler == unit)
+        yaml.error(indexed(path, k), "not a handling unit other than itself: " + in_quotes(*handler));
+      else
+        cfg.directory.allow_handler(unit, *handler);
+    }
+  }
+}
+
 hotline_config load(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
@@ -1345,6 +1385,7 @@ hotline_config load(const fs::path& dir) {
   load_shapes(dir, districts, cfg, errors);
   load_calendar(dir, cfg, errors);
   load_refusals(dir, cfg, errors);
+  load_handlers(dir, departments, cfg, errors);
   if (!errors.empty())
     throw config_exception(errors.take());
   return cfg;

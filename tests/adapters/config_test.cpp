@@ -325,6 +325,14 @@ TEST_F(BrokenConfig, ReportsADuplicateRefusalRuleAndOneCitingNoScopeRule_M_S_2) 
     EXPECT_EQ(e.file, "refusals.yaml");
 }
 
+TEST_F(BrokenConfig, ReportsAnUnknownUnitInTheHandlersFile_M_RT_3) {
+  std::ofstream(dir() / "handlers.yaml", std::ios::app) << "  no.such.unit: [cq.water]\n";
+  const auto errors = load_errors();
+  ASSERT_EQ(errors.size(), 1u) << last_message_;
+  EXPECT_EQ(errors[0].file, "handlers.yaml");
+  EXPECT_EQ(errors[0].key, "extra_handlers.no.such.unit");
+}
+
 TEST_F(BrokenConfig, ReportsAMalformedDateInACalendarFile) {
   add_calendar_with_bad_date();
   const auto errors = load_errors();

@@ -211,3 +211,10 @@ TEST(Router, APinInOneDistrictAndAnAddressInAnotherIsCrossDistrict_M_RT_2) {
   // Pin and address agreeing is not.
   EXPECT_FALSE(r.locate({"渝中区解放碑街道", point{106.5776, 29.5580}}).spans_districts);
 }
+
+TEST(Directory, ConfiguredHandlersWidenOneUnitsAuthorityOnly_M_RT_3) {
+  const auto& dir = cq().directory; // config/chongqing/handlers.yaml
+  EXPECT_TRUE(dir.may_name_handler("cq.housing", "cq.housing-fund"));
+  EXPECT_FALSE(dir.may_name_handler("cq.education", "cq.housing-fund"));
+  EXPECT_FALSE(dir.may_name_handler("cq.housing-fund", "cq.housing"));
+}
