@@ -1331,8 +1331,8 @@ void load_refusals(const fs::path& dir, hotline_config& cfg, error_sink& errors)
 
 // handlers.yaml (optional): per unit, the concrete handlers it may name
 // beyond its own subordinate units and the enterprises (M-RT-3).
-void load_handlers(const fs::path& dir, const department_table& departments,
-                   hotline_config& cfg, error_sink& errors) {
+void load_handlers(const fs::path& dir, const department_table& departments, hotline_config& cfg,
+                   error_sink& errors) {
   std::error_code ec;
   // Without departments.yaml its units are unknown: that error is reported
   // once, by its own loader.
@@ -1361,7 +1361,8 @@ void load_handlers(const fs::path& dir, const department_table& departments,
         continue;
       const auto* h = cfg.directory.find_unit(*handler);
       if (!h || h->kind == routing::unit_kind::office || *handler == unit)
-        yaml.error(indexed(path, k), "not a handling unit other than itself: " + in_quotes(*handler));
+        yaml.error(indexed(path, k),
+                   "not a handling unit other than itself: " + in_quotes(*handler));
       else
         cfg.directory.allow_handler(unit, *handler);
     }

@@ -92,13 +92,28 @@ std::string store::next_ticket_no(r::civil_date d) {
   return buf;
 }
 
-std::optional<std::string> store::find_request(const std::string& request_id) {
+std::optional<std::string> store::get(const std::string& k) {
   auto c = pool_.acquire();
-  auto rep = c->command({"GET", key("req", request_id)});
+  auto rep = c->command({"GET", k});
   check(rep.get(), "GET");
   if (rep->type == REDIS_REPLY_NIL)
     return std::nullopt;
   return reply_string(rep.get());
+}
+
+std::vector<std::string> store::sorted_members(const std::string& k) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"SMEMBERS", k});
+  check(rep.get(), "SMEMBERS");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < rep->elements; ++i)
+    out.push_back(reply_string(rep->element[i]));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<std::string> store::find_request(const std::string& request_id) {
+  return get(key("req", request_id));
 }
 
 append_result store::append(const std::string& no, std::uint64_t expected_version,
@@ -263,23 +278,11 @@ std::vector<store::due_timer> store::due_timers(r::instant now, std::size_t limi
 }
 
 std::optional<std::string> store::find_open_repeat(const std::string& repeat_key) {
-  auto c = pool_.acquire();
-  auto rep = c->command({"GET", key("open", repeat_key)});
-  check(rep.get(), "GET");
-  if (rep->type == REDIS_REPLY_NIL)
-    return std::nullopt;
-  return reply_string(rep.get());
+  return get(key("open", repeat_key));
 }
 
 std::vector<std::string> store::coordination_queue() {
-  auto c = pool_.acquire();
-  auto rep = c->command({"SMEMBERS", prefix_ + ":coordination"});
-  check(rep.get(), "SMEMBERS");
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < rep->elements; ++i)
-    out.push_back(reply_string(rep->element[i]));
-  std::sort(out.begin(), out.end());
-  return out;
+  return sorted_members(prefix_ + ":coordination");
 }
 
 std::map<std::string, long long> store::return_counts() {
@@ -303,14 +306,7 @@ bool store::ping() noexcept {
 }
 
 std::vector<std::string> store::inbox(const std::string& unit_id) {
-  auto c = pool_.acquire();
-  auto rep = c->command({"SMEMBERS", key("inbox", unit_id)});
-  check(rep.get(), "SMEMBERS");
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < rep->elements; ++i)
-    out.push_back(reply_string(rep->element[i]));
-  std::sort(out.begin(), out.end());
-  return out;
+  return sorted_members(key("inbox", unit_id));
 }
 
 } // namespace hotline::redis

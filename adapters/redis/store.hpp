@@ -96,6 +96,8 @@ class store {
 
  private:
   std::string key(const std::string& kind, const std::string& id) const;
+  std::optional<std::string> get(const std::string& k);
+  std::vector<std::string> sorted_members(const std::string& k);
 
   pool& pool_;
   std::string prefix_;
