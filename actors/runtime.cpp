@@ -78,42 +78,45 @@ inbox_reply runtime::inbox(const std::string& unit_id) {
   return ask<inbox_reply>(u, inbox_atom::value);
 }
 
-std::size_t runtime::live_tickets() {
-  std::size_t n = 0;
+std::optional<std::size_t> runtime::office_count(caf::timespan timeout) {
+  std::optional<std::size_t> n;
   caf::scoped_actor self{*sys_};
-  self->request(office_, opts_.request_timeout, count_atom::value)
+  self->request(office_, timeout, count_atom::value)
       .receive([&](std::size_t x) { n = x; }, [&](caf::error&) {});
   return n;
 }
 
+std::size_t runtime::live_tickets() {
+  return office_count(opts_.request_timeout).value_or(0);
+}
+
 bool runtime::alive() {
-  bool ok = false;
-  caf::scoped_actor self{*sys_};
-  self->request(office_, std::chrono::seconds(1), count_atom::value)
-      .receive([&](std::size_t) { ok = true; }, [&](caf::error&) {});
-  return ok;
+  return office_count(std::chrono::seconds(1)).has_value();
 }
 
 std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step) {
   std::size_t fired = 0;
-  // Bounded: a timer that cannot be cleared must not spin this loop.
-  for (int round = 0; round < 1000; ++round) {
-    auto due = svc_.store.due_timers(until, 1);
+  // Read due timers a batch at a time (firing one never makes another due
+  // earlier), oldest first. Bounded: a timer that cannot be cleared must not
+  // spin this loop.
+  for (int round = 0; round < 100; ++round) {
+    const auto due = svc_.store.due_timers(until, 100);
     if (due.empty())
       break;
-    const auto& t = due.front();
-    if (step && t.at > step->now())
-      step->set(t.at);
-    auto r = office_command(t.ticket_no, routing::fire_timer{t.level, t.unit});
-    if (r.error) {
-      // One unreachable ticket must not hold back every other timer: try it
-      // again in a minute (and it is logged each time).
-      spdlog::error("timers: {} {}: {}; retrying in 60 s", t.ticket_no, routing::to_string(t.level),
-                    r.error->message);
-      svc_.store.postpone_timer(t, std::max(until, t.at) + 60'000);
-      continue;
+    for (const auto& t : due) {
+      if (step && t.at > step->now())
+        step->set(t.at);
+      auto r = office_command(t.ticket_no, routing::fire_timer{t.level, t.unit});
+      if (r.error) {
+        // One unreachable ticket must not hold back every other timer: try
+        // it again in a minute (and it is logged each time).
+        spdlog::error("timers: {} {}: {}; retrying in 60 s", t.ticket_no,
+                      routing::to_string(t.level), r.error->message);
+        svc_.store.postpone_timer(t, std::max(until, t.at) + 60'000);
+        continue;
+      }
+      ++fired;
     }
-    ++fired;
   }
   return fired;
 }

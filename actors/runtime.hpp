@@ -40,6 +40,8 @@ class runtime {
 
  private:
   unit_actor unit_for(const std::string& unit_id);
+  /// The office's count of live ticket actors; nullopt if it did not answer.
+  std::optional<std::size_t> office_count(caf::timespan timeout);
   template <class Reply, class Handle, class... Ts>
   Reply ask(const Handle& dest, Ts&&... xs);
 

@@ -116,8 +116,7 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
               return failed(self, *f);
             continue;
           }
-          for (const auto& e : events)
-            st.ticket = routing::apply(std::move(st.ticket), e);
+          st.ticket = std::move(after); // persisted: the state we computed is the truth
           spdlog::info("ticket: {} {} -> {} (v{})", st.no, routing::event_type(events.back()),
                        routing::to_string(st.ticket.status), st.ticket.version);
           auto r = reply_of(self);
