@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -135,6 +137,7 @@ class http_server : public ::testing::Test {
       std::lock_guard<std::mutex> lock(mutex_);
       seen_.push_back(r);
     }
+    seen_cv_.notify_all();
     http::response res;
     if (r.path == "/throw")
       throw std::runtime_error("handler exploded");
@@ -159,6 +162,12 @@ class http_server : public ::testing::Test {
     return seen_;
   }
 
+  /// Waits (at most 10 s) until the handler has been entered `n` times.
+  bool wait_for_requests(std::size_t n) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return seen_cv_.wait_for(lock, 10s, [&] { return seen_.size() >= n; });
+  }
+
   void release_blocked() {
     if (!released_flag_) {
       released_flag_ = true;
@@ -172,6 +181,7 @@ class http_server : public ::testing::Test {
   std::unique_ptr<http::server> server_;
   std::mutex mutex_;
   std::vector<http::request> seen_;
+  std::condition_variable seen_cv_;
   std::promise<void> release_;
   std::shared_future<void> released_ = release_.get_future().share();
   bool released_flag_ = false;
@@ -413,8 +423,7 @@ TEST_F(http_server, keeps_serving_other_connections_while_a_handler_blocks) {
     http_client c("127.0.0.1", port);
     return c.get("/block").status;
   });
-  while (seen().empty())
-    std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(wait_for_requests(1)); // the handler is now blocked
   auto c = client();
   c.set_timeout(3s);
   EXPECT_EQ(c.get("/meanwhile").status, 200);

@@ -69,9 +69,7 @@ TEST(Crash, KillingTheServiceAloneLeavesRedisOrphanedAndARestartAdoptsIt) {
     continues(data, second.port(), no, code, unit);
   }
   // A clean stop stops the adopted server too.
-  for (int i = 0; i < 250 && alive(redis_pid); ++i)
-    ::usleep(20'000);
-  EXPECT_FALSE(alive(redis_pid));
+  EXPECT_TRUE(wait_for_exit(redis_pid, std::chrono::seconds(5)));
 }
 
 TEST(Crash, KillingTheServiceAndItsRedisLosesNoAcknowledgedStep) {
@@ -83,8 +81,7 @@ TEST(Crash, KillingTheServiceAndItsRedisLosesNoAcknowledgedStep) {
     const pid_t redis_pid = embedded_redis_pid(data.path());
     ::kill(redis_pid, SIGKILL);
     first.stop(SIGKILL);
-    for (int i = 0; i < 250 && alive(redis_pid); ++i)
-      ::usleep(20'000);
+    wait_for_exit(redis_pid, std::chrono::seconds(5));
   }
   service_process second(data.path()); // a fresh redis-server replays the AOF
   continues(data, second.port(), no, code, unit);
@@ -109,8 +106,7 @@ TEST(Crash, WithRedisGoneTheServiceAnswers503AndAcknowledgesNothing) {
   ASSERT_EQ(http.get("/healthz").status, 200);
   const pid_t redis_pid = embedded_redis_pid(data.path());
   ::kill(redis_pid, SIGKILL);
-  for (int i = 0; i < 250 && alive(redis_pid); ++i)
-    ::usleep(20'000);
+  wait_for_exit(redis_pid, std::chrono::seconds(5));
   auto r = http.post("/api/v1/demands", yuzhong_demand("crash-4").dump());
   expect_error(r, 503, "unavailable", nullptr);
   EXPECT_EQ(r.headers["retry-after"], "1");
@@ -135,9 +131,7 @@ TEST(Crash, AnOrphanedRedisStillStopsOnSigterm) {
   }
   ASSERT_TRUE(alive(redis_pid));
   ::kill(redis_pid, SIGTERM);
-  for (int i = 0; i < 250 && alive(redis_pid); ++i)
-    ::usleep(20'000);
-  EXPECT_FALSE(alive(redis_pid));
+  EXPECT_TRUE(wait_for_exit(redis_pid, std::chrono::seconds(5)));
 }
 
 // M-SV-1: timers live in Redis with the events; a restart neither loses nor

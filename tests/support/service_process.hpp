@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,6 +32,11 @@ class service_process {
 
 /// Runs `build/bin/hotline` with `args`; returns its stdout, trimmed.
 std::string run_cli(const std::vector<std::string>& args);
+
+/// Waits until process `pid` (not necessarily our child: an orphaned
+/// redis-server) has exited, at most `timeout`; true if it has. Uses a
+/// pidfd, so the kernel wakes us when it ends.
+bool wait_for_exit(pid_t pid, std::chrono::milliseconds timeout);
 
 /// The pid of the embedded redis-server of a data dir (from its pidfile).
 pid_t embedded_redis_pid(const std::filesystem::path& data_dir);
