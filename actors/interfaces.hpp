@@ -1,7 +1,7 @@
 #pragma once
 // Every actor interface and every message type of the actor layer, in one
-// place (STYLE 1). The actors are local to a node: messages between nodes
-// travel through Redis (later issue), so the types here are allowed as
+// place (STYLE 1). The actors are local to a node: requests between nodes
+// travel through Redis Streams (adapters/cluster/forwarder), so the types here are allowed as
 // local-only ("unsafe") message types instead of being serialized by CAF.
 
 #include <caf/all.hpp>
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/cluster/partitioning.hpp"
 #include "routing/ticket.hpp"
 
 namespace hotline::actors {
@@ -21,12 +22,15 @@ using inbox_atom = caf::atom_constant<caf::atom("inbox")>;
 using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
+using drop_atom = caf::atom_constant<caf::atom("drop")>;
 using caf::get_atom;
 
 /// A refusal that adapters turn into their error format: a stable code, a
 /// message, the field at fault.
 struct failure {
-  std::string code; // invalid · not_found · forbidden · conflict · unavailable
+  // invalid · not_found · forbidden · conflict · unavailable · moved (this
+  // node does not own the ticket's partition: forward it to the owner)
+  std::string code;
   std::string message;
   std::string field;
 };
@@ -78,14 +82,17 @@ using ticket_actor = caf::typed_actor<
 using office_actor = caf::typed_actor<
     /// M-C-1/M-C-2: register, route and dispatch a demand.
     caf::replies_to<intake_atom, intake_request>::with<ticket_reply>,
-    /// A command for ticket `no` (from a unit actor or the office role).
-    caf::replies_to<command_atom, std::string, routing::command>::with<ticket_reply>,
+    /// A command for ticket `no` (from a unit actor or the office role);
+    /// `claim` is "" or an idempotency claim ("cmd:{key}").
+    caf::replies_to<command_atom, std::string, routing::command, std::string>::with<ticket_reply>,
     /// The state of ticket `no`.
     caf::replies_to<get_atom, std::string>::with<ticket_reply>,
     /// The number of live ticket actors (for metrics and passivation tests).
     caf::replies_to<count_atom>::with<std::size_t>,
     /// A ticket actor reports it has been idle: the office may stop it.
-    caf::reacts_to<idle_atom, std::string, std::uint64_t>>;
+    caf::reacts_to<idle_atom, std::string, std::uint64_t>,
+    /// This node no longer owns the partition: stop its ticket actors.
+    caf::reacts_to<drop_atom, cluster::partition_id>>;
 
 /// A handling unit (承办单位): its inbox and its own decisions on tickets.
 using unit_actor = caf::typed_actor<
@@ -93,7 +100,7 @@ using unit_actor = caf::typed_actor<
     caf::replies_to<inbox_atom>::with<inbox_reply>,
     /// The unit acts on ticket `no` (accept, reply, …): checked to be this
     /// unit's own act, then handed to the ticket through the office.
-    caf::replies_to<command_atom, std::string, routing::command>::with<ticket_reply>>;
+    caf::replies_to<command_atom, std::string, routing::command, std::string>::with<ticket_reply>>;
 
 } // namespace hotline::actors
 

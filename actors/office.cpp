@@ -17,6 +17,16 @@ ticket_reply failed(failure f) {
   return r;
 }
 
+failure moved(const std::string& what) {
+  return {"moved", what + " belongs to a partition this node does not own", ""};
+}
+
+// The state of ticket `no`, handed to `then`: from its live actor if this
+// node owns its partition, else read from the store (the owner persists
+// before it acknowledges, so the store is never behind an acknowledgement).
+template <class F>
+void with_state(self_ptr self, const services* svc, const std::string& no, F then);
+
 // The live actor of ticket `no`, activated if needed; counts the message
 // about to be sent so that passivation never races with it.
 ticket_actor route_to(self_ptr self, const services* svc, const std::string& no) {
@@ -62,25 +72,19 @@ std::string canonical(const intake_request& req) {
 void deliver_existing(self_ptr self, const services* svc,
                       caf::typed_response_promise<ticket_reply> rp, const std::string& no,
                       std::string fingerprint) {
-  self->request(route_to(self, svc, no), caf::infinite, get_atom::value)
-      .then(
-          [=](ticket_reply r) mutable {
-            bool repeat = false;
-            for (const auto& x : r.state.repeats)
-              repeat = repeat || x.fingerprint == fingerprint;
-            if (!r.error && !repeat
-                && (!r.state.intake || r.state.intake->fingerprint != fingerprint)) {
-              rp.deliver(failed({"conflict", "request_id was already used for a different demand",
-                                 "request_id"}));
-              return;
-            }
-            r.created = false;
-            r.linked = repeat;
-            rp.deliver(std::move(r));
-          },
-          [=](caf::error&) mutable {
-            rp.deliver(failed({"unavailable", "ticket actor failed; retry", ""}));
-          });
+  with_state(self, svc, no, [=](ticket_reply r) mutable {
+    bool repeat = false;
+    for (const auto& x : r.state.repeats)
+      repeat = repeat || x.fingerprint == fingerprint;
+    if (!r.error && !repeat && (!r.state.intake || r.state.intake->fingerprint != fingerprint)) {
+      rp.deliver(
+          failed({"conflict", "request_id was already used for a different demand", "request_id"}));
+      return;
+    }
+    r.created = false;
+    r.linked = repeat;
+    rp.deliver(std::move(r));
+  });
 }
 
 // Draws a number, seals the caller data and registers the demand as a new
@@ -91,7 +95,9 @@ void register_new(self_ptr self, const services* svc, caf::typed_response_promis
                   routing::instant now) {
   std::string no;
   try {
-    no = svc->store.next_ticket_no(routing::shanghai_date(now));
+    // Numbered in the intake's partition, which this node owns, so that
+    // this node's actor is the ticket's writer.
+    no = svc->store.next_ticket_no(routing::shanghai_date(now), intake_partition(*svc, req));
   } catch (const std::exception& e) {
     spdlog::error("office: store unavailable at intake: {}", e.what());
     rp.deliver(failed({"unavailable", "storage is unavailable, nothing was changed; retry", ""}));
@@ -117,7 +123,7 @@ void register_new(self_ptr self, const services* svc, caf::typed_response_promis
   else
     cmd.route = std::get<routing::needs_coordination>(route);
   self->request(route_to(self, svc, no), caf::infinite, command_atom::value, routing::command{cmd},
-                req.request_id)
+                "req:" + req.request_id)
       .then(
           [=](ticket_reply r) mutable {
             // Lost a race with a concurrent retry of the same request: the
@@ -132,7 +138,44 @@ void register_new(self_ptr self, const services* svc, caf::typed_response_promis
           });
 }
 
+template <class F>
+void with_state(self_ptr self, const services* svc, const std::string& no, F then) {
+  if (svc->own.owns(svc->store.partition_of(no))) {
+    self->request(route_to(self, svc, no), caf::infinite, get_atom::value)
+        .then([=](ticket_reply r) mutable { then(std::move(r)); },
+              [=](caf::error&) mutable {
+                then(failed({"unavailable", "ticket actor failed; retry", ""}));
+              });
+    return;
+  }
+  ticket_reply r;
+  r.ticket_no = no;
+  try {
+    r.state = routing::fold(svc->store.load(no));
+    if (r.state.status == routing::ticket_status::none)
+      r.error = failure{"not_found", "no ticket " + no, "ticket_no"};
+  } catch (const std::exception& e) {
+    spdlog::error("office: store unavailable: {}", e.what());
+    r.error = failure{"unavailable", "storage is unavailable; retry", ""};
+  }
+  then(std::move(r));
+}
+
 } // namespace
+
+std::string repeat_key(const services& svc, const intake_request& req) {
+  if (req.how && req.how->kind != routing::disposal_kind::ticket)
+    return "";
+  return svc.vault.fingerprint("repeat|" + req.caller_phone + "|" + req.category);
+}
+
+cluster::partition_id intake_partition(const services& svc, const intake_request& req) {
+  // M-S-2: the same caller and matter land in the same partition, so the
+  // open ticket a repeat is linked to is written by the same node.
+  const auto key = repeat_key(svc, req);
+  return cluster::partition_of_key(key.empty() ? "req|" + req.request_id : key,
+                                   svc.store.partitions());
+}
 
 office_actor::behavior_type office(self_ptr self, const services* svc) {
   return {
@@ -154,12 +197,12 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
           return failed(
               {"unknown_category", "unknown category '" + req.category + "'", "category"});
         }
+        if (!svc->own.owns(intake_partition(*svc, req)))
+          return failed(moved("this intake"));
         auto rp = self->make_response_promise<ticket_reply>();
         // M-S-2 repeats: the same caller with the same matter while a ticket
         // is open is linked to it instead of opening a second one.
-        const std::string repeat_key
-            = as_ticket ? svc->vault.fingerprint("repeat|" + req.caller_phone + "|" + req.category)
-                        : "";
+        const std::string repeat_key = actors::repeat_key(*svc, req);
         try {
           // DESIGN rule 3: a known request id answers with its ticket.
           if (auto existing = svc->store.find_request(req.request_id)) {
@@ -167,10 +210,11 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
             return rp;
           }
           if (!repeat_key.empty())
-            if (auto open = svc->store.find_open_repeat(repeat_key)) {
+            if (auto open = svc->store.find_open_repeat(repeat_key);
+                open && svc->own.owns(svc->store.partition_of(*open))) {
               routing::command link = routing::link_repeat{req.via, req.content, fingerprint};
               self->request(route_to(self, svc, *open), caf::infinite, command_atom::value, link,
-                            req.request_id)
+                            "req:" + req.request_id)
                   .then(
                       [=](ticket_reply r) mutable {
                         if (!r.error) {
@@ -201,12 +245,31 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
         register_new(self, svc, rp, req, fingerprint, route, repeat_key, now);
         return rp;
       },
-      [=](command_atom, const std::string& no,
-          const routing::command& cmd) -> caf::result<ticket_reply> {
-        return self->delegate(route_to(self, svc, no), command_atom::value, cmd, std::string());
+      [=](command_atom, const std::string& no, const routing::command& cmd,
+          const std::string& claim) -> caf::result<ticket_reply> {
+        if (!svc->own.owns(svc->store.partition_of(no)))
+          return failed(moved("ticket " + no));
+        return self->delegate(route_to(self, svc, no), command_atom::value, cmd, claim);
       },
       [=](get_atom, const std::string& no) -> caf::result<ticket_reply> {
-        return self->delegate(route_to(self, svc, no), get_atom::value);
+        if (svc->own.owns(svc->store.partition_of(no)))
+          return self->delegate(route_to(self, svc, no), get_atom::value);
+        auto rp = self->make_response_promise<ticket_reply>();
+        with_state(self, svc, no, [=](ticket_reply r) mutable { rp.deliver(std::move(r)); });
+        return rp;
+      },
+      [=](drop_atom, cluster::partition_id p) {
+        // Another node writes these tickets now: stop their actors (a message
+        // already sent to one is handled before the stop, and fails fenced).
+        auto& live = self->state.tickets;
+        for (auto i = live.begin(); i != live.end();) {
+          if (svc->store.partition_of(i->first) == p) {
+            self->send(i->second.handle, stop_atom::value);
+            i = live.erase(i);
+          } else {
+            ++i;
+          }
+        }
       },
       [=](count_atom) -> std::size_t { return self->state.tickets.size(); },
       [=](idle_atom, const std::string& no, std::uint64_t seen) {

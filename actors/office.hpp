@@ -19,6 +19,14 @@ struct office_state {
 /// The coordination office (12345热线): registers, routes and dispatches
 /// demands (M-C-1, M-C-2, M-RT-1), and hosts the registry of ticket actors:
 /// it activates them on demand and lets them passivate when idle.
+/// M-S-2: the key of a caller and matter ("" for a demand disposed of at
+/// once): HMAC of the phone and the category.
+std::string repeat_key(const services& svc, const intake_request& req);
+
+/// The partition an intake belongs to: that of its repeat key (so a repeat
+/// finds its open ticket on the same node), else of its request id.
+cluster::partition_id intake_partition(const services& svc, const intake_request& req);
+
 office_actor::behavior_type office(office_actor::stateful_pointer<office_state> self,
                                    const services* svc);
 

@@ -49,19 +49,20 @@ ticket_reply runtime::intake(const intake_request& req) {
   return ask<ticket_reply>(office_, intake_atom::value, req);
 }
 
-ticket_reply runtime::office_command(const std::string& no, const routing::command& cmd) {
-  return ask<ticket_reply>(office_, command_atom::value, no, cmd);
+ticket_reply runtime::office_command(const std::string& no, const routing::command& cmd,
+                                     const std::string& claim) {
+  return ask<ticket_reply>(office_, command_atom::value, no, cmd, claim);
 }
 
 ticket_reply runtime::unit_command(const std::string& unit_id, const std::string& no,
-                                   const routing::command& cmd) {
+                                   const routing::command& cmd, const std::string& claim) {
   auto u = unit_for(unit_id);
   if (!u) {
     ticket_reply r;
     r.error = failure{"not_found", "no unit " + unit_id, "unit_id"};
     return r;
   }
-  return ask<ticket_reply>(u, command_atom::value, no, cmd);
+  return ask<ticket_reply>(u, command_atom::value, no, cmd, claim);
 }
 
 ticket_reply runtime::get(const std::string& no) {
@@ -100,7 +101,7 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
   // earlier), oldest first. Bounded: a timer that cannot be cleared must not
   // spin this loop.
   for (int round = 0; round < 100; ++round) {
-    const auto due = svc_.store.due_timers(until, 100);
+    const auto due = svc_.store.due_timers(svc_.own.owned(), until, 100);
     if (due.empty())
       break;
     for (const auto& t : due) {
@@ -110,15 +111,22 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
       if (r.error) {
         // One unreachable ticket must not hold back every other timer: try
         // it again in a minute (and it is logged each time).
+        if (r.error->code == "moved")
+          continue; // the partition went to another node, with its timers
         spdlog::error("timers: {} {}: {}; retrying in 60 s", t.ticket_no,
                       routing::to_string(t.level), r.error->message);
-        svc_.store.postpone_timer(t, std::max(until, t.at) + 60'000);
+        if (auto fence = svc_.own.fence(svc_.store.partition_of(t.ticket_no)))
+          svc_.store.postpone_timer(t, std::max(until, t.at) + 60'000, *fence);
         continue;
       }
       ++fired;
     }
   }
   return fired;
+}
+
+void runtime::drop_partition(cluster::partition_id p) {
+  caf::anon_send(office_, drop_atom::value, p);
 }
 
 // Unit actors are activated on first use and live as long as the node.

@@ -22,21 +22,26 @@ class runtime {
   ~runtime();
 
   ticket_reply intake(const intake_request& req);
-  /// A command given by the office role (callback, …).
-  ticket_reply office_command(const std::string& no, const routing::command& cmd);
+  /// A command given by the office role (callback, …); `claim` is "" or
+  /// "cmd:{Idempotency-Key}".
+  ticket_reply office_command(const std::string& no, const routing::command& cmd,
+                              const std::string& claim = "");
   /// A command given by unit `unit_id` on its ticket (accept, reply, …).
   ticket_reply unit_command(const std::string& unit_id, const std::string& no,
-                            const routing::command& cmd);
+                            const routing::command& cmd, const std::string& claim = "");
   ticket_reply get(const std::string& no);
   inbox_reply inbox(const std::string& unit_id);
   /// Live (not passivated) ticket actors.
   std::size_t live_tickets();
   /// True if the office answers within a second (for health checks).
   bool alive();
-  /// M-SV-1: fires every durable timer due by `until`, oldest first, each
-  /// through its ticket actor; with `step` (a manual clock), the clock is
-  /// moved to each timer's time before it fires. Returns how many fired.
+  /// M-SV-1: fires every durable timer of the partitions this node owns due
+  /// by `until`, oldest first, each through its ticket actor; with `step` (a
+  /// manual clock), the clock is moved to each timer's time before it
+  /// fires. Returns how many fired.
   std::size_t fire_due_timers(routing::instant until, manual_clock* step = nullptr);
+  /// This node lost partition `p`: its ticket actors stop.
+  void drop_partition(cluster::partition_id p);
 
  private:
   unit_actor unit_for(const std::string& unit_id);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 
+#include "adapters/cluster/ownership.hpp"
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/vault.hpp"
 #include "adapters/redis/store.hpp"
@@ -43,8 +44,9 @@ class manual_clock : public clock {
 };
 
 struct services {
-  services(const config::hotline_config& cfg, redis::store& st, crypto::vault v, const clock& clk)
-      : config(cfg), router(cfg.directory), store(st), vault(std::move(v)), clk(clk) {
+  services(const config::hotline_config& cfg, redis::store& st, crypto::vault v, const clock& clk,
+           const cluster::ownership& own)
+      : config(cfg), router(cfg.directory), store(st), vault(std::move(v)), clk(clk), own(own) {
     policy.cal = &cfg.calendar;
     policy.consultation_days = cfg.sla.consultation_days;
     policy.other_days = cfg.sla.other_days;
@@ -62,6 +64,8 @@ struct services {
   redis::store& store;
   crypto::vault vault;
   const clock& clk;
+  /// The partitions this node owns, with their fencing values (issue 4).
+  const cluster::ownership& own;
   /// A ticket actor with no message for this long passivates.
   std::chrono::milliseconds passivate_after{std::chrono::seconds(60)};
 };

@@ -66,6 +66,30 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
         const bool registering = std::holds_alternative<routing::register_demand>(cmd);
         if (!registering && st.ticket.status == routing::ticket_status::none)
           return not_found(self, office);
+        // Issue 4: every write is fenced by this node's lease of the
+        // ticket's partition; without it, the owner elsewhere must do it.
+        const auto fence = svc->own.fence(svc->store.partition_of(st.no));
+        if (!fence)
+          return failed(self, {"moved", "ticket " + st.no + " is owned by another node now", ""});
+        // A command retried with its idempotency claim, already applied
+        // (possibly by the previous owner): answer with the ticket as it is.
+        const bool command_claim = claim.rfind("cmd:", 0) == 0;
+        if (command_claim) {
+          try {
+            if (auto holder = svc->store.find_claim(claim)) {
+              if (*holder != st.no)
+                return failed(self,
+                              {"conflict", "Idempotency-Key was already used for another ticket",
+                               "Idempotency-Key"});
+              st.loaded = false;
+              if (auto f = ensure_loaded(self, *svc))
+                return failed(self, *f);
+              return reply_of(self);
+            }
+          } catch (const std::exception& e) {
+            return failed(self, unavailable(e));
+          }
+        }
         // A version conflict means another writer got in first (only possible
         // across nodes): reload and decide again, once.
         for (int attempt = 0; attempt < 2; ++attempt) {
@@ -80,21 +104,12 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
           for (const auto& e : events)
             after = routing::apply(std::move(after), e);
           const auto timers = routing::timers_for(after, svc->policy);
-          if (events.empty()) {
-            // Nothing happened (a timer no longer wanted): just drop it.
-            try {
-              svc->store.set_timers(st.no,
-                                    st.ticket.assignment ? st.ticket.assignment->cooperating
-                                                         : std::vector<std::string>{},
-                                    timers);
-            } catch (const std::exception& e) {
-              return failed(self, unavailable(e));
-            }
-            return reply_of(self);
-          }
+          // No events (a timer no longer wanted): the append only puts the
+          // timers right, still version-checked and fenced.
           redis::append_result res;
           try {
-            res = svc->store.append(st.no, st.ticket.version, st.ticket, events, claim, &timers);
+            res = svc->store.append(st.no, st.ticket.version, st.ticket, events,
+                                    events.empty() ? std::string() : claim, &timers, fence);
           } catch (const std::exception& e) {
             // The script may have run before the connection failed: forget
             // what we hold and read the truth again on the next message.
@@ -106,10 +121,27 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
                                  ""});
           }
           using outcome = redis::append_result::outcome;
-          if (res.result == outcome::request_taken) {
-            ticket_reply r = failed(self, {"request_taken", res.existing_ticket, "request_id"});
-            return r;
+          if (res.result == outcome::fenced) {
+            // Another node took the partition: it writes this ticket now.
+            spdlog::warn("ticket: {}: write fenced (lease lost); not applied", st.no);
+            st.loaded = false;
+            return failed(self, {"moved", "ticket " + st.no + " is owned by another node now", ""});
           }
+          if (res.result == outcome::request_taken) {
+            if (!registering && res.existing_ticket == st.no) {
+              st.loaded = false; // applied before, maybe by another node
+              if (auto f = ensure_loaded(self, *svc))
+                return failed(self, *f);
+              return reply_of(self);
+            }
+            if (command_claim)
+              return failed(self,
+                            {"conflict", "Idempotency-Key was already used for another ticket",
+                             "Idempotency-Key"});
+            return failed(self, {"request_taken", res.existing_ticket, "request_id"});
+          }
+          if (events.empty())
+            return reply_of(self);
           if (res.result == outcome::version_conflict) {
             st.loaded = false;
             if (auto f = ensure_loaded(self, *svc))

@@ -2,7 +2,9 @@
 //
 // Embedded default: without --redis it starts a private redis-server under
 // --data-dir (AOF on) and stops it on exit. With --redis URL it uses that
-// server. Keys (caller-data key, token secret) live under --data-dir/keys.
+// server, as one node of a cluster (issue 4): nodes sharing a Redis share
+// its partitions. Keys (caller-data key, token secret) live under
+// --data-dir/keys; every node of a cluster needs the same two files.
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -21,6 +23,9 @@
 #include <optional>
 
 #include "actors/runtime.hpp"
+#include "adapters/cluster/coordination.hpp"
+#include "adapters/cluster/forwarder.hpp"
+#include "adapters/cluster/node.hpp"
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/http/api.hpp"
@@ -39,6 +44,9 @@ int main(int argc, char** argv) {
   std::string appendfsync = "everysec";
   std::string log_level = "info";
   std::size_t http_threads = 8;
+  std::string node_id;
+  cluster::partition_id partitions = cluster::default_partitions;
+  long lease_ms = 3000;
   bool test_clock = false;
   std::string test_clock_start;
   app.add_option("--config", config_dir, "configuration folder")->capture_default_str();
@@ -48,6 +56,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--redis", redis_url,
                  "use this Redis (redis://host:port or unix:///path) instead of the embedded one");
+  app.add_option("--node-id", node_id,
+                 "this node's id in the cluster, unique among live nodes (default: \"embedded\" on "
+                 "the embedded Redis, else HOST-PID)");
+  app.add_option("--partitions", partitions,
+                 "partitions of the cluster; fixed for a deployment, the same on every node")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+  app.add_option("--lease-ms", lease_ms,
+                 "partition lease ttl in ms: how soon a dead node's partitions move")
+      ->check(CLI::Range(300, 600000))
+      ->capture_default_str();
   app.add_option("--appendfsync", appendfsync, "embedded Redis AOF fsync policy")
       ->check(CLI::IsMember({"everysec", "always"}))
       ->capture_default_str();
@@ -104,14 +123,26 @@ int main(int argc, char** argv) {
                  cfg.directory.units().size(), cfg.directory.categories().size(),
                  fmt::join(cfg.calendar.years(), ","));
     fs::create_directories(data_dir);
-    // One hotlined per data dir: a second would adopt, then stop, the
-    // first one's redis-server. The kernel drops the lock if we die.
-    const int lock_fd = ::open((fs::path(data_dir) / "hotlined.lock").c_str(),
-                               O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-    if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-      std::cerr << "hotlined: another hotlined is using the data dir "
-                << fs::absolute(data_dir).string() << "\n";
-      return 1;
+    // One hotlined per embedded Redis: a second would adopt, then stop, the
+    // first one's redis-server. The kernel drops the lock if we die. Nodes
+    // on an external Redis may share a data dir (it holds only the keys).
+    if (redis_url.empty()) {
+      const int lock_fd = ::open((fs::path(data_dir) / "hotlined.lock").c_str(),
+                                 O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+      if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        std::cerr << "hotlined: another hotlined is using the data dir "
+                  << fs::absolute(data_dir).string() << "\n";
+        return 1;
+      }
+    }
+    if (node_id.empty() && redis_url.empty()) {
+      // The embedded Redis serves one node (the data dir lock): a stable id
+      // lets a restarted node take its leases back at once.
+      node_id = "embedded";
+    } else if (node_id.empty()) {
+      char host[256] = {};
+      ::gethostname(host, sizeof host - 1);
+      node_id = std::string(host) + "-" + std::to_string(::getpid());
     }
     const auto caller_key = crypto::load_or_create_key(fs::path(data_dir) / "keys" / "caller.key");
     const auto token_secret = crypto::load_or_create_key(fs::path(data_dir) / "keys" / "token.key");
@@ -135,7 +166,13 @@ int main(int argc, char** argv) {
     }
     {
       redis::pool pool(ep, 16);
-      redis::store store(pool);
+      // Heartbeats and leases never wait behind ticket traffic.
+      redis::pool cluster_pool(ep, 2);
+      cluster::coordination coord(cluster_pool, "hl", partitions,
+                                  std::chrono::milliseconds(lease_ms));
+      coord.check_partitions();
+      cluster::ownership own(node_id, partitions);
+      redis::store store(pool, "hl", partitions);
       actors::system_clock real_clock;
       std::unique_ptr<actors::manual_clock> manual;
       if (clock_start) {
@@ -144,11 +181,21 @@ int main(int argc, char** argv) {
                      routing::format_instant(*clock_start));
       }
       const actors::clock& clk = manual ? static_cast<const actors::clock&>(*manual) : real_clock;
-      actors::services svc(cfg, store, crypto::vault(caller_key), clk);
+      actors::services svc(cfg, store, crypto::vault(caller_key), clk, own);
       actors::runtime rt(svc);
-      http::api api(rt, svc, token_secret, manual.get());
+      cluster::forwarder fwd(ep, pool, own, {});
+      cluster::node_options node_opts;
+      node_opts.node_id = node_id;
+      node_opts.lease_ttl = std::chrono::milliseconds(lease_ms);
+      cluster::node node(
+          coord, own, node_opts, [&rt](cluster::partition_id p) { rt.drop_partition(p); },
+          [&fwd](cluster::partition_id p) { fwd.gained(p); });
+      http::api api(rt, svc, token_secret, {&node, &fwd}, manual.get());
+      fwd.start([&api](const http::request& req) { return api.handle_forwarded(req); });
       http::server server(http_opts, [&api](const http::request& req) { return api.handle(req); });
       server.start();
+      // Join the cluster with the address we serve, and take partitions.
+      node.start(http_opts.host + ":" + std::to_string(server.port()));
       // M-SV-1: durable timers in Redis fire from here on the system clock;
       // under --test-clock they fire only when the clock is moved.
       std::mutex timer_mtx;
@@ -171,8 +218,9 @@ int main(int argc, char** argv) {
         });
       // The line scripts wait for: the URL we serve.
       std::cout << "hotlined: serving http://" << http_opts.host << ":" << server.port()
-                << "/ (redis " << ep.url() << ", data " << fs::absolute(data_dir).string() << ")"
-                << std::endl;
+                << "/ (node " << node_id << ", " << own.owned().size() << "/" << partitions
+                << " partitions, redis " << ep.url() << ", data " << fs::absolute(data_dir).string()
+                << ")" << std::endl;
       int sig = 0;
       sigwait(&stop_signals, &sig);
       spdlog::info("hotlined: signal {}, stopping", sig);
@@ -184,6 +232,10 @@ int main(int argc, char** argv) {
       timer_cv.notify_all();
       if (timers.joinable())
         timers.join();
+      // Give the partitions back so others take them at once, then stop
+      // running what others forward.
+      node.stop();
+      fwd.stop();
     }
     embedded.reset();
     spdlog::info("hotlined: stopped");

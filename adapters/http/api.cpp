@@ -6,6 +6,7 @@
 #include <regex>
 #include <sstream>
 
+#include "actors/office.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "routing/privacy.hpp"
 #include "routing/timeline.hpp"
@@ -516,17 +517,75 @@ void need_involved(const crypto::principal& who, const actors::ticket_reply& t) 
     throw api_error{403, "forbidden", "the ticket is not this unit's", "ticket_no"};
 }
 
+/// Thrown when this node does not own the partition a write belongs to:
+/// handle() forwards the request to the owner (issue 4).
+struct partition_moved {};
+
 actors::ticket_reply must(actors::ticket_reply t) {
+  if (t.error && t.error->code == "moved")
+    throw partition_moved{};
   if (t.error)
     throw from_failure(*t.error);
   return t;
 }
 
+const std::regex& idempotency_key_pattern() {
+  static const std::regex re("^[A-Za-z0-9._:-]{1,128}$");
+  return re;
+}
+
+json cluster_json(const cluster::cluster_view& v) {
+  std::map<std::string, std::vector<const cluster::lease_info*>> by_node;
+  json unowned = json::array();
+  for (const auto& l : v.leases) {
+    if (l.node.empty())
+      unowned.push_back(l.partition);
+    else
+      by_node[l.node].push_back(&l);
+  }
+  json nodes = json::array();
+  auto node_json = [&](const std::string& id, const cluster::member* m) {
+    json parts = json::array();
+    long long oldest = 0;
+    for (const auto* l : by_node[id]) {
+      parts.push_back(l->partition);
+      oldest = std::max(oldest, v.lease_ttl_ms - l->ttl_ms);
+    }
+    json n{{"node_id", id},
+           {"address", m ? json(m->address) : json(nullptr)},
+           {"status", m ? json(m->status) : json("unknown")},
+           {"heartbeat_age_ms", m ? json(v.now_ms - m->heartbeat_ms) : json(nullptr)},
+           {"since", m ? json(r::format_instant(m->started_ms)) : json(nullptr)},
+           {"version", m ? json(m->version) : json(nullptr)},
+           {"partition_count", parts.size()},
+           {"partitions", parts},
+           // How long ago the oldest of its leases was renewed.
+           {"lease_age_ms_max", oldest}};
+    nodes.push_back(n);
+  };
+  for (const auto& m : v.members)
+    node_json(m.node_id, &m);
+  for (const auto& [id, leases] : by_node) {
+    bool listed = false;
+    for (const auto& m : v.members)
+      listed = listed || m.node_id == id;
+    if (!listed)
+      node_json(id, nullptr);
+  }
+  return {{"node_id", v.node_id},
+          {"partitions", v.partitions},
+          {"lease_ttl_ms", v.lease_ttl_ms},
+          {"membership_version", v.version},
+          {"nodes", nodes},
+          {"unowned", unowned}};
+}
+
 } // namespace
 
 api::api(actors::runtime& rt, const actors::services& svc, std::string token_secret,
-         actors::manual_clock* test_clock)
-    : rt_(rt), svc_(svc), token_secret_(std::move(token_secret)), test_clock_(test_clock) {
+         cluster_link cluster, actors::manual_clock* test_clock)
+    : rt_(rt), svc_(svc), token_secret_(std::move(token_secret)), cluster_(cluster),
+      test_clock_(test_clock) {
   json cats = json::array();
   for (const auto& c : svc_.config.directory.categories()) {
     json kinds = json::array(), competent = json::array();
@@ -550,20 +609,57 @@ api::api(actors::runtime& rt, const actors::services& svc, std::string token_sec
 }
 
 response api::handle(const request& req) {
+  return *handle(req, false);
+}
+
+std::optional<response> api::handle_forwarded(const request& req) {
+  return handle(req, true);
+}
+
+std::optional<response> api::handle(const request& req, bool forwarded) {
   std::string route_name = "other";
+  std::optional<cluster::partition_id> partition;
   response out;
   try {
-    out = route(req, route_name);
+    try {
+      out = route(req, route_name, partition);
+    } catch (const partition_moved&) {
+      // Not ours (any more): a forwarded request is left to the owner; one
+      // of our own clients' goes to the owner through its stream.
+      if (forwarded || !partition)
+        return std::nullopt;
+      std::optional<response> answer;
+      try {
+        answer = cluster_.forwarder->forward(*partition, req);
+      } catch (const std::exception& e) {
+        spdlog::error("api: forwarding to partition {}: {}", *partition, e.what());
+        throw api_error{503, "unavailable", "storage is unavailable, nothing was changed; retry",
+                        ""};
+      }
+      if (!answer)
+        throw api_error{503, "unavailable",
+                        "the node owning this ticket did not answer in time; retry with the same "
+                        "request_id or Idempotency-Key",
+                        ""};
+      out = std::move(*answer);
+    }
   } catch (const api_error& e) {
     out = error_response(e);
   }
   std::lock_guard<std::mutex> lock(metrics_mtx_);
-  ++requests_[{route_name, out.status}];
+  ++requests_[{route_name + (forwarded ? "_forwarded" : ""), out.status}];
   return out;
 }
 
-response api::route(const request& req, std::string& route_name) {
+response api::route(const request& req, std::string& route_name,
+                    std::optional<cluster::partition_id>& partition) {
   const auto parts = split_path(req.path);
+  // Issue 4: a write runs on the node owning its partition.
+  auto need_owner = [&](cluster::partition_id p) {
+    partition = p;
+    if (!svc_.own.owns(p))
+      throw partition_moved{};
+  };
   if (req.path == "/healthz") {
     route_name = "healthz";
     need_method(req, "GET");
@@ -585,6 +681,19 @@ response api::route(const request& req, std::string& route_name) {
   if (parts.size() < 3 || parts[0] != "api" || parts[1] != "v1")
     throw api_error{404, "not_found", "no such endpoint", "path"};
   const std::string& resource = parts[2];
+
+  // GET /api/v1/cluster — nodes, their partitions and lease ages (issue 4).
+  if (resource == "cluster" && parts.size() == 3) {
+    route_name = "cluster";
+    need_method(req, "GET");
+    cluster::cluster_view v;
+    try {
+      v = cluster_.node->view();
+    } catch (const std::exception&) {
+      throw api_error{503, "unavailable", "storage is unavailable; retry", ""};
+    }
+    return json_response(200, cluster_json(v));
+  }
 
   // POST /api/v1/test/clock — only under --test-clock: moves time forward.
   if (resource == "test" && parts.size() == 4 && parts[3] == "clock" && test_clock_) {
@@ -630,6 +739,7 @@ response api::route(const request& req, std::string& route_name) {
         throw api_error{403, "forbidden", "only the office sets a deadline at assignment (M-DL-3)",
                         "deadline"};
     }
+    need_owner(actors::intake_partition(svc_, demand));
     auto t = must(rt_.intake(demand));
     if (t.linked) {
       // M-S-2: the same caller and matter while a ticket is open: linked to
@@ -756,6 +866,17 @@ response api::route(const request& req, std::string& route_name) {
 
   if (resource == "tickets" && parts.size() >= 4) {
     const std::string& no = checked_ticket_no(parts[3]);
+    // A command given twice with one Idempotency-Key applies once (and a
+    // forwarded command always has one).
+    std::string claim;
+    if (!req.idempotency_key.empty()) {
+      if (!std::regex_match(req.idempotency_key, idempotency_key_pattern()))
+        throw api_error{422, "invalid_field", "must be 1-128 characters of A-Z a-z 0-9 . _ : -",
+                        "Idempotency-Key"};
+      claim = "cmd:" + req.idempotency_key;
+    }
+    if (req.method == "POST")
+      need_owner(svc_.store.partition_of(no));
     // GET /api/v1/tickets/{no}?code=… (caller) or with a bearer (staff).
     if (parts.size() == 4) {
       route_name = "ticket";
@@ -820,8 +941,8 @@ response api::route(const request& req, std::string& route_name) {
       r::decide_extension cmd{
           who.who == crypto::role::office ? svc_.config.directory.office_id() : who.unit_id,
           approve.get<bool>(), text_field(body, "note", "note", 0, 1000, false)};
-      auto t = who.who == crypto::role::office ? rt_.office_command(no, cmd)
-                                               : rt_.unit_command(who.unit_id, no, cmd);
+      auto t = who.who == crypto::role::office ? rt_.office_command(no, cmd, claim)
+                                               : rt_.unit_command(who.unit_id, no, cmd, claim);
       return json_response(200, ticket_view(svc_, must(std::move(t)), true));
     }
 
@@ -843,8 +964,8 @@ response api::route(const request& req, std::string& route_name) {
           auto body = parse_body(req);
           cmd = r::reply_ticket{who.unit_id, text_field(body, "text", "text", 1, 4000)};
         }
-        return json_response(200,
-                             ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
+        return json_response(
+            200, ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd, claim)), true));
       }
       // POST /api/v1/tickets/{no}/escalate — M-SV-1, the office at any time.
       if (action == "escalate") {
@@ -852,7 +973,8 @@ response api::route(const request& req, std::string& route_name) {
           throw api_error{403, "forbidden", "only the office escalates (M-SV-1)", "authorization"};
         auto body = parse_body(req);
         r::escalate cmd{text_field(body, "reason", "reason", 1, 1000)};
-        return json_response(200, ticket_view(svc_, must(rt_.office_command(no, cmd)), true));
+        return json_response(200,
+                             ticket_view(svc_, must(rt_.office_command(no, cmd, claim)), true));
       }
       // POST /api/v1/tickets/{no}/handler — M-RT-3, the assigned unit names a
       // concrete handler within its authority; .../handler-report — the
@@ -874,8 +996,8 @@ response api::route(const request& req, std::string& route_name) {
         } else {
           cmd = r::report_handling{who.unit_id, text_field(body, "text", "text", 1, 4000)};
         }
-        return json_response(200,
-                             ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
+        return json_response(
+            200, ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd, claim)), true));
       }
       // POST /api/v1/tickets/{no}/return — M-RT-4, 退单 within the window.
       // POST /api/v1/tickets/{no}/opinion — M-DL-4, a cooperating unit.
@@ -888,8 +1010,8 @@ response api::route(const request& req, std::string& route_name) {
           cmd = r::return_ticket{who.unit_id, text_field(body, "reason", "reason", 1, 1000)};
         else
           cmd = r::submit_opinion{who.unit_id, text_field(body, "text", "text", 1, 4000)};
-        return json_response(200,
-                             ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
+        return json_response(
+            200, ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd, claim)), true));
       }
       // POST /api/v1/tickets/{no}/designation — M-RT-2, the office names the
       // lead unit and the cooperating units.
@@ -929,7 +1051,8 @@ response api::route(const request& req, std::string& route_name) {
         cmd.lead.reasons
             = {{"M-RT-2", "热线协调指定牵头单位" + lead->name
                               + (names.empty() ? "" : "，协同单位" + names) + "：" + why}};
-        return json_response(200, ticket_view(svc_, must(rt_.office_command(no, cmd)), true));
+        return json_response(200,
+                             ticket_view(svc_, must(rt_.office_command(no, cmd, claim)), true));
       }
       // POST /api/v1/tickets/{no}/extension — M-DL-5, the assigned unit asks
       // before its deadline, with reasons and the progress so far.
@@ -947,8 +1070,8 @@ response api::route(const request& req, std::string& route_name) {
         if (!t)
           throw api_error{422, "invalid_field", "must be ISO 8601 with an offset", "new_deadline"};
         cmd.new_due = *t;
-        return json_response(200,
-                             ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd)), true));
+        return json_response(
+            200, ticket_view(svc_, must(rt_.unit_command(who.unit_id, no, cmd, claim)), true));
       }
       if (action == "callback") {
         if (who.who != crypto::role::office)
@@ -962,7 +1085,7 @@ response api::route(const request& req, std::string& route_name) {
         if (!resolved.is_boolean())
           throw api_error{422, "invalid_field", "must be true or false", "resolved"};
         cb.resolved = resolved.get<bool>();
-        return json_response(200, ticket_view(svc_, must(rt_.office_command(no, cb)), true));
+        return json_response(200, ticket_view(svc_, must(rt_.office_command(no, cb, claim)), true));
       }
       route_name = "other";
     }
@@ -983,6 +1106,15 @@ std::string api::metrics() {
   out << "# HELP hotline_live_ticket_actors Ticket actors in memory (not passivated).\n"
          "# TYPE hotline_live_ticket_actors gauge\n"
       << "hotline_live_ticket_actors " << rt_.live_tickets() << "\n";
+  out << "# HELP hotline_partitions_owned Partitions this node owns (issue 4).\n"
+         "# TYPE hotline_partitions_owned gauge\n"
+      << "hotline_partitions_owned " << svc_.own.owned().size() << "\n";
+  out << "# HELP hotline_forwarded_total Requests this node sent to a partition's owner.\n"
+         "# TYPE hotline_forwarded_total counter\n"
+      << "hotline_forwarded_total " << cluster_.forwarder->forwarded() << "\n";
+  out << "# HELP hotline_forwarded_served_total Forwarded requests this node ran as owner.\n"
+         "# TYPE hotline_forwarded_served_total counter\n"
+      << "hotline_forwarded_served_total " << cluster_.forwarder->served() << "\n";
   out << "# HELP hotline_units Handling units in the directory.\n"
          "# TYPE hotline_units gauge\n"
       << "hotline_units " << svc_.config.directory.units().size() << "\n";

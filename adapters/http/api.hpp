@@ -10,9 +10,17 @@
 #include <string>
 
 #include "actors/runtime.hpp"
+#include "adapters/cluster/forwarder.hpp"
+#include "adapters/cluster/node.hpp"
 #include "adapters/http/server.hpp"
 
 namespace hotline::http {
+
+/// The node's cluster parts the API uses (issue 4).
+struct cluster_link {
+  cluster::node* node = nullptr;           // GET /api/v1/cluster
+  cluster::forwarder* forwarder = nullptr; // writes for partitions owned elsewhere
+};
 
 class api {
  public:
@@ -20,17 +28,25 @@ class api {
   /// `test_clock` is given only under `hotlined --test-clock`: it enables
   /// `POST /api/v1/test/clock`, which moves that clock.
   api(actors::runtime& rt, const actors::services& svc, std::string token_secret,
-      actors::manual_clock* test_clock = nullptr);
+      cluster_link cluster, actors::manual_clock* test_clock = nullptr);
 
+  /// A request from a client of this node: a write for a partition this
+  /// node does not own is forwarded to its owner, and its answer returned.
   response handle(const request& req);
+  /// A request forwarded by another node: run here, or nullopt if this node
+  /// does not own its partition (the owner will).
+  std::optional<response> handle_forwarded(const request& req);
 
  private:
-  response route(const request& req, std::string& route_name);
+  std::optional<response> handle(const request& req, bool forwarded);
+  response route(const request& req, std::string& route_name,
+                 std::optional<cluster::partition_id>& partition);
   std::string metrics();
 
   actors::runtime& rt_;
   const actors::services& svc_;
   std::string token_secret_;
+  cluster_link cluster_;
   actors::manual_clock* test_clock_;
   std::string categories_json_;
   std::mutex metrics_mtx_;

@@ -406,6 +406,7 @@ class session : public std::enable_shared_from_this<session> {
     req.body = std::move(msg.body());
     req.authorization = std::string(msg[bhttp::field::authorization]);
     req.content_type = std::string(msg[bhttp::field::content_type]);
+    req.idempotency_key = std::string(msg["Idempotency-Key"]);
     req.remote = remote_;
 
     response out;

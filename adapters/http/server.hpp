@@ -41,6 +41,8 @@ struct request {
   std::string authorization;
   /// Raw Content-Type header value, "" if absent.
   std::string content_type;
+  /// Raw Idempotency-Key header value, "" if absent.
+  std::string idempotency_key;
   /// Peer address, "127.0.0.1:54321" or "[::1]:54321".
   std::string remote;
 };

@@ -11,20 +11,24 @@ namespace r = hotline::routing;
 
 namespace {
 
-// KEYS[1] events, KEYS[2] request key or "" ; ARGV[1] expected version,
-// ARGV[2] ticket no, ARGV[3] request ttl seconds, ARGV[4] event count n,
-// ARGV[5..4+n] events, then triples (op, key, member) with op sadd|srem.
+// KEYS[1] events, KEYS[2] request key or "", KEYS[3] lease key or "";
+// ARGV[1] expected version, ARGV[2] ticket no, ARGV[3] request ttl seconds,
+// ARGV[4] fencing value ("node|token"), ARGV[5] event count n,
+// ARGV[6..5+n] events, then (op, key, member[, score]) index operations.
+// Replies {1, len} appended, {0, len} version conflict, {2, len, owner}
+// request id already claimed, {3, len} fenced (the lease is not ours).
 constexpr const char* append_script = R"lua(
 local len = redis.call('LLEN', KEYS[1])
-if len ~= tonumber(ARGV[1]) then return {0, len} end
+if KEYS[3] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[4] then return {3, len} end
 if KEYS[2] ~= '' then
   local owner = redis.call('GET', KEYS[2])
   if owner then return {2, len, owner} end
-  redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3]))
 end
-local n = tonumber(ARGV[4])
-for i = 5, 4 + n do redis.call('RPUSH', KEYS[1], ARGV[i]) end
-local i = 5 + n
+if len ~= tonumber(ARGV[1]) then return {0, len} end
+if KEYS[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3])) end
+local n = tonumber(ARGV[5])
+for i = 6, 5 + n do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+local i = 6 + n
 while i + 2 <= #ARGV do
   if ARGV[i] == 'sadd' then
     redis.call('SADD', ARGV[i + 1], ARGV[i + 2])
@@ -49,13 +53,18 @@ end
 return {1, len + n}
 )lua";
 
+// KEYS[1] timers, KEYS[2] lease key; ARGV[1] fencing value, ARGV[2] score,
+// ARGV[3] member. Moves a timer that still exists, if the lease is ours.
+constexpr const char* postpone_script = R"lua(
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+return redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[3])
+)lua";
+
 // The operations that make ticket `no`'s timers exactly `timers`. Members
 // are "{no}|{level}|{unit}" (unit empty for the lead); `units` are the
 // cooperating units whose timers may exist and must go first.
-void timer_ops(const std::string& prefix, const std::string& no,
-               const std::vector<std::string>& units, const std::vector<r::timer>& timers,
-               std::vector<std::string>& args) {
-  const std::string key = prefix + ":timers";
+void timer_ops(const std::string& key, const std::string& no, const std::vector<std::string>& units,
+               const std::vector<r::timer>& timers, std::vector<std::string>& args) {
   auto member = [&](r::escalation_level level, const std::string& unit) {
     return no + "|" + std::string(r::to_string(level)) + "|" + unit;
   };
@@ -71,24 +80,39 @@ void timer_ops(const std::string& prefix, const std::string& no,
 
 } // namespace
 
-store::store(pool& p, std::string prefix) : pool_(p), prefix_(std::move(prefix)) {
+store::store(pool& p, std::string prefix, cluster::partition_id partitions)
+    : pool_(p), prefix_(std::move(prefix)), partitions_(partitions) {
   auto c = pool_.acquire();
   auto rep = c->command({"SCRIPT", "LOAD", append_script});
   check(rep.get(), "SCRIPT LOAD");
   append_sha_ = reply_string(rep.get());
 }
 
+cluster::partition_id store::partition_of(const std::string& no) const {
+  return cluster::partition_of_ticket(no, partitions_).value_or(0);
+}
+
+std::string store::lease_key(cluster::partition_id p) const {
+  return prefix_ + ":lease:" + std::to_string(p);
+}
+
+std::string store::timers_key(cluster::partition_id p) const {
+  return prefix_ + ":timers:" + std::to_string(p);
+}
+
 std::string store::key(const std::string& kind, const std::string& id) const {
   return prefix_ + ":" + kind + ":" + id;
 }
 
-std::string store::next_ticket_no(r::civil_date d) {
+std::string store::next_ticket_no(r::civil_date d, cluster::partition_id p) {
   const auto date = r::compact_date(d);
   auto c = pool_.acquire();
-  auto rep = c->command({"INCR", key("seq", date)});
+  auto rep = c->command({"INCR", key("seq", date + ":" + std::to_string(p))});
   check(rep.get(), "INCR");
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%s-%06lld", date.c_str(), reply_integer(rep.get()));
+  const auto seq = cluster::ticket_sequence(static_cast<std::uint64_t>(reply_integer(rep.get())), p,
+                                            partitions_);
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%s-%06llu", date.c_str(), static_cast<unsigned long long>(seq));
   return buf;
 }
 
@@ -113,21 +137,28 @@ std::vector<std::string> store::sorted_members(const std::string& k) {
 }
 
 std::optional<std::string> store::find_request(const std::string& request_id) {
-  return get(key("req", request_id));
+  return find_claim("req:" + request_id);
+}
+
+std::optional<std::string> store::find_claim(const std::string& claim) {
+  return get(prefix_ + ":" + claim);
 }
 
 append_result store::append(const std::string& no, std::uint64_t expected_version,
                             const r::ticket_state& before, const std::vector<r::event>& events,
-                            const std::string& claim_request, const std::vector<r::timer>* timers) {
+                            const std::string& claim_request, const std::vector<r::timer>* timers,
+                            const std::optional<std::string>& fence) {
   std::vector<std::string> args{
       "EVALSHA",
       append_sha_,
-      "2",
+      "3",
       key("t", no),
-      claim_request.empty() ? std::string() : key("req", claim_request),
+      claim_request.empty() ? std::string() : prefix_ + ":" + claim_request,
+      fence ? lease_key(partition_of(no)) : std::string(),
       std::to_string(expected_version),
       no,
       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(request_ttl).count()),
+      fence.value_or(""),
       std::to_string(events.size())};
   for (const auto& e : events)
     args.push_back(encode(e));
@@ -192,7 +223,7 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     }
   }
   if (timers)
-    timer_ops(prefix_, no,
+    timer_ops(timers_key(partition_of(no)), no,
               before.assignment ? before.assignment->cooperating : std::vector<std::string>{},
               *timers, args);
   auto c = pool_.acquire();
@@ -215,6 +246,8 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     out.result = append_result::outcome::request_taken;
     out.existing_ticket = reply_string(rep->element[2]);
   }
+  if (code == 3)
+    out.result = append_result::outcome::fenced;
   return out;
 }
 
@@ -229,51 +262,46 @@ std::vector<r::event> store::load(const std::string& no) {
   return out;
 }
 
-void store::set_timers(const std::string& no, const std::vector<std::string>& units,
-                       const std::vector<r::timer>& timers) {
-  std::vector<std::string> ops;
-  timer_ops(prefix_, no, units, timers, ops);
-  std::vector<std::vector<std::string>> cmds{{"MULTI"}};
-  for (std::size_t i = 0; i < ops.size();) {
-    if (ops[i] == "zadd") {
-      cmds.push_back({"ZADD", ops[i + 1], ops[i + 3], ops[i + 2]});
-      i += 4;
-    } else {
-      cmds.push_back({"ZREM", ops[i + 1], ops[i + 2]});
-      i += 3;
+bool store::postpone_timer(const due_timer& t, r::instant at, const std::string& fence) {
+  const auto p = partition_of(t.ticket_no);
+  auto c = pool_.acquire();
+  auto rep = c->command({"EVAL", postpone_script, "2", timers_key(p), lease_key(p), fence,
+                         std::to_string(at),
+                         t.ticket_no + "|" + std::string(r::to_string(t.level)) + "|" + t.unit});
+  check(rep.get(), "postpone timer");
+  return reply_integer(rep.get()) == 1;
+}
+
+std::vector<store::due_timer> store::due_timers(const std::vector<cluster::partition_id>& parts,
+                                                r::instant now, std::size_t limit) {
+  std::vector<std::vector<std::string>> cmds;
+  for (auto p : parts)
+    cmds.push_back({"ZRANGEBYSCORE", timers_key(p), "-inf", std::to_string(now), "WITHSCORES",
+                    "LIMIT", "0", std::to_string(limit)});
+  std::vector<due_timer> out;
+  if (cmds.empty())
+    return out;
+  auto c = pool_.acquire();
+  for (const auto& rep : c->pipeline(cmds)) {
+    check(rep.get(), "ZRANGEBYSCORE");
+    for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
+      const auto member = reply_string(rep->element[i]);
+      const auto bar = member.find('|');
+      const auto bar2 = member.find('|', bar == std::string::npos ? 0 : bar + 1);
+      if (bar == std::string::npos || bar2 == std::string::npos)
+        continue;
+      auto level = r::parse_escalation_level(member.substr(bar + 1, bar2 - bar - 1));
+      if (level)
+        out.push_back({member.substr(0, bar), *level,
+                       static_cast<r::instant>(std::stoll(reply_string(rep->element[i + 1]))),
+                       member.substr(bar2 + 1)});
     }
   }
-  cmds.push_back({"EXEC"});
-  auto c = pool_.acquire();
-  for (const auto& rep : c->pipeline(cmds))
-    check(rep.get(), "set timers");
-}
-
-void store::postpone_timer(const due_timer& t, r::instant at) {
-  auto c = pool_.acquire();
-  auto rep = c->command({"ZADD", prefix_ + ":timers", "XX", std::to_string(at),
-                         t.ticket_no + "|" + std::string(r::to_string(t.level)) + "|" + t.unit});
-  check(rep.get(), "ZADD XX");
-}
-
-std::vector<store::due_timer> store::due_timers(r::instant now, std::size_t limit) {
-  auto c = pool_.acquire();
-  auto rep = c->command({"ZRANGEBYSCORE", prefix_ + ":timers", "-inf", std::to_string(now),
-                         "WITHSCORES", "LIMIT", "0", std::to_string(limit)});
-  check(rep.get(), "ZRANGEBYSCORE");
-  std::vector<due_timer> out;
-  for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
-    const auto member = reply_string(rep->element[i]);
-    const auto bar = member.find('|');
-    const auto bar2 = member.find('|', bar == std::string::npos ? 0 : bar + 1);
-    if (bar == std::string::npos || bar2 == std::string::npos)
-      continue;
-    auto level = r::parse_escalation_level(member.substr(bar + 1, bar2 - bar - 1));
-    if (level)
-      out.push_back({member.substr(0, bar), *level,
-                     static_cast<r::instant>(std::stoll(reply_string(rep->element[i + 1]))),
-                     member.substr(bar2 + 1)});
-  }
+  // Oldest first across partitions; the earliest `limit` of them.
+  std::stable_sort(out.begin(), out.end(),
+                   [](const due_timer& a, const due_timer& b) { return a.at < b.at; });
+  if (out.size() > limit)
+    out.resize(limit);
   return out;
 }
 

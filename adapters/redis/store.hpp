@@ -4,18 +4,26 @@
 // Layout (prefix "hl"):
 //   hl:t:{no}        LIST of MessagePack events, oldest first: the ticket.
 //   hl:req:{id}      STRING ticket number claimed by an intake request id.
-//   hl:seq:{date}    INTEGER last ticket sequence of a Shanghai date.
+//   hl:cmd:{key}     STRING ticket number a command with this Idempotency-Key
+//                    was applied to (also set for forwarded commands).
+//   hl:seq:{date}:{p} INTEGER tickets partition p has numbered on a Shanghai
+//                    date (numbering: adapters/cluster/partitioning.hpp).
 //   hl:inbox:{unit}  SET of open ticket numbers assigned to a unit.
 //   hl:tickets       SET of every ticket number (for listings and repair).
 //   hl:coordination  SET of tickets waiting for the office (M-RT-2, M-RT-4).
 //   hl:returns       HASH unit → tickets it returned (M-RT-4).
 //   hl:open:{key}    STRING the open ticket of a caller and matter (M-S-2
 //                    repeats); key = HMAC of phone and category.
-//   hl:timers        ZSET "{no}|{level}|{unit}" scored by due time (M-SV-1):
-//                    written with the events, so a timer fires exactly once.
-// Every append is one Lua script: it checks the expected version (the list
-// length), claims the request id if asked, appends the events and updates
-// the indexes, all or nothing, so two writers can never both win.
+//   hl:timers:{p}    ZSET "{no}|{level}|{unit}" scored by due time (M-SV-1),
+//                    one per partition: written with the events, so a timer
+//                    fires exactly once, and moves with its partition.
+//   hl:lease:{p}     STRING "node|token": the lease of partition p (issue 4,
+//                    adapters/cluster); the fencing value of every write.
+// Every append is one Lua script: it checks the lease (fencing), claims the
+// request id if asked (a claimed id answers "taken" before anything else, so
+// a retried command is recognised even after it was applied), checks the
+// expected version (the list length), appends the events and updates the
+// indexes, all or nothing, so two writers can never both win.
 
 #include <chrono>
 #include <map>
@@ -23,13 +31,14 @@
 #include <string>
 #include <vector>
 
+#include "adapters/cluster/partitioning.hpp"
 #include "adapters/redis/connection.hpp"
 #include "routing/ticket.hpp"
 
 namespace hotline::redis {
 
 struct append_result {
-  enum class outcome { appended, version_conflict, request_taken };
+  enum class outcome { appended, version_conflict, request_taken, fenced };
   outcome result = outcome::appended;
   std::uint64_t version = 0;   // the stream's length after (or at) the attempt
   std::string existing_ticket; // for request_taken: who owns the request id
@@ -37,28 +46,38 @@ struct append_result {
 
 class store {
  public:
-  explicit store(pool& p, std::string prefix = "hl");
+  explicit store(pool& p, std::string prefix = "hl",
+                 cluster::partition_id partitions = cluster::default_partitions);
 
-  /// Allocates the next ticket number of a Shanghai date: "20261128-000123".
-  std::string next_ticket_no(routing::civil_date d);
+  /// Allocates the next ticket number of a Shanghai date in partition `p`:
+  /// "20261128-000123" (adapters/cluster/partitioning.hpp).
+  std::string next_ticket_no(routing::civil_date d, cluster::partition_id p);
+
+  /// The partition of ticket `no`.
+  cluster::partition_id partition_of(const std::string& no) const;
+  cluster::partition_id partitions() const { return partitions_; }
+  /// The key of partition p's lease.
+  std::string lease_key(cluster::partition_id p) const;
 
   /// The ticket an intake request id already created, if any (M-R-2, rule 3).
   std::optional<std::string> find_request(const std::string& request_id);
+  /// The ticket that holds a claim ("req:{id}" or "cmd:{key}"), if any.
+  std::optional<std::string> find_claim(const std::string& claim);
 
   /// Appends `events` to ticket `no` if it holds exactly `expected_version`
   /// events. `before` is the ticket's state before them (for the indexes).
-  /// With `claim_request`, the request id is claimed atomically: if another
+  /// With `claim_request` ("req:{id}" or "cmd:{key}"), the claim is taken
+  /// atomically: if any
   /// ticket holds it, nothing is written and request_taken is returned.
+  /// With `fence` ("node|token"), nothing is written (fenced) unless the
+  /// partition's lease in Redis still holds exactly that value (issue 4).
+  /// No events and `timers` given: only the timers are replaced.
   append_result append(const std::string& no, std::uint64_t expected_version,
                        const routing::ticket_state& before,
                        const std::vector<routing::event>& events,
                        const std::string& claim_request = "",
-                       const std::vector<routing::timer>* timers = nullptr);
-
-  /// Replaces the ticket's durable timers (M-SV-1) by `timers`, outside an
-  /// append (after a command that changed nothing).
-  void set_timers(const std::string& no, const std::vector<std::string>& cooperating,
-                  const std::vector<routing::timer>& timers);
+                       const std::vector<routing::timer>* timers = nullptr,
+                       const std::optional<std::string>& fence = std::nullopt);
 
   struct due_timer {
     std::string ticket_no;
@@ -67,11 +86,14 @@ class store {
     std::string unit; // "" for the lead, else the cooperating unit
   };
   /// Moves a due timer to `at` (a timer whose ticket could not be reached
-  /// must not block the others); only if it still exists.
-  void postpone_timer(const due_timer& t, routing::instant at);
+  /// must not block the others); only if it still exists and the lease of
+  /// its partition is still `fence`. True if moved.
+  bool postpone_timer(const due_timer& t, routing::instant at, const std::string& fence);
 
-  /// Timers due at `now` or before, oldest first.
-  std::vector<due_timer> due_timers(routing::instant now, std::size_t limit);
+  /// Timers of partitions `parts` due at `now` or before, oldest first, at
+  /// most `limit`.
+  std::vector<due_timer> due_timers(const std::vector<cluster::partition_id>& parts,
+                                    routing::instant now, std::size_t limit);
 
   /// Every event of ticket `no`, oldest first; empty if it does not exist.
   std::vector<routing::event> load(const std::string& no);
@@ -96,11 +118,13 @@ class store {
 
  private:
   std::string key(const std::string& kind, const std::string& id) const;
+  std::string timers_key(cluster::partition_id p) const;
   std::optional<std::string> get(const std::string& k);
   std::vector<std::string> sorted_members(const std::string& k);
 
   pool& pool_;
   std::string prefix_;
+  cluster::partition_id partitions_;
   std::string append_sha_;
 };
 

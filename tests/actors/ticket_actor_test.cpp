@@ -1,5 +1,6 @@
 // Ticket, unit and office actors over a real redis-server, in virtual time.
 #include <gtest/gtest.h>
+#include <spdlog/fmt/fmt.h>
 
 #include "actors/office.hpp"
 #include "actors/unit.hpp"
@@ -24,12 +25,16 @@ struct actor_test : ::testing::Test {
     server.reset();
     cfg.reset();
   }
-  void SetUp() override { server->flush(); }
+  void SetUp() override {
+    server->flush();
+    test::own_every_partition(pool, own);
+  }
 
   redis::pool pool{server->where(), 2};
   redis::store store{pool};
   manual_clock clk{*r::parse_instant("2026-11-23T10:00:00+08:00")};
-  services svc{*cfg, store, crypto::vault(std::string(32, 'k')), clk};
+  cluster::ownership own{"test-node", store.partitions()};
+  services svc{*cfg, store, crypto::vault(std::string(32, 'k')), clk, own};
   test::actor_harness h;
   office_actor office = h.system().spawn(actors::office, &svc);
 
@@ -98,7 +103,12 @@ TEST_F(actor_test, TheSameRequestIdReturnsTheSameTicketAndCreatesNothing) {
   EXPECT_FALSE(again.error);
   EXPECT_FALSE(again.created);
   EXPECT_EQ(again.ticket_no, first.ticket_no);
-  EXPECT_EQ(store.next_ticket_no({2026, 11, 23}), "20261123-000002");
+  // One number was drawn in the intake's partition p ("…-{p+1}"): the next
+  // one there is p + 1 + P.
+  const auto p = store.partition_of(first.ticket_no);
+  EXPECT_EQ(first.ticket_no, fmt::format("20261123-{:06}", p + 1));
+  EXPECT_EQ(store.next_ticket_no({2026, 11, 23}, p),
+            fmt::format("20261123-{:06}", p + 1 + store.partitions()));
 }
 
 // The idle check runs every `passivate_after`; an actor passivates at the
@@ -149,14 +159,14 @@ TEST_F(actor_test, AClosedTicketLeavesMemoryAtOnce) {
   const auto unit_id = t.state.assignment->unit_id;
   auto u = h.system().spawn(actors::unit, unit_id, office, &svc);
   EXPECT_FALSE(h.ask<ticket_reply>(u, command_atom::value, t.ticket_no,
-                                   r::command{r::accept_ticket{unit_id}})
+                                   r::command{r::accept_ticket{unit_id}}, std::string())
                    .error);
   EXPECT_FALSE(h.ask<ticket_reply>(u, command_atom::value, t.ticket_no,
-                                   r::command{r::reply_ticket{unit_id, "已处理"}})
+                                   r::command{r::reply_ticket{unit_id, "已处理"}}, std::string())
                    .error);
-  auto closed
-      = h.ask<ticket_reply>(office, command_atom::value, t.ticket_no,
-                            r::command{r::record_callback{r::satisfaction::satisfied, true}});
+  auto closed = h.ask<ticket_reply>(
+      office, command_atom::value, t.ticket_no,
+      r::command{r::record_callback{r::satisfaction::satisfied, true}}, std::string());
   EXPECT_EQ(closed.state.status, r::ticket_status::closed);
   EXPECT_EQ(live(), 0u);
   EXPECT_TRUE(store.inbox(unit_id).empty());
@@ -167,15 +177,17 @@ TEST_F(actor_test, AUnitCannotActInAnotherUnitsName) {
   auto t = h.ask<ticket_reply>(office, intake_atom::value, demand());
   auto other = h.system().spawn(actors::unit, std::string("500103.housing"), office, &svc);
   auto res = h.ask<ticket_reply>(other, command_atom::value, t.ticket_no,
-                                 r::command{r::accept_ticket{t.state.assignment->unit_id}});
+                                 r::command{r::accept_ticket{t.state.assignment->unit_id}},
+                                 std::string());
   ASSERT_TRUE(res.error);
   EXPECT_EQ(res.error->code, "forbidden");
   // And acting in its own name on a ticket that is not its own: the
   // workflow refuses it.
-  auto own = h.ask<ticket_reply>(other, command_atom::value, t.ticket_no,
-                                 r::command{r::accept_ticket{"500103.housing"}});
-  ASSERT_TRUE(own.error);
-  EXPECT_EQ(own.error->code, "forbidden");
+  auto self_named
+      = h.ask<ticket_reply>(other, command_atom::value, t.ticket_no,
+                            r::command{r::accept_ticket{"500103.housing"}}, std::string());
+  ASSERT_TRUE(self_named.error);
+  EXPECT_EQ(self_named.error->code, "forbidden");
   EXPECT_EQ(r::fold(store.load(t.ticket_no)).status, r::ticket_status::dispatched);
   caf::anon_send_exit(other, caf::exit_reason::user_shutdown);
 }

@@ -155,7 +155,7 @@ TEST_F(store_test, ADecoderDefaultsMissingFieldsAndRejectsUnknownTypes) {
 
 TEST_F(store_test, AppendedEventsLoadBackInOrder) {
   auto events = intake_events();
-  auto res = st.append("20261128-000001", 0, {}, events, "req-1");
+  auto res = st.append("20261128-000001", 0, {}, events, "req:req-1");
   EXPECT_EQ(res.result, redis::append_result::outcome::appended);
   EXPECT_EQ(res.version, 2u);
   auto loaded = st.load("20261128-000001");
@@ -193,18 +193,56 @@ TEST_F(store_test, OfTwoConcurrentWritersAtTheSameVersionExactlyOneWins) {
 }
 
 TEST_F(store_test, ARequestIdClaimedByOneTicketIsNotClaimedByAnother) {
-  st.append("20261128-000001", 0, {}, intake_events(), "req-1");
-  auto res = st.append("20261128-000002", 0, {}, intake_events(), "req-1");
+  st.append("20261128-000001", 0, {}, intake_events(), "req:req-1");
+  auto res = st.append("20261128-000002", 0, {}, intake_events(), "req:req-1");
   EXPECT_EQ(res.result, redis::append_result::outcome::request_taken);
   EXPECT_EQ(res.existing_ticket, "20261128-000001");
   EXPECT_TRUE(st.load("20261128-000002").empty());
   EXPECT_EQ(st.find_request("req-1").value(), "20261128-000001");
 }
 
-TEST_F(store_test, TicketNumbersAreSequentialPerShanghaiDate_M_R_2) {
-  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}), "20261128-000001");
-  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}), "20261128-000002");
-  EXPECT_EQ(st.next_ticket_no({2026, 11, 29}), "20261129-000001");
+TEST_F(store_test, TicketNumbersAreUniquePerShanghaiDateAndTellTheirPartition_M_R_2) {
+  // Partition p numbers p+1, p+1+P, p+1+2P, … of each day (issue 4).
+  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}, 0), "20261128-000001");
+  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}, 0), "20261128-000257");
+  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}, 5), "20261128-000006");
+  EXPECT_EQ(st.next_ticket_no({2026, 11, 29}, 0), "20261129-000001");
+  EXPECT_EQ(st.partition_of("20261128-000257"), 0u);
+  EXPECT_EQ(st.partition_of("20261128-000006"), 5u);
+}
+
+TEST_F(store_test, AFencedAppendWritesOnlyWhileTheLeaseHoldsItsValue) {
+  redis::connection c(server->where());
+  const auto p = st.partition_of("20261128-000001");
+  c.command({"SET", st.lease_key(p), "n1|7"});
+  auto stale
+      = st.append("20261128-000001", 0, {}, intake_events(), "req:r", nullptr, std::string("n1|6"));
+  EXPECT_EQ(stale.result, redis::append_result::outcome::fenced);
+  EXPECT_TRUE(st.load("20261128-000001").empty());
+  EXPECT_FALSE(st.find_request("r")) << "a fenced write claims nothing";
+  auto current
+      = st.append("20261128-000001", 0, {}, intake_events(), "req:r", nullptr, std::string("n1|7"));
+  EXPECT_EQ(current.result, redis::append_result::outcome::appended);
+  // The lease expired (deleted): the holder of the old value cannot write.
+  c.command({"DEL", st.lease_key(p)});
+  auto expired = st.append("20261128-000001", 2, fold(st.load("20261128-000001")),
+                           {accepted{2000, "500103001"}}, "", nullptr, std::string("n1|7"));
+  EXPECT_EQ(expired.result, redis::append_result::outcome::fenced);
+  EXPECT_EQ(st.load("20261128-000001").size(), 2u);
+}
+
+TEST_F(store_test, AClaimedCommandAnswersTakenEvenAtAStaleVersion) {
+  st.append("20261128-000001", 0, {}, intake_events());
+  auto first = st.append("20261128-000001", 2, fold(st.load("20261128-000001")),
+                         {accepted{2000, "500103001"}}, "cmd:k1");
+  EXPECT_EQ(first.result, redis::append_result::outcome::appended);
+  // A redelivery of the same command, decided on the state before it.
+  auto again = st.append("20261128-000001", 2, fold(st.load("20261128-000001")),
+                         {accepted{2000, "500103001"}}, "cmd:k1");
+  EXPECT_EQ(again.result, redis::append_result::outcome::request_taken);
+  EXPECT_EQ(again.existing_ticket, "20261128-000001");
+  EXPECT_EQ(st.load("20261128-000001").size(), 3u);
+  EXPECT_EQ(st.find_claim("cmd:k1").value(), "20261128-000001");
 }
 
 TEST_F(store_test, ADispatchedTicketIsInItsUnitsInboxUntilClosed) {

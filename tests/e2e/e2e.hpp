@@ -73,6 +73,21 @@ struct service_suite : ::testing::Test {
   http_client http{"127.0.0.1", service->port()};
 };
 
+/// How many tickets exist (the store's set of every ticket number).
+inline long long ticket_count(const redis::endpoint& ep) {
+  redis::connection c(ep);
+  auto r = c.command({"SCARD", "hl:tickets"});
+  redis::check(r.get(), "SCARD");
+  return redis::reply_integer(r.get());
+}
+
+/// The same, in the embedded Redis of data dir `data`.
+inline long long ticket_count(const temp_dir& data) {
+  redis::endpoint ep;
+  ep.socket_path = (data.path() / "redis" / "redis.sock").string();
+  return ticket_count(ep);
+}
+
 inline std::string unit_token(const temp_dir& data, const std::string& unit) {
   return run_cli({"token", "--data-dir", data.path().string(), "--unit", unit});
 }

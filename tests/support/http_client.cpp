@@ -140,7 +140,8 @@ http_result http_client::post(const std::string& target, const std::string& json
 
 http_result http_client::request(const std::string& method, const std::string& target,
                                  const std::string& body, const std::string& bearer,
-                                 const std::string& content_type) {
+                                 const std::string& content_type,
+                                 const std::vector<std::pair<std::string, std::string>>& extra) {
   bhttp::request<bhttp::string_body> req;
   req.method_string(method);
   req.target(target);
@@ -149,6 +150,8 @@ http_result http_client::request(const std::string& method, const std::string& t
   req.set(bhttp::field::user_agent, "hotline-test-client");
   if (!bearer.empty())
     req.set(bhttp::field::authorization, "Bearer " + bearer);
+  for (const auto& [name, value] : extra)
+    req.set(name, value);
   if (!body.empty()) {
     req.set(bhttp::field::content_type, content_type);
     req.body() = body;

@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace hotline::test {
 
@@ -41,10 +43,12 @@ class http_client {
   /// POST a JSON body.
   http_result post(const std::string& target, const std::string& json_body,
                    const std::string& bearer = "");
-  /// Any method; an empty body is sent without Content-Type.
+  /// Any method; an empty body is sent without Content-Type. `extra`: more
+  /// headers (name, value), e.g. Idempotency-Key.
   http_result request(const std::string& method, const std::string& target, const std::string& body,
                       const std::string& bearer,
-                      const std::string& content_type = "application/json");
+                      const std::string& content_type = "application/json",
+                      const std::vector<std::pair<std::string, std::string>>& extra = {});
 
   /// Time allowed for connecting and for each whole exchange.
   void set_timeout(std::chrono::milliseconds timeout);

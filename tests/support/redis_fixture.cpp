@@ -1,5 +1,7 @@
 #include "tests/support/redis_fixture.hpp"
 
+#include "adapters/cluster/coordination.hpp"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -31,6 +33,16 @@ void redis_server::flush() {
   redis::connection c(where());
   auto r = c.command({"FLUSHALL"});
   redis::check(r.get(), "FLUSHALL");
+}
+
+void own_every_partition(redis::pool& pool, cluster::ownership& own) {
+  cluster::coordination coord(pool, "hl", own.partitions(), std::chrono::hours(1));
+  std::vector<cluster::partition_id> all;
+  for (cluster::partition_id p = 0; p < own.partitions(); ++p)
+    all.push_back(p);
+  for (const auto& [p, token] : coord.acquire(own.node_id(), all))
+    own.grant(p, token);
+  own.valid_until(std::chrono::steady_clock::now() + std::chrono::hours(1));
 }
 
 std::filesystem::path chongqing_config() {

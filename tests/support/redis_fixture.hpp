@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 
+#include "adapters/cluster/ownership.hpp"
+#include "adapters/redis/connection.hpp"
 #include "adapters/redis/embedded.hpp"
 
 namespace hotline::test {
@@ -33,6 +35,11 @@ class redis_server {
   temp_dir dir_;
   std::unique_ptr<redis::embedded_redis> server_;
 };
+
+/// Makes `own` the holder of every partition's lease in Redis (an hour
+/// long), as a lone node's lease loop would, for tests of the parts that
+/// write through fenced appends without running that loop.
+void own_every_partition(redis::pool& pool, cluster::ownership& own);
 
 /// The repository's Chongqing configuration folder.
 std::filesystem::path chongqing_config();
