@@ -140,7 +140,8 @@ const std::regex& request_id_pattern() {
 }
 
 const std::regex& ticket_no_pattern() {
-  static const std::regex re("^[0-9]{8}-[0-9]{6}$");
+  // Six digits, more once a partition numbers more than 3,906 a day.
+  static const std::regex re("^[0-9]{8}-[0-9]{6,9}$");
   return re;
 }
 
