@@ -92,17 +92,7 @@ void deliver_existing(self_ptr self, const services* svc,
 void register_new(self_ptr self, const services* svc, caf::typed_response_promise<ticket_reply> rp,
                   const intake_request& req, const std::string& fingerprint,
                   const routing::route_result& route, const std::string& repeat_key,
-                  routing::instant now) {
-  std::string no;
-  try {
-    // Numbered in the intake's partition, which this node owns, so that
-    // this node's actor is the ticket's writer.
-    no = svc->store.next_ticket_no(routing::shanghai_date(now), intake_partition(*svc, req));
-  } catch (const std::exception& e) {
-    spdlog::error("office: store unavailable at intake: {}", e.what());
-    rp.deliver(failed({"unavailable", "storage is unavailable, nothing was changed; retry", ""}));
-    return;
-  }
+                  const std::string& no) {
   // M-R-2: the extraction code (提取码) lets the caller follow the ticket.
   crypto::caller_secret secret{req.caller_name, req.caller_phone, crypto::random_digits(6)};
   routing::register_demand cmd;
@@ -203,38 +193,13 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
         // M-S-2 repeats: the same caller with the same matter while a ticket
         // is open is linked to it instead of opening a second one.
         const std::string repeat_key = actors::repeat_key(*svc, req);
+        // One round trip: a known request id, an open repeat, and a number
+        // in the intake's partition (owned here, so this node's actor is the
+        // new ticket's writer) in case it is a new ticket.
+        redis::store::intake_facts facts;
         try {
-          // DESIGN rule 3: a known request id answers with its ticket.
-          if (auto existing = svc->store.find_request(req.request_id)) {
-            deliver_existing(self, svc, rp, *existing, fingerprint);
-            return rp;
-          }
-          if (!repeat_key.empty())
-            if (auto open = svc->store.find_open_repeat(repeat_key);
-                open && svc->own.owns(svc->store.partition_of(*open))) {
-              routing::command link = routing::link_repeat{req.via, req.content, fingerprint};
-              self->request(route_to(self, svc, *open), caf::infinite, command_atom::value, link,
-                            "req:" + req.request_id)
-                  .then(
-                      [=](ticket_reply r) mutable {
-                        if (!r.error) {
-                          r.created = false;
-                          r.linked = true;
-                          rp.deliver(std::move(r));
-                        } else if (r.error->code == "request_taken") {
-                          deliver_existing(self, svc, rp, r.error->message, fingerprint);
-                        } else if (r.error->code == "conflict") {
-                          // Closed meanwhile: a new ticket after all.
-                          register_new(self, svc, rp, req, fingerprint, route, repeat_key, now);
-                        } else {
-                          rp.deliver(std::move(r));
-                        }
-                      },
-                      [=](caf::error&) mutable {
-                        rp.deliver(failed({"unavailable", "ticket actor failed; retry", ""}));
-                      });
-              return rp;
-            }
+          facts = svc->store.intake_lookup(req.request_id, repeat_key, routing::shanghai_date(now),
+                                           intake_partition(*svc, req));
         } catch (const std::exception& e) {
           spdlog::error("office: store unavailable at intake: {}", e.what());
           // The promise owns the answer now: a returned value would be lost.
@@ -242,7 +207,40 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
               failed({"unavailable", "storage is unavailable, nothing was changed; retry", ""}));
           return rp;
         }
-        register_new(self, svc, rp, req, fingerprint, route, repeat_key, now);
+        {
+          // DESIGN rule 3: a known request id answers with its ticket.
+          if (facts.existing) {
+            deliver_existing(self, svc, rp, *facts.existing, fingerprint);
+            return rp;
+          }
+          if (auto& open = facts.open_repeat;
+              open && svc->own.owns(svc->store.partition_of(*open))) {
+            routing::command link = routing::link_repeat{req.via, req.content, fingerprint};
+            self->request(route_to(self, svc, *open), caf::infinite, command_atom::value, link,
+                          "req:" + req.request_id)
+                .then(
+                    [=](ticket_reply r) mutable {
+                      if (!r.error) {
+                        r.created = false;
+                        r.linked = true;
+                        rp.deliver(std::move(r));
+                      } else if (r.error->code == "request_taken") {
+                        deliver_existing(self, svc, rp, r.error->message, fingerprint);
+                      } else if (r.error->code == "conflict") {
+                        // Closed meanwhile: a new ticket after all.
+                        register_new(self, svc, rp, req, fingerprint, route, repeat_key,
+                                     facts.fresh_no);
+                      } else {
+                        rp.deliver(std::move(r));
+                      }
+                    },
+                    [=](caf::error&) mutable {
+                      rp.deliver(failed({"unavailable", "ticket actor failed; retry", ""}));
+                    });
+            return rp;
+          }
+        }
+        register_new(self, svc, rp, req, fingerprint, route, repeat_key, facts.fresh_no);
         return rp;
       },
       [=](command_atom, const std::string& no, const routing::command& cmd,

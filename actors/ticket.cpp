@@ -128,7 +128,11 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
             return failed(self, {"moved", "ticket " + st.no + " is owned by another node now", ""});
           }
           if (res.result == outcome::request_taken) {
-            if (!registering && res.existing_ticket == st.no) {
+            // A command retried with its Idempotency-Key: applied before.
+            // (An intake's request id taken — a retry that raced its first
+            // attempt — goes back to the office, which tells a replay from
+            // a repeat by the fingerprint.)
+            if (command_claim && res.existing_ticket == st.no) {
               st.loaded = false; // applied before, maybe by another node
               if (auto f = ensure_loaded(self, *svc))
                 return failed(self, *f);

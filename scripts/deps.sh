@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libcaf-dev libhiredis-dev libmsgpack-cxx-dev libspdlog-dev libgtest-dev
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libcli11-dev
-  redis-server curl clang-format
+  redis-server redis-tools curl clang-format python3
 )
 
 missing=()

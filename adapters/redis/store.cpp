@@ -109,11 +109,35 @@ std::string store::next_ticket_no(r::civil_date d, cluster::partition_id p) {
   auto c = pool_.acquire();
   auto rep = c->command({"INCR", key("seq", date + ":" + std::to_string(p))});
   check(rep.get(), "INCR");
-  const auto seq = cluster::ticket_sequence(static_cast<std::uint64_t>(reply_integer(rep.get())), p,
-                                            partitions_);
+  return format_ticket_no(date, reply_integer(rep.get()), p);
+}
+
+std::string store::format_ticket_no(const std::string& date, long long n,
+                                    cluster::partition_id p) const {
+  const auto seq = cluster::ticket_sequence(static_cast<std::uint64_t>(n), p, partitions_);
   char buf[40];
   std::snprintf(buf, sizeof buf, "%s-%06llu", date.c_str(), static_cast<unsigned long long>(seq));
   return buf;
+}
+
+store::intake_facts store::intake_lookup(const std::string& request_id,
+                                         const std::string& repeat_key, r::civil_date d,
+                                         cluster::partition_id p) {
+  const auto date = r::compact_date(d);
+  auto c = pool_.acquire();
+  auto reps = c->pipeline({{"MGET", key("req", request_id),
+                            repeat_key.empty() ? key("open", "-") : key("open", repeat_key)},
+                           {"INCR", key("seq", date + ":" + std::to_string(p))}});
+  check(reps[0].get(), "MGET");
+  check(reps[1].get(), "INCR");
+  intake_facts out;
+  const auto* found = reps[0].get();
+  if (found->element[0]->type == REDIS_REPLY_STRING)
+    out.existing = reply_string(found->element[0]);
+  if (!repeat_key.empty() && found->element[1]->type == REDIS_REPLY_STRING)
+    out.open_repeat = reply_string(found->element[1]);
+  out.fresh_no = format_ticket_no(date, reply_integer(reps[1].get()), p);
+  return out;
 }
 
 std::optional<std::string> store::get(const std::string& k) {

@@ -53,6 +53,18 @@ class store {
   /// "20261128-000123" (adapters/cluster/partitioning.hpp).
   std::string next_ticket_no(routing::civil_date d, cluster::partition_id p);
 
+  /// What an intake needs to know, in one round trip: the ticket its
+  /// request id already created, the open ticket of its repeat key ("" for
+  /// none), and a fresh number of date `d` in partition `p` (unused, and
+  /// so skipped, when the intake turns out a retry or a repeat).
+  struct intake_facts {
+    std::optional<std::string> existing;
+    std::optional<std::string> open_repeat;
+    std::string fresh_no;
+  };
+  intake_facts intake_lookup(const std::string& request_id, const std::string& repeat_key,
+                             routing::civil_date d, cluster::partition_id p);
+
   /// The partition of ticket `no`.
   cluster::partition_id partition_of(const std::string& no) const;
   cluster::partition_id partitions() const { return partitions_; }
@@ -119,6 +131,7 @@ class store {
  private:
   std::string key(const std::string& kind, const std::string& id) const;
   std::string timers_key(cluster::partition_id p) const;
+  std::string format_ticket_no(const std::string& date, long long n, cluster::partition_id p) const;
   std::optional<std::string> get(const std::string& k);
   std::vector<std::string> sorted_members(const std::string& k);
 
