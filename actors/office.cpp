@@ -30,12 +30,30 @@ void with_state(self_ptr self, const services* svc, const std::string& no, F the
 // The live actor of ticket `no`, activated if needed; counts the message
 // about to be sent so that passivation never races with it.
 ticket_actor route_to(self_ptr self, const services* svc, const std::string& no) {
-  auto& entry = self->state.tickets[no];
-  if (!entry.handle)
+  auto& st = self->state;
+  auto [i, fresh] = st.tickets.try_emplace(no);
+  auto& entry = i->second;
+  if (fresh) {
     // Linked: when the office goes, its tickets go with it.
     entry.handle = self->spawn<caf::linked>(ticket, no, caf::actor_cast<office_actor>(self), svc);
+    st.lru.push_front(no);
+    entry.used = st.lru.begin();
+  } else {
+    st.lru.splice(st.lru.begin(), st.lru, entry.used);
+  }
   ++entry.routed;
-  return entry.handle;
+  auto handle = entry.handle;
+  // Memory follows the working set: beyond the bound, the least recently
+  // used actor stops. It handles what was sent to it before (one sender's
+  // messages arrive in order); a later message starts a new actor from the
+  // store, and the version check orders the two should they overlap.
+  while (st.tickets.size() > svc->max_live_tickets && st.lru.size() > 1) {
+    auto oldest = st.tickets.find(st.lru.back());
+    self->send(oldest->second.handle, stop_atom::value);
+    st.forget(oldest);
+  }
+  svc->live_ticket_actors.store(st.tickets.size());
+  return handle;
 }
 
 // Everything a caller submits, in one string, so that a retry can be told
@@ -263,11 +281,13 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
         for (auto i = live.begin(); i != live.end();) {
           if (svc->store.partition_of(i->first) == p) {
             self->send(i->second.handle, stop_atom::value);
+            self->state.lru.erase(i->second.used);
             i = live.erase(i);
           } else {
             ++i;
           }
         }
+        svc->live_ticket_actors.store(live.size());
       },
       [=](count_atom) -> std::size_t { return self->state.tickets.size(); },
       [=](idle_atom, const std::string& no, std::uint64_t seen) {
@@ -278,7 +298,8 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
             || self->current_sender() != caf::actor_cast<caf::strong_actor_ptr>(i->second.handle))
           return;
         self->send(i->second.handle, stop_atom::value);
-        self->state.tickets.erase(i);
+        self->state.forget(i);
+        svc->live_ticket_actors.store(self->state.tickets.size());
       },
   };
 }

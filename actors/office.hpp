@@ -1,6 +1,7 @@
 #pragma once
 
-#include <map>
+#include <list>
+#include <unordered_map>
 
 #include "actors/interfaces.hpp"
 #include "actors/services.hpp"
@@ -10,9 +11,19 @@ namespace hotline::actors {
 struct office_state {
   struct live_ticket {
     ticket_actor handle;
-    std::uint64_t routed = 0; // messages sent to it that it will count
+    std::uint64_t routed = 0;              // messages sent to it that it will count
+    std::list<std::string>::iterator used; // its place in `lru`
   };
-  std::map<std::string, live_ticket> tickets;
+  std::unordered_map<std::string, live_ticket> tickets;
+  /// Live tickets, the most recently used first: beyond
+  /// `services::max_live_tickets` the least recently used is stopped.
+  std::list<std::string> lru;
+
+  /// Forgets ticket `no`'s actor (after telling it to stop).
+  void forget(std::unordered_map<std::string, live_ticket>::iterator i) {
+    lru.erase(i->second.used);
+    tickets.erase(i);
+  }
   static inline const char* name = "office";
 };
 

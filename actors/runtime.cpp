@@ -88,7 +88,7 @@ std::optional<std::size_t> runtime::office_count(caf::timespan timeout) {
 }
 
 std::size_t runtime::live_tickets() {
-  return office_count(opts_.request_timeout).value_or(0);
+  return svc_.live_ticket_actors.load();
 }
 
 bool runtime::alive() {
@@ -100,14 +100,38 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
   // Read due timers a batch at a time (firing one never makes another due
   // earlier), oldest first. Bounded: a timer that cannot be cleared must not
   // spin this loop.
+  // On the system clock a batch fires at once (each through its own ticket
+  // actor, in parallel); on a test clock one by one, each at its own time.
+  const std::size_t batch = step ? 100 : 1000;
   for (int round = 0; round < 100; ++round) {
-    const auto due = svc_.store.due_timers(svc_.own.owned(), until, 100);
+    const auto due = svc_.store.due_timers(svc_.own.owned(), until, batch);
     if (due.empty())
       break;
-    for (const auto& t : due) {
+    std::vector<ticket_reply> replies;
+    if (!step) {
+      caf::scoped_actor self{*sys_};
+      std::vector<decltype(self->request(office_, opts_.request_timeout, command_atom::value,
+                                         std::string(), routing::command(), std::string()))>
+          pending;
+      for (const auto& t : due)
+        pending.push_back(
+            self->request(office_, opts_.request_timeout, command_atom::value, t.ticket_no,
+                          routing::command{routing::fire_timer{t.level, t.unit}}, std::string()));
+      for (auto& p : pending) {
+        ticket_reply out;
+        p.receive([&](ticket_reply& r) { out = std::move(r); },
+                  [&](caf::error&) {
+                    out.error = failure{"unavailable", "the ticket did not answer in time", ""};
+                  });
+        replies.push_back(std::move(out));
+      }
+    }
+    for (std::size_t i = 0; i < due.size(); ++i) {
+      const auto& t = due[i];
       if (step && t.at > step->now())
         step->set(t.at);
-      auto r = office_command(t.ticket_no, routing::fire_timer{t.level, t.unit});
+      auto r = step ? office_command(t.ticket_no, routing::fire_timer{t.level, t.unit})
+                    : std::move(replies[i]);
       if (r.error) {
         // One unreachable ticket must not hold back every other timer: try
         // it again in a minute (and it is logged each time).

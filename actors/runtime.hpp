@@ -31,7 +31,8 @@ class runtime {
                             const routing::command& cmd, const std::string& claim = "");
   ticket_reply get(const std::string& no);
   inbox_reply inbox(const std::string& unit_id);
-  /// Live (not passivated) ticket actors.
+  /// Live (not passivated) ticket actors, as the office last counted them
+  /// (never waits).
   std::size_t live_tickets();
   /// True if the office answers within a second (for health checks).
   bool alive();

@@ -68,6 +68,12 @@ struct services {
   const cluster::ownership& own;
   /// A ticket actor with no message for this long passivates.
   std::chrono::milliseconds passivate_after{std::chrono::seconds(60)};
+  /// At most this many ticket actors live at once (the least recently used
+  /// stop first), so memory follows the working set, not the open tickets.
+  std::size_t max_live_tickets = 10000;
+  /// How many ticket actors live now, as the office last counted them (for
+  /// metrics that must not wait for the office).
+  mutable std::atomic<std::size_t> live_ticket_actors{0};
 };
 
 } // namespace hotline::actors

@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
   std::string redis_url;
   std::string appendfsync = "everysec";
   std::string log_level = "info";
-  std::size_t http_threads = 8;
+  std::size_t http_threads = 32;
+  std::size_t max_inflight = 24;
+  std::size_t max_live_tickets = 10000;
   std::string node_id;
   cluster::partition_id partitions = cluster::default_partitions;
   long lease_ms = 3000;
@@ -71,6 +73,14 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"everysec", "always"}))
       ->capture_default_str();
   app.add_option("--http-threads", http_threads, "HTTP io threads")->capture_default_str();
+  app.add_option("--max-inflight", max_inflight,
+                 "client requests served at once; more get 503 + Retry-After (surge)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--max-live-tickets", max_live_tickets,
+                 "ticket actors kept in memory; the least recently used stop first")
+      ->check(CLI::Range(1, 100000000))
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -182,6 +192,7 @@ int main(int argc, char** argv) {
       }
       const actors::clock& clk = manual ? static_cast<const actors::clock&>(*manual) : real_clock;
       actors::services svc(cfg, store, crypto::vault(caller_key), clk, own);
+      svc.max_live_tickets = max_live_tickets;
       actors::runtime rt(svc);
       cluster::forwarder fwd(ep, pool, own, {});
       cluster::node_options node_opts;
@@ -190,7 +201,7 @@ int main(int argc, char** argv) {
       cluster::node node(
           coord, own, node_opts, [&rt](cluster::partition_id p) { rt.drop_partition(p); },
           [&fwd](cluster::partition_id p) { fwd.gained(p); });
-      http::api api(rt, svc, token_secret, {&node, &fwd}, manual.get());
+      http::api api(rt, svc, token_secret, {&node, &fwd}, manual.get(), max_inflight);
       fwd.start([&api](const http::request& req) { return api.handle_forwarded(req); });
       http::server server(http_opts, [&api](const http::request& req) { return api.handle(req); });
       server.start();

@@ -584,9 +584,9 @@ json cluster_json(const cluster::cluster_view& v) {
 } // namespace
 
 api::api(actors::runtime& rt, const actors::services& svc, std::string token_secret,
-         cluster_link cluster, actors::manual_clock* test_clock)
+         cluster_link cluster, actors::manual_clock* test_clock, std::size_t max_inflight)
     : rt_(rt), svc_(svc), token_secret_(std::move(token_secret)), cluster_(cluster),
-      test_clock_(test_clock) {
+      test_clock_(test_clock), max_inflight_(max_inflight) {
   json cats = json::array();
   for (const auto& c : svc_.config.directory.categories()) {
     json kinds = json::array(), competent = json::array();
@@ -610,6 +610,26 @@ api::api(actors::runtime& rt, const actors::services& svc, std::string token_sec
 }
 
 response api::handle(const request& req) {
+  // Surge: what cannot be served at once is refused at once, so that what
+  // is accepted keeps its latency (health, metrics and the cluster view
+  // are always answered).
+  const bool light
+      = req.path == "/healthz" || req.path == "/metrics" || req.path == "/api/v1/cluster";
+  if (light)
+    return *handle(req, false);
+  if (inflight_.fetch_add(1) >= max_inflight_) {
+    inflight_.fetch_sub(1);
+    ++shed_;
+    auto out = error_response(
+        {503, "overloaded", "the service is at capacity; retry after the Retry-After delay", ""});
+    std::lock_guard<std::mutex> lock(metrics_mtx_);
+    ++requests_[{"shed", out.status}];
+    return out;
+  }
+  struct release {
+    std::atomic<std::size_t>& n;
+    ~release() { n.fetch_sub(1); }
+  } done{inflight_};
   return *handle(req, false);
 }
 
@@ -1116,6 +1136,12 @@ std::string api::metrics() {
   out << "# HELP hotline_forwarded_served_total Forwarded requests this node ran as owner.\n"
          "# TYPE hotline_forwarded_served_total counter\n"
       << "hotline_forwarded_served_total " << cluster_.forwarder->served() << "\n";
+  out << "# HELP hotline_shed_total Requests refused with 503 because the node was at capacity.\n"
+         "# TYPE hotline_shed_total counter\n"
+      << "hotline_shed_total " << shed_.load() << "\n";
+  out << "# HELP hotline_inflight Client requests being served now.\n"
+         "# TYPE hotline_inflight gauge\n"
+      << "hotline_inflight " << inflight_.load() << "\n";
   out << "# HELP hotline_units Handling units in the directory.\n"
          "# TYPE hotline_units gauge\n"
       << "hotline_units " << svc_.config.directory.units().size() << "\n";

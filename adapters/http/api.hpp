@@ -27,8 +27,11 @@ class api {
   /// `token_secret` verifies bearer tokens made by `hotline token`.
   /// `test_clock` is given only under `hotlined --test-clock`: it enables
   /// `POST /api/v1/test/clock`, which moves that clock.
+  /// At most `max_inflight` client requests are served at once; more are
+  /// shed at once with 503 and Retry-After (surge protection).
   api(actors::runtime& rt, const actors::services& svc, std::string token_secret,
-      cluster_link cluster, actors::manual_clock* test_clock = nullptr);
+      cluster_link cluster, actors::manual_clock* test_clock = nullptr,
+      std::size_t max_inflight = 24);
 
   /// A request from a client of this node: a write for a partition this
   /// node does not own is forwarded to its owner, and its answer returned.
@@ -48,6 +51,9 @@ class api {
   std::string token_secret_;
   cluster_link cluster_;
   actors::manual_clock* test_clock_;
+  std::size_t max_inflight_;
+  std::atomic<std::size_t> inflight_{0};
+  std::atomic<std::uint64_t> shed_{0};
   std::string categories_json_;
   std::mutex metrics_mtx_;
   std::map<std::pair<std::string, int>, std::uint64_t> requests_;

@@ -140,6 +140,25 @@ TEST_F(actor_test, AnIdleTicketActorPassivatesAndReactivatesFromTheStore) {
   EXPECT_EQ(back.state.status, r::ticket_status::dispatched);
 }
 
+TEST_F(actor_test, BeyondTheBoundTheLeastRecentlyUsedTicketActorStops) {
+  svc.max_live_tickets = 2;
+  auto a = h.ask<ticket_reply>(office, intake_atom::value, demand("lru-a"));
+  auto other = demand("lru-b");
+  other.caller_phone = "13900000001";
+  auto b = h.ask<ticket_reply>(office, intake_atom::value, other);
+  h.ask<ticket_reply>(office, get_atom::value, a.ticket_no); // a is used again
+  other = demand("lru-c");
+  other.caller_phone = "13900000002";
+  auto c = h.ask<ticket_reply>(office, intake_atom::value, other);
+  EXPECT_EQ(live(), 2u) << "b, the least recently used, stopped";
+  // Stopped, not lost: its next message starts it again from the store.
+  auto back = h.ask<ticket_reply>(office, get_atom::value, b.ticket_no);
+  EXPECT_FALSE(back.error);
+  EXPECT_EQ(back.state.version, b.state.version);
+  EXPECT_EQ(live(), 2u);
+  EXPECT_FALSE(c.error);
+}
+
 TEST_F(actor_test, ActivityPostponesPassivation) {
   // Virtual time moves in half periods so that each check fires on time.
   const auto half = svc.passivate_after / 2;

@@ -3,6 +3,7 @@
 // partitions move, and retried commands apply once. The fault tests
 // (tests/fault/run.sh) do the same under load, with kills and pauses.
 #include <csignal>
+#include <future>
 #include <thread>
 
 #include "tests/e2e/e2e.hpp"
@@ -26,10 +27,13 @@ struct cluster : ::testing::Test {
   }
   void SetUp() override { redis->flush(); }
 
-  std::unique_ptr<service_process> start(const std::string& id) {
-    return std::make_unique<service_process>(
-        data->path(), std::vector<std::string>{"--redis", redis->where().url(), "--node-id", id,
-                                               "--lease-ms", std::to_string(lease_ms)});
+  std::unique_ptr<service_process> start(const std::string& id,
+                                         std::vector<std::string> extra = {}) {
+    std::vector<std::string> flags{"--redis", redis->where().url(), "--node-id", id};
+    if (std::find(extra.begin(), extra.end(), "--lease-ms") == extra.end())
+      flags.insert(flags.end(), {"--lease-ms", std::to_string(lease_ms)});
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    return std::make_unique<service_process>(data->path(), flags);
   }
 
   static json view(std::uint16_t port) {
@@ -153,4 +157,39 @@ TEST_F(cluster, ANodeWithAnotherPartitionCountIsRefused) {
                                               "--partitions", "64"}),
                std::runtime_error);
   EXPECT_TRUE(settles(n1->port(), {{"n1", 256}})) << "the first one is untouched";
+}
+
+// Issue 5, surge: beyond --max-inflight a request is refused at once with
+// 503 and Retry-After, and what was accepted completes.
+TEST_F(cluster, BeyondItsCapacityANodeShedsRequestsAtOnceWithRetryAfter) {
+  auto n1 = start("n1", {"--max-inflight", "1", "--lease-ms", "5000"});
+  ASSERT_TRUE(settles(n1->port(), {{"n1", 256}}));
+  http_client probe{"127.0.0.1", n1->port()};
+  auto inflight = [&] {
+    auto m = probe.get("/metrics").body;
+    auto at = m.find("\nhotline_inflight ");
+    return at == std::string::npos ? -1 : std::stoi(m.substr(at + 18));
+  };
+  // Redis holds every command for a moment: the first intake waits there.
+  hotline::redis::connection admin(redis->where());
+  admin.command({"CLIENT", "PAUSE", "1500", "ALL"});
+  auto first = std::async(std::launch::async, [&] {
+    http_client http{"127.0.0.1", n1->port()};
+    return http.post("/api/v1/demands", yuzhong_demand("surge-1").dump());
+  });
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (inflight() != 1 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(inflight(), 1);
+  http_client second{"127.0.0.1", n1->port()};
+  const auto t0 = std::chrono::steady_clock::now();
+  auto shed = second.post("/api/v1/demands", yuzhong_demand("surge-2").dump());
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500))
+      << "refused at once, not queued behind the first";
+  expect_error(shed, 503, "overloaded", nullptr);
+  EXPECT_EQ(shed.headers["retry-after"], "1");
+  EXPECT_EQ(first.get().status, 201) << "the accepted one completes";
+  EXPECT_EQ(second.post("/api/v1/demands", yuzhong_demand("surge-2").dump()).status, 201)
+      << "and the node takes work again at once";
+  EXPECT_NE(probe.get("/metrics").body.find("hotline_shed_total 1\n"), std::string::npos);
 }
