@@ -37,15 +37,52 @@ std::string coords_text(point p) {
 router::router(const directory& dir) : dir_(dir) {
   for (const auto& u : dir.units()) {
     if (u.kind == unit_kind::district_government) {
-      district_names_.push_back({u.name, u.id, false});
+      district_names_.add({u.name, u.id, false});
       if (auto s = stem_of(u.name, {"自治县", "区", "县"}))
-        district_names_.push_back({*s, u.id, true});
+        district_names_.add({*s, u.id, true});
     } else if (u.kind == unit_kind::township) {
-      township_names_.push_back({u.name, u.id, false});
+      township_names_.add({u.name, u.id, false});
       if (auto s = stem_of(u.name, {"街道", "镇", "乡"}))
-        township_names_.push_back({*s, u.id, true});
+        township_names_.add({*s, u.id, true});
     }
   }
+}
+
+namespace {
+
+std::uint32_t prefix_of(const char* p) {
+  return static_cast<std::uint32_t>(static_cast<unsigned char>(p[0]))
+         | static_cast<std::uint32_t>(static_cast<unsigned char>(p[1])) << 8
+         | static_cast<std::uint32_t>(static_cast<unsigned char>(p[2])) << 16;
+}
+
+} // namespace
+
+void router::name_table::add(name_entry e) {
+  const std::size_t i = entries.size();
+  if (e.name.size() >= 3)
+    by_prefix[prefix_of(e.name.data())].push_back(i);
+  else
+    short_names.push_back(i);
+  entries.push_back(std::move(e));
+}
+
+std::vector<std::size_t> router::name_table::occurring(const std::string& text) const {
+  std::vector<std::size_t> out;
+  for (std::size_t pos = 0; pos + 3 <= text.size(); ++pos) {
+    auto i = by_prefix.find(prefix_of(text.data() + pos));
+    if (i == by_prefix.end())
+      continue;
+    for (auto k : i->second)
+      if (text.compare(pos, entries[k].name.size(), entries[k].name) == 0)
+        out.push_back(k);
+  }
+  for (auto k : short_names)
+    if (text.find(entries[k].name) != std::string::npos)
+      out.push_back(k);
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 namespace {
@@ -58,13 +95,14 @@ struct name_hit {
 
 // Best matches of `names` in `text`, restricted to units accepted by `keep`:
 // full names before stems, longer before shorter; all ties returned.
-template <class Entry, class Keep>
-std::vector<name_hit> best_hits(const std::string& text, const std::vector<Entry>& names,
-                                Keep keep) {
+template <class Table, class Keep>
+std::vector<name_hit> best_hits(const std::string& text, const Table& names, Keep keep) {
   std::vector<name_hit> hits;
-  for (const auto& e : names)
-    if (text.find(e.name) != std::string::npos && keep(e.unit_id))
+  for (auto k : names.occurring(text)) {
+    const auto& e = names.entries[k];
+    if (keep(e.unit_id))
       hits.push_back({e.unit_id, e.name, e.stem});
+  }
   if (hits.empty())
     return hits;
   auto better = [](const name_hit& a, const name_hit& b) {
@@ -109,12 +147,16 @@ territory router::locate(const location& where) const {
   // 2. District named in the address text. Township names are blanked out
   // first: 江北街道 (in 涪陵区) must not read as 江北区, nor 巫山镇 (in 开州区)
   // as 巫山县.
+  // (Only names found in the address can be found once parts of it are
+  // blanked: spaces make no new name.)
   std::string district_text = where.address;
-  for (const auto& t : township_names_)
+  for (auto k : township_names_.occurring(where.address)) {
+    const auto& t = township_names_.entries[k];
     if (!t.stem)
       for (auto pos = district_text.find(t.name); pos != std::string::npos;
            pos = district_text.find(t.name, pos))
         district_text.replace(pos, t.name.size(), t.name.size(), ' ');
+  }
   auto district_hits
       = best_hits(district_text, district_names_, [](const std::string&) { return true; });
   std::string text_district = district_hits.size() == 1 ? district_hits.front().unit_id : "";

@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -77,9 +78,20 @@ class router {
     std::string unit_id;
     bool stem = false;
   };
+  /// Names, and an index of them by their first three bytes (one CJK
+  /// character), so finding which occur in an address looks at each of its
+  /// characters once instead of searching it for every name.
+  struct name_table {
+    std::vector<name_entry> entries;
+    std::unordered_map<std::uint32_t, std::vector<std::size_t>> by_prefix;
+    std::vector<std::size_t> short_names; // under three bytes: searched directly
+    void add(name_entry e);
+    /// The entries whose name occurs in `text`, in the order they were added.
+    std::vector<std::size_t> occurring(const std::string& text) const;
+  };
   const directory& dir_;
-  std::vector<name_entry> district_names_;
-  std::vector<name_entry> township_names_;
+  name_table district_names_;
+  name_table township_names_;
 };
 
 /// Degrees from a simplified border under which a point-in-polygon answer is

@@ -53,6 +53,17 @@ end
 return {1, len + n}
 )lua";
 
+// KEYS: timer sets; ARGV[1] now, ARGV[2] limit per set. Every due member
+// with its score, flat, from all the sets in one round trip.
+constexpr const char* due_script = R"lua(
+local out = {}
+for i = 1, #KEYS do
+  local due = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+  for j = 1, #due do out[#out + 1] = due[j] end
+end
+return out
+)lua";
+
 // KEYS[1] timers, KEYS[2] lease key; ARGV[1] fencing value, ARGV[2] score,
 // ARGV[3] member. Moves a timer that still exists, if the lease is ours.
 constexpr const char* postpone_script = R"lua(
@@ -81,11 +92,31 @@ void timer_ops(const std::string& key, const std::string& no, const std::vector<
 } // namespace
 
 store::store(pool& p, std::string prefix, cluster::partition_id partitions)
-    : pool_(p), prefix_(std::move(prefix)), partitions_(partitions) {
+    : pool_(p), prefix_(std::move(prefix)), partitions_(partitions) {}
+
+reply_ptr store::evalsha(const char* script, std::string& sha, std::vector<std::string>& args) {
+  // args[0] is "EVALSHA", args[1] the script's SHA1 (filled in here).
   auto c = pool_.acquire();
-  auto rep = c->command({"SCRIPT", "LOAD", append_script});
-  check(rep.get(), "SCRIPT LOAD");
-  append_sha_ = reply_string(rep.get());
+  auto load = [&] {
+    auto rep = c->command({"SCRIPT", "LOAD", script});
+    check(rep.get(), "SCRIPT LOAD");
+    std::lock_guard<std::mutex> lock(sha_mtx_);
+    sha = reply_string(rep.get());
+    return sha;
+  };
+  {
+    std::lock_guard<std::mutex> lock(sha_mtx_);
+    args[1] = sha;
+  }
+  if (args[1].empty())
+    args[1] = load();
+  auto rep = c->command(args);
+  if (rep->type == REDIS_REPLY_ERROR && std::string(rep->str, rep->len).rfind("NOSCRIPT", 0) == 0) {
+    // The server restarted and lost its script cache: load it again.
+    args[1] = load();
+    rep = c->command(args);
+  }
+  return rep;
 }
 
 cluster::partition_id store::partition_of(const std::string& no) const {
@@ -174,7 +205,7 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
                             const std::optional<std::string>& fence) {
   std::vector<std::string> args{
       "EVALSHA",
-      append_sha_,
+      "",
       "3",
       key("t", no),
       claim_request.empty() ? std::string() : prefix_ + ":" + claim_request,
@@ -250,14 +281,7 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     timer_ops(timers_key(partition_of(no)), no,
               before.assignment ? before.assignment->cooperating : std::vector<std::string>{},
               *timers, args);
-  auto c = pool_.acquire();
-  auto rep = c->command(args);
-  if (rep->type == REDIS_REPLY_ERROR && std::string(rep->str, rep->len).rfind("NOSCRIPT", 0) == 0) {
-    // The server restarted and lost its script cache: load it again.
-    auto load = c->command({"SCRIPT", "LOAD", append_script});
-    check(load.get(), "SCRIPT LOAD");
-    rep = c->command(args);
-  }
+  auto rep = evalsha(append_script, append_sha_, args);
   check(rep.get(), "append");
   if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 2)
     throw redis_error("redis: append: unexpected reply");
@@ -298,16 +322,17 @@ bool store::postpone_timer(const due_timer& t, r::instant at, const std::string&
 
 std::vector<store::due_timer> store::due_timers(const std::vector<cluster::partition_id>& parts,
                                                 r::instant now, std::size_t limit) {
-  std::vector<std::vector<std::string>> cmds;
-  for (auto p : parts)
-    cmds.push_back({"ZRANGEBYSCORE", timers_key(p), "-inf", std::to_string(now), "WITHSCORES",
-                    "LIMIT", "0", std::to_string(limit)});
   std::vector<due_timer> out;
-  if (cmds.empty())
+  if (parts.empty())
     return out;
-  auto c = pool_.acquire();
-  for (const auto& rep : c->pipeline(cmds)) {
-    check(rep.get(), "ZRANGEBYSCORE");
+  std::vector<std::string> args{"EVALSHA", "", std::to_string(parts.size())};
+  for (auto p : parts)
+    args.push_back(timers_key(p));
+  args.push_back(std::to_string(now));
+  args.push_back(std::to_string(limit));
+  {
+    auto rep = evalsha(due_script, due_sha_, args);
+    check(rep.get(), "due timers");
     for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
       const auto member = reply_string(rep->element[i]);
       const auto bar = member.find('|');

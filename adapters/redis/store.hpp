@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -136,9 +137,15 @@ class store {
   std::vector<std::string> sorted_members(const std::string& k);
 
   pool& pool_;
+  /// Runs a cached script (`args` = EVALSHA, "", numkeys, …) whose SHA1 is
+  /// kept in `sha`, loading it first, or again after a Redis restart lost
+  /// the cache.
+  reply_ptr evalsha(const char* script, std::string& sha, std::vector<std::string>& args);
+
   std::string prefix_;
   cluster::partition_id partitions_;
-  std::string append_sha_;
+  std::mutex sha_mtx_;
+  std::string append_sha_, due_sha_;
 };
 
 } // namespace hotline::redis
