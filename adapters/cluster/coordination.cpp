@@ -168,12 +168,13 @@ void coordination::release(const std::string& node, const held& leases) {
   eval(pool_, release_script, std::move(keys), argv, "release leases");
 }
 
-std::vector<lease_info> coordination::leases() {
+std::vector<lease_info> coordination::leases(bool with_ttl) {
   std::vector<std::vector<std::string>> cmds;
   std::vector<std::string> mget{"MGET"};
   for (partition_id p = 0; p < partitions_; ++p) {
     mget.push_back(lease_key(p));
-    cmds.push_back({"PTTL", lease_key(p)});
+    if (with_ttl)
+      cmds.push_back({"PTTL", lease_key(p)});
   }
   cmds.insert(cmds.begin(), mget);
   auto c = pool_.acquire();
@@ -191,7 +192,8 @@ std::vector<lease_info> coordination::leases() {
       l.node = value.substr(0, bar);
       l.token = bar == std::string::npos ? 0 : std::stoull(value.substr(bar + 1));
     }
-    l.ttl_ms = reply_integer(reps[p + 1].get());
+    if (with_ttl)
+      l.ttl_ms = reply_integer(reps[p + 1].get());
   }
   return out;
 }

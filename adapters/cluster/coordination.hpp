@@ -61,8 +61,9 @@ class coordination {
   std::vector<partition_id> renew(const std::string& node, const held& leases);
   /// Gives leases back (compare and delete), so others can take them at once.
   void release(const std::string& node, const held& leases);
-  /// Every partition's lease.
-  std::vector<lease_info> leases();
+  /// Every partition's lease; its remaining ttl only `with_ttl` (one more
+  /// command per partition).
+  std::vector<lease_info> leases(bool with_ttl = false);
 
   /// Records this node as alive now (a status change bumps the version);
   /// returns Redis's time in ms.

@@ -152,7 +152,7 @@ cluster_view node::view() {
   v.now_ms = coord_.now_ms();
   v.lease_ttl_ms = opts_.lease_ttl.count();
   v.members = coord_.members();
-  v.leases = coord_.leases();
+  v.leases = coord_.leases(true);
   return v;
 }
 

@@ -48,8 +48,10 @@ class ownership {
 
   std::vector<partition_id> owned() const {
     std::vector<partition_id> out;
+    if (lapsed())
+      return out;
     for (partition_id p = 0; p < count_; ++p)
-      if (token(p) != 0)
+      if (tokens_[p].load() != 0)
         out.push_back(p);
     return out;
   }

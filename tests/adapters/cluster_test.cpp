@@ -96,7 +96,7 @@ TEST_F(cluster_test, ALeaseIsTakenOnceAndEachTakingHasAHigherFencingToken) {
   EXPECT_GT(second[0].second, first[0].second);
   // The old holder's renewal finds it lost; the other lease it keeps.
   EXPECT_EQ(coord.renew("n1", first), std::vector<partition_id>{0});
-  auto leases = coord.leases();
+  auto leases = coord.leases(true);
   EXPECT_EQ(leases[0].node, "n2");
   EXPECT_EQ(leases[1].node, "n1");
   EXPECT_GT(leases[1].ttl_ms, 0);
