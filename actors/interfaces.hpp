@@ -23,6 +23,7 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using drop_atom = caf::atom_constant<caf::atom("drop")>;
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using caf::get_atom;
 
 /// A refusal that adapters turn into their error format: a stable code, a
@@ -71,10 +72,9 @@ using ticket_actor = caf::typed_actor<
     caf::replies_to<command_atom, routing::command, std::string>::with<ticket_reply>,
     /// The current state (loaded from the store on activation).
     caf::replies_to<get_atom>::with<ticket_reply>,
-    /// From the office: stop now (it routes nothing more here).
-    caf::reacts_to<stop_atom>,
-    /// Self-scheduled: passivate if nothing happened since `activity`.
-    caf::reacts_to<idle_atom, std::uint64_t>>;
+    /// From the office: stop now (it routes nothing more here; what it
+    /// sent before arrives first).
+    caf::reacts_to<stop_atom>>;
 
 /// The coordination office: intake, routing, the registry of live ticket
 /// and unit actors. Every message to a ticket goes through it, so a ticket
@@ -89,8 +89,13 @@ using office_actor = caf::typed_actor<
     caf::replies_to<get_atom, std::string>::with<ticket_reply>,
     /// The number of live ticket actors (for metrics and passivation tests).
     caf::replies_to<count_atom>::with<std::size_t>,
-    /// A ticket actor reports it has been idle: the office may stop it.
+    /// A ticket actor reports it is closed or does not exist: the office
+    /// may stop it at once.
     caf::reacts_to<idle_atom, std::string, std::uint64_t>,
+    /// Self-scheduled: stop the ticket actors idle for `passivate_after`.
+    caf::reacts_to<sweep_atom>,
+    /// Shutdown: stop every ticket actor; replies how many there were.
+    caf::replies_to<stop_atom>::with<std::size_t>,
     /// This node no longer owns the partition: stop its ticket actors.
     caf::reacts_to<drop_atom, cluster::partition_id>>;
 

@@ -13,10 +13,12 @@ struct office_state {
     ticket_actor handle;
     std::uint64_t routed = 0;              // messages sent to it that it will count
     std::list<std::string>::iterator used; // its place in `lru`
+    caf::actor_clock::time_point used_at;  // when a message was last routed to it
   };
   std::unordered_map<std::string, live_ticket> tickets;
   /// Live tickets, the most recently used first: beyond
-  /// `services::max_live_tickets` the least recently used is stopped.
+  /// `services::max_live_tickets`, or idle for `services::passivate_after`,
+  /// the least recently used are stopped.
   std::list<std::string> lru;
 
   /// Forgets ticket `no`'s actor (after telling it to stop).

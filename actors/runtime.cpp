@@ -26,6 +26,12 @@ runtime::~runtime() {
       caf::anon_send_exit(u, caf::exit_reason::user_shutdown);
     units_.clear();
   }
+  {
+    // The office stops its ticket actors (they are not linked to it).
+    caf::scoped_actor self{*sys_};
+    self->request(office_, std::chrono::seconds(30), stop_atom::value)
+        .receive([](std::size_t) {}, [](caf::error&) {});
+  }
   caf::anon_send_exit(office_, caf::exit_reason::user_shutdown);
   office_ = nullptr;
   sys_.reset(); // waits for all actors

@@ -27,10 +27,6 @@ std::optional<failure> ensure_loaded(self_ptr self, const services& svc) {
   }
 }
 
-void schedule_idle_check(self_ptr self, const services& svc) {
-  self->delayed_send(self, svc.passivate_after, idle_atom::value, self->state.activity);
-}
-
 ticket_reply reply_of(self_ptr self) {
   ticket_reply r;
   r.ticket_no = self->state.no;
@@ -56,7 +52,6 @@ ticket_reply not_found(self_ptr self, const office_actor& office) {
 ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor office,
                                    const services* svc) {
   self->state.no = std::move(no);
-  schedule_idle_check(self, *svc);
   return {
       [=](command_atom, const routing::command& cmd, const std::string& claim) -> ticket_reply {
         ++self->state.activity;
@@ -170,14 +165,6 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
         if (self->state.ticket.status == routing::ticket_status::none)
           return not_found(self, office);
         return reply_of(self);
-      },
-      [=](idle_atom, std::uint64_t seen) {
-        // Nothing happened since the last check: offer to stop. The office
-        // agrees only if it has routed nothing here since (no message in
-        // flight); until it does, keep checking.
-        if (seen == self->state.activity)
-          self->send(office, idle_atom::value, self->state.no, seen);
-        schedule_idle_check(self, *svc);
       },
       [=](stop_atom) { self->quit(); },
   };

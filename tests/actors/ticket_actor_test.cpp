@@ -111,9 +111,6 @@ TEST_F(actor_test, TheSameRequestIdReturnsTheSameTicketAndCreatesNothing) {
   EXPECT_EQ(redis::reply_integer(c.command({"SCARD", "hl:tickets"}).get()), 1);
 }
 
-// The idle check runs every `passivate_after`; an actor passivates at the
-// first check that finds no message since the previous one, so between one
-// and two periods after its last message.
 TEST_F(actor_test, ARequestIdReusedForADifferentDemandIsAConflictAndRevealsNothing) {
   auto first = h.ask<ticket_reply>(office, intake_atom::value, demand("shared-id"));
   auto other = demand("shared-id");
@@ -127,12 +124,19 @@ TEST_F(actor_test, ARequestIdReusedForADifferentDemandIsAConflictAndRevealsNothi
   EXPECT_FALSE(res.state.intake);
 }
 
+// The office sweeps every quarter of `passivate_after` and stops the ticket
+// actors idle for at least `passivate_after`: between 1 and 1.25 periods
+// after their last message. Virtual time moves a quarter at a time so that
+// each sweep runs on time.
 TEST_F(actor_test, AnIdleTicketActorPassivatesAndReactivatesFromTheStore) {
+  const auto quarter = svc.passivate_after / 4;
   auto reply = h.ask<ticket_reply>(office, intake_atom::value, demand());
   EXPECT_EQ(live(), 1u);
-  h.advance(svc.passivate_after);
+  for (int i = 0; i < 3; ++i)
+    h.advance(quarter);
   EXPECT_EQ(live(), 1u);
-  h.advance(svc.passivate_after);
+  h.advance(quarter);
+  h.advance(quarter);
   EXPECT_EQ(live(), 0u);
   auto back = h.ask<ticket_reply>(office, get_atom::value, reply.ticket_no);
   EXPECT_EQ(live(), 1u);
@@ -160,16 +164,16 @@ TEST_F(actor_test, BeyondTheBoundTheLeastRecentlyUsedTicketActorStops) {
 }
 
 TEST_F(actor_test, ActivityPostponesPassivation) {
-  // Virtual time moves in half periods so that each check fires on time.
-  const auto half = svc.passivate_after / 2;
+  const auto quarter = svc.passivate_after / 4;
   auto reply = h.ask<ticket_reply>(office, intake_atom::value, demand());
   for (int i = 0; i < 3; ++i)
-    h.advance(half);
+    h.advance(quarter);
   h.ask<ticket_reply>(office, get_atom::value, reply.ticket_no);
-  h.advance(half); // without the get it would go now
+  h.advance(quarter);
+  h.advance(quarter); // without the get it would have gone a quarter ago
   EXPECT_EQ(live(), 1u);
-  h.advance(half);
-  h.advance(half);
+  h.advance(quarter);
+  h.advance(quarter);
   EXPECT_EQ(live(), 0u);
 }
 
