@@ -93,8 +93,10 @@ inline std::vector<category> routable_categories(const nlohmann::json& body) {
 
 class demand_maker {
 public:
-  demand_maker(std::vector<township> ts, std::vector<category> cs, std::uint64_t seed)
-      : towns_(std::move(ts)), cats_(std::move(cs)), rng_(seed), run_(seed % 100000) {}
+  /// `run` (1-99) tells this run's request ids and phones from other runs
+  /// on the same Redis: each run of the generator needs its own.
+  demand_maker(std::vector<township> ts, std::vector<category> cs, std::uint64_t run)
+      : towns_(std::move(ts)), cats_(std::move(cs)), rng_(run), run_(run % 100) {}
 
   std::size_t townships() const { return towns_.size(); }
   std::size_t categories() const { return cats_.size(); }
@@ -123,7 +125,7 @@ public:
                   road, number, c.name.c_str());
     // A phone per demand: 1 + 2 digits of the run + 8 digits of n.
     char phone[32];
-    std::snprintf(phone, sizeof phone, "13%01u-%04u-%04u", static_cast<unsigned>(run_ % 10),
+    std::snprintf(phone, sizeof phone, "1%02u-%04u-%04u", static_cast<unsigned>(run_ % 100),
                   static_cast<unsigned>((n / 10000) % 10000), static_cast<unsigned>(n % 10000));
     std::string name = std::string(surnames[pick(std::size(surnames))])
                        + given[pick(std::size(given))];

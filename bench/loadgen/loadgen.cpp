@@ -76,7 +76,7 @@ struct options {
 [[noreturn]] void usage(const std::string& why) {
   std::cerr << "loadgen: " << why << "\n"
             << "usage: loadgen closed|open|bulk|timers --port P --tokens FILE [--config DIR]\n"
-               "  [--run-id K] (1-9: request ids and phones of this run)\n"
+               "  [--run-id K] (1-99: request ids and phones of this run; unique per Redis)\n"
                "  closed: --connections N --duration S --warmup S\n"
                "  open:   --phase NAME:RATE:SECONDS ... --max-connections M [--verify]\n"
                "  bulk:   --count N --connections C [--out FILE]\n"
@@ -171,10 +171,13 @@ std::string fmt(double x, int digits = 2) {
 
 struct step_stats {
   std::vector<double> ms;
+  std::vector<double> ok_ms; // the answers that were not errors (2xx)
   std::map<int, long> status; // 0: no answer
   long timeouts = 0, transport_errors = 0, with_retry_after = 0;
   void add(const http_result& r, double latency_ms) {
     ms.push_back(latency_ms);
+    if (r.status >= 200 && r.status < 300)
+      ok_ms.push_back(latency_ms);
     ++status[r.status];
     if (r.timed_out)
       ++timeouts;
@@ -202,6 +205,8 @@ struct phase_stats {
   double rate = 0, seconds = 0;
   step_stats steps[4];
   long started = 0, closed = 0, coordinating = 0, linked = 0, failed = 0, unsent = 0;
+  steady::time_point start{};       // its first scheduled start
+  steady::time_point last_closed{}; // when its last lifecycle closed
 };
 
 void print_steps(const std::string& prefix, const phase_stats& p) {
@@ -214,7 +219,8 @@ void print_steps(const std::string& prefix, const phase_stats& p) {
               << k << "_p50_ms=" << fmt(percentile(st.ms, 0.5)) << "\n"
               << k << "_p99_ms=" << fmt(percentile(st.ms, 0.99)) << "\n"
               << k << "_p999_ms=" << fmt(percentile(st.ms, 0.999)) << "\n"
-              << k << "_max_ms=" << fmt(percentile(st.ms, 1.0)) << "\n";
+              << k << "_max_ms=" << fmt(percentile(st.ms, 1.0)) << "\n"
+              << k << "_ok_p99_ms=" << fmt(percentile(st.ok_ms, 0.99)) << "\n";
     std::ostringstream codes;
     for (auto& [code, n] : st.status)
       codes << (codes.tellp() ? "," : "") << code << ":" << n;
@@ -308,10 +314,16 @@ public:
   std::vector<acked> acks;
   bool record_acks = false;
   std::vector<std::string> intake_tickets;
+  long timeouts_total = 0, transport_errors_total = 0;
 
 private:
   void record(phase_stats* st, int step, const http_result& r, steady::time_point from) {
     const auto now = steady::now();
+    // Whatever the window: no answer at all is always worth knowing.
+    if (r.timed_out)
+      ++timeouts_total;
+    else if (r.status == 0)
+      ++transport_errors_total;
     if (in_window(now))
       st->steps[step].add(r, ms_d(now - from).count());
   }
@@ -401,6 +413,7 @@ private:
         return done(c);
       }
       l->closed = true;
+      l->stats->last_closed = steady::now();
       if (in_window(steady::now()))
         ++l->stats->closed;
       done(c);
@@ -502,7 +515,9 @@ int closed_mode(const options& o, driver& d) {
             << "requests_per_s=" << fmt(lps * 4, 1) << "\n"
             << "failed=" << st.failed << "\n"
             << "coordinating=" << st.coordinating << "\n"
-            << "linked=" << st.linked << "\n";
+            << "linked=" << st.linked << "\n"
+            << "timeouts_total=" << d.timeouts_total << "\n"
+            << "transport_errors_total=" << d.transport_errors_total << "\n";
   print_steps("", st);
   return 0;
 }
@@ -524,6 +539,7 @@ int open_mode(const options& o, driver& d) {
     stats[k].name = o.phases[k].first;
     stats[k].rate = rate;
     stats[k].seconds = secs;
+    stats[k].start = start;
     bounds.push_back({start, static_cast<std::uint64_t>(std::llround(rate * secs))});
     start += std::chrono::microseconds(static_cast<long>(secs * 1e6));
   }
@@ -628,12 +644,15 @@ int open_mode(const options& o, driver& d) {
   for (auto& p : stats) {
     const std::string k = p.name + "_";
     const auto& in = p.steps[0];
+    // Closed per second over the phase or, if the last lifecycle closed
+    // later, up to then.
+    const double span = p.closed ? ms_d(p.last_closed - p.start).count() / 1000 : 0;
     std::cout << k << "offered_per_s=" << fmt(p.rate, 1) << "\n"
               << k << "seconds=" << fmt(p.seconds, 1) << "\n"
               << k << "started=" << p.started << "\n"
               << k << "unsent=" << p.unsent << "\n"
               << k << "closed=" << p.closed << "\n"
-              << k << "closed_per_s=" << fmt(p.closed / p.seconds, 1) << "\n"
+              << k << "closed_per_s=" << fmt(p.closed / std::max(p.seconds, span), 1) << "\n"
               << k << "intake_acked=" << in.count(201) << "\n"
               << k << "intake_shed=" << in.count(503) << "\n"
               << k << "intake_shed_with_retry_after=" << in.with_retry_after << "\n"
