@@ -70,6 +70,7 @@ struct options {
   int redis_port = 0;
   std::string key_prefix = "hl";
   double watch_timeout = 600; // s
+  double give_up = 60;        // s without a successful answer: stop (bulk, timers)
   std::string out_file;
 };
 
@@ -82,6 +83,7 @@ struct options {
                "  bulk:   --count N --connections C [--out FILE]\n"
                "  timers: --count N --connections C --deadline-in S --redis-port P\n"
                "          [--redis-host H] [--key-prefix hl] [--watch-timeout S]\n"
+               "  bulk, timers: --give-up-after S (no successful answer for S s: stop)\n"
                "  all:    --timeout S (per request) --drain S\n";
   std::exit(2);
 }
@@ -143,6 +145,8 @@ options parse(int argc, char** argv) {
       o.watch_timeout = std::stod(val());
     else if (a == "--out")
       o.out_file = val();
+    else if (a == "--give-up-after")
+      o.give_up = std::stod(val());
     else
       usage("unknown option " + a);
   }
@@ -710,13 +714,28 @@ int open_mode(const options& o, driver& d) {
 
 // Closed-loop intakes only, `count` of them; returns the seconds it took.
 double intake_only(const options& o, driver& d, std::optional<std::int64_t> deadline_ms,
-                   phase_stats& st) {
+                   phase_stats& st, bool& gave_up) {
   std::uint64_t n = 0;
   const auto t0 = steady::now();
   std::uint64_t report = std::max<std::uint64_t>(o.count / 10, 1);
+  // A service that stops answering must not hold the run forever: after
+  // `give_up` seconds without a single 201, start nothing more.
+  std::size_t last_count = 0;
+  auto last_ok = t0;
+  gave_up = false;
   driver::done_fn again = [&](std::shared_ptr<connection> c) {
-    if (n >= o.count)
+    if (n >= o.count || gave_up)
       return;
+    const auto now = steady::now();
+    if (d.intake_tickets.size() != last_count) {
+      last_count = d.intake_tickets.size();
+      last_ok = now;
+    } else if (ms_d(now - last_ok).count() > o.give_up * 1000) {
+      gave_up = true;
+      std::cerr << "loadgen: no intake succeeded for " << o.give_up << " s: giving up after "
+                << last_count << " tickets\n";
+      return;
+    }
     auto l = std::make_shared<driver::life>();
     l->n = n++;
     l->scheduled = steady::now();
@@ -737,9 +756,12 @@ double intake_only(const options& o, driver& d, std::optional<std::int64_t> dead
 
 int bulk_mode(const options& o, driver& d) {
   phase_stats st;
-  const double secs = intake_only(o, d, std::nullopt, st);
+  bool gave_up = false;
+  const double secs = intake_only(o, d, std::nullopt, st, gave_up);
   const auto ok = st.steps[0].count(201);
   std::cout << "intakes=" << ok << "\n"
+            << "gave_up=" << gave_up << "\n"
+            << "timeouts_total=" << d.timeouts_total << "\n"
             << "failed=" << st.failed + st.linked << "\n"
             << "seconds=" << fmt(secs, 1) << "\n"
             << "intakes_per_s=" << fmt(ok / secs, 1) << "\n";
@@ -808,9 +830,11 @@ int timers_mode(const options& o, driver& d) {
       = (epoch_ms() + static_cast<std::int64_t>(o.deadline_in * 1000) + 999) / 1000 * 1000;
   std::cerr << "loadgen: " << o.count << " deadlines at " << shanghai_iso(deadline) << "\n";
   phase_stats st;
-  const double secs = intake_only(o, d, deadline, st);
+  bool gave_up = false;
+  const double secs = intake_only(o, d, deadline, st, gave_up);
   const auto loaded_at = epoch_ms();
   std::cout << "timer_intakes=" << d.intake_tickets.size() << "\n"
+            << "timer_gave_up=" << gave_up << "\n"
             << "timer_intake_failed=" << st.failed + st.linked << "\n"
             << "timer_load_seconds=" << fmt(secs, 1) << "\n"
             << "timer_load_margin_s=" << fmt((deadline - loaded_at) / 1000.0, 1) << "\n";
