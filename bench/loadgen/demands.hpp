@@ -92,7 +92,7 @@ inline std::vector<category> routable_categories(const nlohmann::json& body) {
 }
 
 class demand_maker {
-public:
+ public:
   /// `run` (1-99) tells this run's request ids and phones from other runs
   /// on the same Redis: each run of the generator needs its own.
   demand_maker(std::vector<township> ts, std::vector<category> cs, std::uint64_t run)
@@ -103,18 +103,19 @@ public:
 
   /// The n-th demand of this run, as the JSON body of POST /api/v1/demands.
   nlohmann::json make(std::uint64_t n) {
-    static const char* channels[] = {"phone", "phone", "phone", "web", "app", "wechat", "integrator"};
+    static const char* channels[]
+        = {"phone", "phone", "phone", "web", "app", "wechat", "integrator"};
     static const char* surnames[] = {"王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周",
                                      "徐", "孙", "马", "朱", "胡", "郭", "何", "罗", "谭", "冉"};
-    static const char* given[] = {"伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋",
+    static const char* given[] = {"伟", "芳", "娜", "敏", "静", "丽", "强", "磊",   "军",   "洋",
                                   "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "桂兰", "建华"};
-    static const char* roads[] = {"人民路", "解放路", "中山路", "新华路", "建设路", "民生路",
-                                  "滨江路", "学府大道", "正街", "长江路", "嘉陵路", "朝阳路"};
-    static const char* complaints[] = {
-        "反映%s%s%d号附近%s问题，已持续一周，影响周边居民正常生活，请相关部门尽快核实处理。",
-        "%s%s%d号一带%s，多次向物业和社区反映未果，希望有关部门到现场查看并给予答复。",
-        "来电人称%s%s%d号%s，情况比较急，希望尽快安排人员处理并回复处理结果。",
-        "市民反映：%s%s%d号周边存在%s问题，夜间尤为严重，请求依法依规处理。"};
+    static const char* roads[] = {"人民路", "解放路",   "中山路", "新华路", "建设路", "民生路",
+                                  "滨江路", "学府大道", "正街",   "长江路", "嘉陵路", "朝阳路"};
+    static const char* complaints[]
+        = {"反映%s%s%d号附近%s问题，已持续一周，影响周边居民正常生活，请相关部门尽快核实处理。",
+           "%s%s%d号一带%s，多次向物业和社区反映未果，希望有关部门到现场查看并给予答复。",
+           "来电人称%s%s%d号%s，情况比较急，希望尽快安排人员处理并回复处理结果。",
+           "市民反映：%s%s%d号周边存在%s问题，夜间尤为严重，请求依法依规处理。"};
     const auto& t = towns_[pick(towns_.size())];
     const auto& c = cats_[pick(cats_.size())];
     const auto& kind = c.kinds[pick(c.kinds.size())];
@@ -127,22 +128,24 @@ public:
     char phone[32];
     std::snprintf(phone, sizeof phone, "1%02u-%04u-%04u", static_cast<unsigned>(run_ % 100),
                   static_cast<unsigned>((n / 10000) % 10000), static_cast<unsigned>(n % 10000));
-    std::string name = std::string(surnames[pick(std::size(surnames))])
-                       + given[pick(std::size(given))];
-    nlohmann::json d = {
-        {"request_id", "bench-" + std::to_string(run_) + "-" + std::to_string(n)},
-        {"channel", channels[pick(std::size(channels))]},
-        {"caller", {{"name", name}, {"phone", phone}}},
-        {"kind", kind},
-        {"category", c.code},
-        {"content", content},
-        {"location",
-         {{"address", "重庆市" + t.district_name + t.name + road + std::to_string(number) + "号"}}}};
+    std::string name
+        = std::string(surnames[pick(std::size(surnames))]) + given[pick(std::size(given))];
+    nlohmann::json d = {{"request_id", "bench-" + std::to_string(run_) + "-" + std::to_string(n)},
+                        {"channel", channels[pick(std::size(channels))]},
+                        {"caller", {{"name", name}, {"phone", phone}}},
+                        {"kind", kind},
+                        {"category", c.code},
+                        {"content", content},
+                        {"location",
+                         {{"address", "重庆市" + t.district_name + t.name + road
+                                          + std::to_string(number) + "号"}}}};
     return d;
   }
 
-private:
-  std::size_t pick(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_); }
+ private:
+  std::size_t pick(std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng_);
+  }
 
   std::vector<township> towns_;
   std::vector<category> cats_;

@@ -23,15 +23,15 @@ using tcp = asio::ip::tcp;
 using steady = std::chrono::steady_clock;
 
 struct http_result {
-  int status = 0;          // 0: no answer (transport error or timeout)
-  bool timed_out = false;  // no full answer within the timeout
+  int status = 0;           // 0: no answer (transport error or timeout)
+  bool timed_out = false;   // no full answer within the timeout
   bool retry_after = false; // the answer carried Retry-After
   std::string body;
-  std::string error;       // transport error text
+  std::string error; // transport error text
 };
 
 class connection : public std::enable_shared_from_this<connection> {
-public:
+ public:
   using callback = std::function<void(http_result)>;
 
   connection(asio::io_context& io, tcp::endpoint ep, std::chrono::milliseconds timeout)
@@ -57,7 +57,7 @@ public:
     start();
   }
 
-private:
+ private:
   void start() {
     stream_.expires_after(timeout_);
     if (open_) {
@@ -86,19 +86,19 @@ private:
 
   void read() {
     res_ = {};
-    http::async_read(stream_, buf_, res_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                       if (ec)
-                         return self->fail(ec, true);
-                       http_result r;
-                       r.status = static_cast<int>(self->res_.result_int());
-                       r.retry_after = self->res_.find(http::field::retry_after) != self->res_.end();
-                       r.body = std::move(self->res_.body());
-                       if (!self->res_.keep_alive())
-                         self->close();
-                       self->fresh_ = false;
-                       self->finish(std::move(r));
-                     });
+    http::async_read(
+        stream_, buf_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+          if (ec)
+            return self->fail(ec, true);
+          http_result r;
+          r.status = static_cast<int>(self->res_.result_int());
+          r.retry_after = self->res_.find(http::field::retry_after) != self->res_.end();
+          r.body = std::move(self->res_.body());
+          if (!self->res_.keep_alive())
+            self->close();
+          self->fresh_ = false;
+          self->finish(std::move(r));
+        });
   }
 
   // A keep-alive connection the server closed while idle fails on its first

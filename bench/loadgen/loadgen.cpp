@@ -57,12 +57,12 @@ struct options {
   std::string tokens_file;
   std::uint64_t run_id = 1;
   int connections = 16;
-  double duration = 10;    // s
-  double warmup = 2;       // s
+  double duration = 10;                                                  // s
+  double warmup = 2;                                                     // s
   std::vector<std::pair<std::string, std::pair<double, double>>> phases; // name → (rate/s, s)
   int max_connections = 256;
-  double timeout = 10;     // s, per request
-  double drain = 60;       // s, after the last scheduled start
+  double timeout = 10; // s, per request
+  double drain = 60;   // s, after the last scheduled start
   bool verify = false;
   std::uint64_t count = 1000;
   double deadline_in = 30; // s
@@ -175,7 +175,7 @@ std::string fmt(double x, int digits = 2) {
 
 struct step_stats {
   std::vector<double> ms;
-  std::vector<double> ok_ms; // the answers that were not errors (2xx)
+  std::vector<double> ok_ms;  // the answers that were not errors (2xx)
   std::map<int, long> status; // 0: no answer
   long timeouts = 0, transport_errors = 0, with_retry_after = 0;
   void add(const http_result& r, double latency_ms) {
@@ -272,7 +272,7 @@ struct acked {
 };
 
 class driver {
-public:
+ public:
   driver(const options& o, demand_maker& demands, std::map<std::string, std::string> tokens)
       : o_(o), demands_(demands), tokens_(std::move(tokens)),
         ep_(asio::ip::make_address(o.host), o.port) {
@@ -320,7 +320,7 @@ public:
   std::vector<std::string> intake_tickets;
   long timeouts_total = 0, transport_errors_total = 0;
 
-private:
+ private:
   void record(phase_stats* st, int step, const http_result& r, steady::time_point from) {
     const auto now = steady::now();
     // Whatever the window: no answer at all is always worth knowing.
@@ -376,10 +376,10 @@ private:
   }
 
   void step(std::shared_ptr<connection> c, std::shared_ptr<life> l, done_fn done, int n) {
-    static const std::string replies[] = {
-        "已到现场核实，责令相关责任方立即整改，并将持续跟踪整改情况。",
-        "经核查，反映情况属实，已协调有关单位处理完毕，欢迎继续监督。",
-        "已安排工作人员上门了解情况，问题已解决，并向来电人作了解释说明。"};
+    static const std::string replies[]
+        = {"已到现场核实，责令相关责任方立即整改，并将持续跟踪整改情况。",
+           "经核查，反映情况属实，已协调有关单位处理完毕，欢迎继续监督。",
+           "已安排工作人员上门了解情况，问题已解决，并向来电人作了解释说明。"};
     std::string target = "/api/v1/tickets/" + l->no;
     std::string body, token;
     if (n == 1) {
@@ -923,11 +923,10 @@ int main(int argc, char** argv) {
     if (cats.status != 200)
       throw std::runtime_error("GET /api/v1/categories: " + std::to_string(cats.status) + " "
                                + cats.error);
-    demand_maker demands(load_townships(o.config),
-                         routable_categories(json::parse(cats.body)), o.run_id);
+    demand_maker demands(load_townships(o.config), routable_categories(json::parse(cats.body)),
+                         o.run_id);
     std::cerr << "loadgen: " << o.mode << ": " << demands.townships() << " townships, "
-              << demands.categories() << " routable categories, " << tokens.size()
-              << " tokens\n";
+              << demands.categories() << " routable categories, " << tokens.size() << " tokens\n";
     driver d(o, demands, std::move(tokens));
     if (o.mode == "closed")
       return closed_mode(o, d);
