@@ -1,0 +1,944 @@
+// loadgen — the load generator of bench/run (docs/PERFORMANCE.md).
+//
+// Drives hotlined over keep-alive HTTP/1.1 with realistic Chongqing demands
+// and prints its results as `name=value` lines on stdout (progress and
+// warnings on stderr). Modes:
+//
+//   closed   N connections, each running complete lifecycles back to back
+//            (intake → accept → reply → callback → closed) for a duration:
+//            the maximum sustainable lifecycle rate.
+//   open     lifecycles started at a fixed rate by the clock, in phases
+//            (e.g. surge then recovery); each intake's latency counts from
+//            its scheduled time, so a slow server cannot hide its queueing
+//            by slowing the generator (no coordinated omission). Optionally
+//            verifies afterwards that every acknowledged step is there.
+//   bulk     intakes only (open tickets), N connections, a fixed count.
+//   timers   intakes with an office `deadline` all at the same whole second,
+//            then watches the due supervision timers drain from Redis (ms
+//            resolution) and reads every ticket's timeline for its
+//            `escalated` step (second resolution: the API's times).
+//
+// Usage: loadgen MODE --port P --config DIR --tokens FILE [options]; see
+// usage() below.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <hiredis/hiredis.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "bench/loadgen/demands.hpp"
+#include "bench/loadgen/http.hpp"
+
+using nlohmann::json;
+using namespace bench;
+using ms_d = std::chrono::duration<double, std::milli>;
+
+namespace {
+
+// --- options ------------------------------------------------------------------
+
+struct options {
+  std::string mode;
+  std::string host = "127.0.0.1";
+  unsigned short port = 0;
+  std::string config = "config/chongqing";
+  std::string tokens_file;
+  std::uint64_t run_id = 1;
+  int connections = 16;
+  double duration = 10;                                                  // s
+  double warmup = 2;                                                     // s
+  std::vector<std::pair<std::string, std::pair<double, double>>> phases; // name → (rate/s, s)
+  int max_connections = 256;
+  double timeout = 10; // s, per request
+  double drain = 60;   // s, after the last scheduled start
+  bool verify = false;
+  std::uint64_t count = 1000;
+  double deadline_in = 30; // s
+  std::string redis_host = "127.0.0.1";
+  int redis_port = 0;
+  std::string key_prefix = "hl";
+  double watch_timeout = 600; // s
+  double give_up = 60;        // s without a successful answer: stop (bulk, timers)
+  std::string out_file;
+};
+
+[[noreturn]] void usage(const std::string& why) {
+  std::cerr << "loadgen: " << why << "\n"
+            << "usage: loadgen closed|open|bulk|timers --port P --tokens FILE [--config DIR]\n"
+               "  [--run-id K] (1-99: request ids and phones of this run; unique per Redis)\n"
+               "  closed: --connections N --duration S --warmup S\n"
+               "  open:   --phase NAME:RATE:SECONDS ... --max-connections M [--verify]\n"
+               "  bulk:   --count N --connections C [--out FILE]\n"
+               "  timers: --count N --connections C --deadline-in S --redis-port P\n"
+               "          [--redis-host H] [--key-prefix hl] [--watch-timeout S]\n"
+               "  bulk, timers: --give-up-after S (no successful answer for S s: stop)\n"
+               "  all:    --timeout S (per request) --drain S\n";
+  std::exit(2);
+}
+
+options parse(int argc, char** argv) {
+  if (argc < 2)
+    usage("no mode");
+  options o;
+  o.mode = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto val = [&]() -> std::string {
+      if (i + 1 >= argc)
+        usage(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--host")
+      o.host = val();
+    else if (a == "--port")
+      o.port = static_cast<unsigned short>(std::stoi(val()));
+    else if (a == "--config")
+      o.config = val();
+    else if (a == "--tokens")
+      o.tokens_file = val();
+    else if (a == "--run-id")
+      o.run_id = std::stoull(val());
+    else if (a == "--connections")
+      o.connections = std::stoi(val());
+    else if (a == "--duration")
+      o.duration = std::stod(val());
+    else if (a == "--warmup")
+      o.warmup = std::stod(val());
+    else if (a == "--phase") {
+      auto v = val();
+      auto c1 = v.find(':'), c2 = v.rfind(':');
+      if (c1 == std::string::npos || c1 == c2)
+        usage("--phase NAME:RATE:SECONDS");
+      o.phases.push_back({v.substr(0, c1),
+                          {std::stod(v.substr(c1 + 1, c2 - c1 - 1)), std::stod(v.substr(c2 + 1))}});
+    } else if (a == "--max-connections")
+      o.max_connections = std::stoi(val());
+    else if (a == "--timeout")
+      o.timeout = std::stod(val());
+    else if (a == "--drain")
+      o.drain = std::stod(val());
+    else if (a == "--verify")
+      o.verify = true;
+    else if (a == "--count")
+      o.count = std::stoull(val());
+    else if (a == "--deadline-in")
+      o.deadline_in = std::stod(val());
+    else if (a == "--redis-host")
+      o.redis_host = val();
+    else if (a == "--redis-port")
+      o.redis_port = std::stoi(val());
+    else if (a == "--key-prefix")
+      o.key_prefix = val();
+    else if (a == "--watch-timeout")
+      o.watch_timeout = std::stod(val());
+    else if (a == "--out")
+      o.out_file = val();
+    else if (a == "--give-up-after")
+      o.give_up = std::stod(val());
+    else
+      usage("unknown option " + a);
+  }
+  if (!o.port)
+    usage("--port is required");
+  if (o.tokens_file.empty())
+    usage("--tokens is required");
+  return o;
+}
+
+// --- statistics --------------------------------------------------------------------
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty())
+    return 0;
+  std::sort(v.begin(), v.end());
+  auto i = static_cast<std::size_t>(std::ceil(p * static_cast<double>(v.size())));
+  return v[std::min(v.size() - 1, i == 0 ? 0 : i - 1)];
+}
+
+std::string fmt(double x, int digits = 2) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.*f", digits, x);
+  return b;
+}
+
+struct step_stats {
+  std::vector<double> ms;
+  std::vector<double> ok_ms;  // the answers that were not errors (2xx)
+  std::map<int, long> status; // 0: no answer
+  long timeouts = 0, transport_errors = 0, with_retry_after = 0;
+  void add(const http_result& r, double latency_ms) {
+    ms.push_back(latency_ms);
+    if (r.status >= 200 && r.status < 300)
+      ok_ms.push_back(latency_ms);
+    ++status[r.status];
+    if (r.timed_out)
+      ++timeouts;
+    else if (r.status == 0)
+      ++transport_errors;
+    if (r.status == 503 && r.retry_after)
+      ++with_retry_after;
+  }
+  long count(int s) const {
+    auto i = status.find(s);
+    return i == status.end() ? 0 : i->second;
+  }
+  long total() const {
+    long n = 0;
+    for (auto& [s, c] : status)
+      n += c;
+    return n;
+  }
+};
+
+const char* step_names[] = {"intake", "accept", "reply", "callback"};
+
+struct phase_stats {
+  std::string name;
+  double rate = 0, seconds = 0;
+  step_stats steps[4];
+  long started = 0, closed = 0, coordinating = 0, linked = 0, failed = 0, unsent = 0;
+  steady::time_point start{};       // its first scheduled start
+  steady::time_point last_closed{}; // when its last lifecycle closed
+};
+
+void print_steps(const std::string& prefix, const phase_stats& p) {
+  for (int s = 0; s < 4; ++s) {
+    const auto& st = p.steps[s];
+    if (st.ms.empty())
+      continue;
+    const std::string k = prefix + step_names[s];
+    std::cout << k << "_n=" << st.total() << "\n"
+              << k << "_p50_ms=" << fmt(percentile(st.ms, 0.5)) << "\n"
+              << k << "_p99_ms=" << fmt(percentile(st.ms, 0.99)) << "\n"
+              << k << "_p999_ms=" << fmt(percentile(st.ms, 0.999)) << "\n"
+              << k << "_max_ms=" << fmt(percentile(st.ms, 1.0)) << "\n"
+              << k << "_ok_p99_ms=" << fmt(percentile(st.ok_ms, 0.99)) << "\n";
+    std::ostringstream codes;
+    for (auto& [code, n] : st.status)
+      codes << (codes.tellp() ? "," : "") << code << ":" << n;
+    std::cout << k << "_status=" << codes.str() << "\n";
+  }
+}
+
+// --- time -------------------------------------------------------------------------
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ISO 8601 in Shanghai time (+08:00), as the API writes times.
+std::string shanghai_iso(std::int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000) + 8 * 3600;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char b[64];
+  std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+  return b;
+}
+
+// The API's "YYYY-MM-DDTHH:MM:SS+08:00" → ms since the epoch.
+std::optional<std::int64_t> parse_shanghai(const std::string& s) {
+  std::tm tm{};
+  if (s.size() < 25 || s.compare(19, 6, "+08:00") != 0)
+    return std::nullopt;
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec)
+      != 6)
+    return std::nullopt;
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return (static_cast<std::int64_t>(timegm(&tm)) - 8 * 3600) * 1000;
+}
+
+// --- the driver -------------------------------------------------------------------------
+
+struct acked {
+  std::string no;
+  int step; // the last step the service acknowledged: 0 intake … 3 callback
+};
+
+class driver {
+ public:
+  driver(const options& o, demand_maker& demands, std::map<std::string, std::string> tokens)
+      : o_(o), demands_(demands), tokens_(std::move(tokens)),
+        ep_(asio::ip::make_address(o.host), o.port) {
+    auto i = tokens_.find("office");
+    if (i == tokens_.end())
+      throw std::runtime_error("no office token in " + o.tokens_file);
+    office_ = i->second;
+  }
+
+  asio::io_context io;
+
+  std::shared_ptr<connection> new_connection() {
+    return std::make_shared<connection>(
+        io, ep_, std::chrono::milliseconds(static_cast<long>(o_.timeout * 1000)));
+  }
+
+  // One lifecycle on `c`; `done` when it ends (completed or not).
+  struct life {
+    std::uint64_t n;
+    steady::time_point scheduled;
+    phase_stats* stats;
+    std::string no, unit;
+    bool intake_only = false;
+    bool closed = false;
+    std::optional<std::int64_t> deadline_ms;
+  };
+  using done_fn = std::function<void(std::shared_ptr<connection>)>;
+
+  void run(std::shared_ptr<connection> c, std::shared_ptr<life> l, done_fn done) {
+    auto body = demands_.make(l->n);
+    std::string token;
+    if (l->deadline_ms) {
+      body["deadline"] = shanghai_iso(*l->deadline_ms);
+      token = office_; // M-DL-3: the office gives a deadline
+    }
+    c->request(http::verb::post, "/api/v1/demands", body.dump(), token,
+               [=](http_result r) { on_intake(c, l, done, std::move(r)); });
+  }
+
+  bool in_window(steady::time_point t) const { return t >= window_start && t <= window_end; }
+  steady::time_point window_start = steady::time_point::min();
+  steady::time_point window_end = steady::time_point::max();
+  std::vector<acked> acks;
+  bool record_acks = false;
+  std::vector<std::string> intake_tickets;
+  long timeouts_total = 0, transport_errors_total = 0;
+
+ private:
+  void record(phase_stats* st, int step, const http_result& r, steady::time_point from) {
+    const auto now = steady::now();
+    // Whatever the window: no answer at all is always worth knowing.
+    if (r.timed_out)
+      ++timeouts_total;
+    else if (r.status == 0)
+      ++transport_errors_total;
+    if (in_window(now))
+      st->steps[step].add(r, ms_d(now - from).count());
+  }
+
+  void ack(const std::shared_ptr<life>& l, int step) {
+    if (!record_acks)
+      return;
+    if (step == 0)
+      acks.push_back({l->no, 0});
+    else
+      for (auto it = acks.rbegin(); it != acks.rend(); ++it)
+        if (it->no == l->no) {
+          it->step = step;
+          break;
+        }
+  }
+
+  void on_intake(std::shared_ptr<connection> c, std::shared_ptr<life> l, done_fn done,
+                 http_result r) {
+    record(l->stats, 0, r, l->scheduled);
+    if (r.status == 200) { // linked to an open ticket (M-S-2): not expected
+      ++l->stats->linked;
+      return done(c);
+    }
+    if (r.status != 201) {
+      ++l->stats->failed;
+      return done(c);
+    }
+    auto j = json::parse(r.body, nullptr, false);
+    if (j.is_discarded() || !j.contains("ticket_no")) {
+      ++l->stats->failed;
+      return done(c);
+    }
+    l->no = j["ticket_no"].get<std::string>();
+    ack(l, 0);
+    if (l->intake_only) {
+      intake_tickets.push_back(l->no);
+      return done(c);
+    }
+    if (!j["assignment"].is_object()) { // M-RT-2: waits for the office
+      ++l->stats->coordinating;
+      return done(c);
+    }
+    l->unit = j["assignment"]["unit_id"].get<std::string>();
+    step(c, l, done, 1);
+  }
+
+  void step(std::shared_ptr<connection> c, std::shared_ptr<life> l, done_fn done, int n) {
+    static const std::string replies[]
+        = {"已到现场核实，责令相关责任方立即整改，并将持续跟踪整改情况。",
+           "经核查，反映情况属实，已协调有关单位处理完毕，欢迎继续监督。",
+           "已安排工作人员上门了解情况，问题已解决，并向来电人作了解释说明。"};
+    std::string target = "/api/v1/tickets/" + l->no;
+    std::string body, token;
+    if (n == 1) {
+      target += "/accept";
+    } else if (n == 2) {
+      target += "/reply";
+      body = json{{"text", replies[l->n % 3]}}.dump();
+    } else {
+      target += "/callback";
+      body = R"({"satisfaction":"satisfied","resolved":true})";
+    }
+    if (n < 3) {
+      auto t = tokens_.find(l->unit);
+      if (t == tokens_.end()) {
+        std::cerr << "loadgen: no token for unit " << l->unit << "\n";
+        ++l->stats->failed;
+        return done(c);
+      }
+      token = t->second;
+    } else {
+      token = office_;
+    }
+    const auto sent = steady::now();
+    c->request(http::verb::post, target, body, token, [=](http_result r) {
+      record(l->stats, n, r, sent);
+      if (r.status != 200) {
+        ++l->stats->failed;
+        return done(c);
+      }
+      ack(l, n);
+      if (n < 3)
+        return step(c, l, done, n + 1);
+      if (r.body.find("\"status\":\"closed\"") == std::string::npos) {
+        ++l->stats->failed;
+        return done(c);
+      }
+      l->closed = true;
+      l->stats->last_closed = steady::now();
+      if (in_window(steady::now()))
+        ++l->stats->closed;
+      done(c);
+    });
+  }
+
+  const options& o_;
+  demand_maker& demands_;
+  std::map<std::string, std::string> tokens_;
+  std::string office_;
+  tcp::endpoint ep_;
+};
+
+// A blocking GET on its own connection, for setup and checks.
+http_result get_sync(const options& o, const std::string& target, const std::string& token) {
+  asio::io_context io;
+  auto c = std::make_shared<connection>(io, tcp::endpoint(asio::ip::make_address(o.host), o.port),
+                                        std::chrono::milliseconds(30000));
+  http_result out;
+  c->request(http::verb::get, target, "", token, [&](http_result r) { out = std::move(r); });
+  io.run();
+  return out;
+}
+
+// GETs each target on `conns` connections; `each(i, result)` on every answer.
+void get_many(const options& o, const std::vector<std::string>& targets, const std::string& token,
+              int conns, const std::function<void(std::size_t, const http_result&)>& each) {
+  asio::io_context io;
+  std::size_t next = 0;
+  std::function<void(std::shared_ptr<connection>)> go = [&](std::shared_ptr<connection> c) {
+    if (next >= targets.size())
+      return;
+    const auto i = next++;
+    c->request(http::verb::get, targets[i], "", token, [&, c, i](http_result r) {
+      each(i, r);
+      go(c);
+    });
+  };
+  for (int k = 0; k < conns; ++k)
+    go(std::make_shared<connection>(io, tcp::endpoint(asio::ip::make_address(o.host), o.port),
+                                    std::chrono::milliseconds(30000)));
+  io.run();
+}
+
+std::map<std::string, std::string> load_tokens(const std::string& file) {
+  std::ifstream in(file);
+  if (!in)
+    throw std::runtime_error("cannot read tokens file " + file);
+  std::map<std::string, std::string> out;
+  std::string id, token;
+  while (in >> id >> token)
+    out[id] = token;
+  return out;
+}
+
+// --- modes ---------------------------------------------------------------------------
+
+int closed_mode(const options& o, driver& d) {
+  phase_stats st;
+  const auto t0 = steady::now();
+  d.window_start = t0 + std::chrono::milliseconds(static_cast<long>(o.warmup * 1000));
+  d.window_end = d.window_start + std::chrono::milliseconds(static_cast<long>(o.duration * 1000));
+  std::uint64_t n = 0;
+  std::string last_closed;
+  driver::done_fn again = [&](std::shared_ptr<connection> c) {
+    if (steady::now() >= d.window_end)
+      return;
+    auto l = std::make_shared<driver::life>();
+    l->n = n++;
+    l->scheduled = steady::now();
+    l->stats = &st;
+    ++st.started;
+    d.run(c, l, [&, l](std::shared_ptr<connection> c2) {
+      if (l->closed)
+        last_closed = l->no;
+      again(c2);
+    });
+  };
+  for (int i = 0; i < o.connections; ++i)
+    again(d.new_connection());
+  d.io.run();
+  const double secs = o.duration;
+  const double lps = st.closed / secs;
+  // Events per lifecycle: the timeline of a closed ticket has one step per event.
+  double events = 0;
+  if (!last_closed.empty()) {
+    auto tokens = load_tokens(o.tokens_file);
+    auto r = get_sync(o, "/api/v1/tickets/" + last_closed + "/timeline", tokens["office"]);
+    auto j = json::parse(r.body, nullptr, false);
+    if (r.status == 200 && !j.is_discarded() && j.contains("steps"))
+      events = static_cast<double>(j["steps"].size());
+  }
+  std::cout << "connections=" << o.connections << "\n"
+            << "seconds=" << fmt(secs, 1) << "\n"
+            << "lifecycles=" << st.closed << "\n"
+            << "lifecycles_per_s=" << fmt(lps, 1) << "\n"
+            << "events_per_lifecycle=" << fmt(events, 0) << "\n"
+            << "events_per_s=" << fmt(lps * events, 1) << "\n"
+            << "requests_per_s=" << fmt(lps * 4, 1) << "\n"
+            << "failed=" << st.failed << "\n"
+            << "coordinating=" << st.coordinating << "\n"
+            << "linked=" << st.linked << "\n"
+            << "timeouts_total=" << d.timeouts_total << "\n"
+            << "transport_errors_total=" << d.transport_errors_total << "\n";
+  print_steps("", st);
+  return 0;
+}
+
+int open_mode(const options& o, driver& d) {
+  if (o.phases.empty())
+    usage("open needs --phase NAME:RATE:SECONDS");
+  std::vector<phase_stats> stats(o.phases.size());
+  // Lifecycle i of phase k starts at phase_start[k] + i / rate[k].
+  struct slot {
+    steady::time_point at;
+    std::size_t phase;
+  };
+  const auto t0 = steady::now() + std::chrono::milliseconds(200);
+  std::vector<std::pair<steady::time_point, std::uint64_t>> bounds; // (start, count)
+  auto start = t0;
+  for (std::size_t k = 0; k < o.phases.size(); ++k) {
+    const auto [rate, secs] = o.phases[k].second;
+    stats[k].name = o.phases[k].first;
+    stats[k].rate = rate;
+    stats[k].seconds = secs;
+    stats[k].start = start;
+    bounds.push_back({start, static_cast<std::uint64_t>(std::llround(rate * secs))});
+    start += std::chrono::microseconds(static_cast<long>(secs * 1e6));
+  }
+  const auto last = start;
+  std::size_t phase = 0;
+  std::uint64_t in_phase = 0, n = 0;
+  auto next_slot = [&]() -> std::optional<slot> {
+    while (phase < bounds.size() && in_phase >= bounds[phase].second) {
+      ++phase;
+      in_phase = 0;
+    }
+    if (phase >= bounds.size())
+      return std::nullopt;
+    const double rate = o.phases[phase].second.first;
+    return slot{bounds[phase].first
+                    + std::chrono::microseconds(static_cast<long>(in_phase * 1e6 / rate)),
+                phase};
+  };
+  std::vector<std::shared_ptr<connection>> idle;
+  std::deque<std::shared_ptr<driver::life>> backlog;
+  int conns = 0;
+  long inflight = 0;
+  bool aborted = false;
+  d.record_acks = o.verify;
+  std::function<void(std::shared_ptr<connection>, std::shared_ptr<driver::life>)> launch;
+  driver::done_fn finished = [&](std::shared_ptr<connection> c) {
+    --inflight;
+    if (aborted)
+      return;
+    if (!backlog.empty()) {
+      auto l = backlog.front();
+      backlog.pop_front();
+      launch(c, l);
+    } else {
+      idle.push_back(c);
+    }
+  };
+  launch = [&](std::shared_ptr<connection> c, std::shared_ptr<driver::life> l) {
+    ++inflight;
+    ++l->stats->started;
+    d.run(c, l, finished);
+  };
+  asio::steady_timer tick(d.io), stop(d.io);
+  std::function<void()> schedule = [&] {
+    const auto now = steady::now();
+    for (auto s = next_slot(); s && s->at <= now; s = next_slot()) {
+      auto l = std::make_shared<driver::life>();
+      l->n = n++;
+      l->scheduled = s->at;
+      l->stats = &stats[s->phase];
+      ++in_phase;
+      if (!idle.empty()) {
+        auto c = idle.back();
+        idle.pop_back();
+        launch(c, l);
+      } else if (conns < o.max_connections) {
+        ++conns;
+        launch(d.new_connection(), l);
+      } else {
+        backlog.push_back(l);
+      }
+    }
+    if (auto s = next_slot()) {
+      tick.expires_at(s->at);
+      tick.async_wait([&](beast::error_code ec) {
+        if (!ec)
+          schedule();
+      });
+    }
+  };
+  schedule();
+  // Bounded: what has not even been sent by `drain` after the last start is
+  // counted as unsent, and what is still in flight as unfinished.
+  stop.expires_at(last + std::chrono::milliseconds(static_cast<long>(o.drain * 1000)));
+  stop.async_wait([&](beast::error_code ec) {
+    if (ec)
+      return;
+    aborted = true;
+    for (auto& l : backlog)
+      ++l->stats->unsent;
+    backlog.clear();
+    d.io.stop();
+  });
+  // The stop timer must not keep run() alive once all is done.
+  std::function<void()> watch;
+  asio::steady_timer poll(d.io);
+  watch = [&] {
+    if (!next_slot() && inflight == 0 && backlog.empty()) {
+      stop.cancel();
+      return;
+    }
+    poll.expires_after(std::chrono::milliseconds(50));
+    poll.async_wait([&](beast::error_code ec) {
+      if (!ec)
+        watch();
+    });
+  };
+  watch();
+  d.io.run();
+  std::cout << "max_connections_used=" << conns << "\n"
+            << "unfinished=" << inflight << "\n";
+  for (auto& p : stats) {
+    const std::string k = p.name + "_";
+    const auto& in = p.steps[0];
+    // Closed per second over the phase or, if the last lifecycle closed
+    // later, up to then.
+    const double span = p.closed ? ms_d(p.last_closed - p.start).count() / 1000 : 0;
+    std::cout << k << "offered_per_s=" << fmt(p.rate, 1) << "\n"
+              << k << "seconds=" << fmt(p.seconds, 1) << "\n"
+              << k << "started=" << p.started << "\n"
+              << k << "unsent=" << p.unsent << "\n"
+              << k << "closed=" << p.closed << "\n"
+              << k << "closed_per_s=" << fmt(p.closed / std::max(p.seconds, span), 1) << "\n"
+              << k << "intake_acked=" << in.count(201) << "\n"
+              << k << "intake_shed=" << in.count(503) << "\n"
+              << k << "intake_shed_with_retry_after=" << in.with_retry_after << "\n"
+              << k << "intake_timeouts=" << in.timeouts << "\n"
+              << k << "intake_transport_errors=" << in.transport_errors << "\n"
+              << k << "failed=" << p.failed << "\n"
+              << k << "coordinating=" << p.coordinating << "\n";
+    long shed = 0, timeouts = 0;
+    for (auto& s : p.steps) {
+      shed += s.count(503);
+      timeouts += s.timeouts;
+    }
+    std::cout << k << "all_shed=" << shed << "\n" << k << "all_timeouts=" << timeouts << "\n";
+    print_steps(k, p);
+  }
+  if (o.verify) {
+    // Every acknowledged step must be visible: a 201 intake must exist, an
+    // acknowledged accept/reply/callback must show in its status.
+    std::vector<std::string> targets;
+    for (auto& a : d.acks)
+      targets.push_back("/api/v1/tickets/" + a.no);
+    auto tokens = load_tokens(o.tokens_file);
+    long lost = 0, lost_steps = 0, unreadable = 0;
+    auto rank = [](const std::string& s) {
+      if (s == "dispatched" || s == "coordinating")
+        return 0;
+      if (s == "accepted")
+        return 1;
+      if (s == "replied")
+        return 2;
+      if (s == "closed")
+        return 3;
+      return -1;
+    };
+    get_many(o, targets, tokens["office"], 8, [&](std::size_t i, const http_result& r) {
+      if (r.status == 404) {
+        ++lost;
+        return;
+      }
+      auto j = json::parse(r.body, nullptr, false);
+      if (r.status != 200 || j.is_discarded()) {
+        ++unreadable;
+        return;
+      }
+      if (rank(j.value("status", "")) < d.acks[i].step)
+        ++lost_steps;
+    });
+    std::cout << "verified_acked_demands=" << d.acks.size() << "\n"
+              << "lost_demands=" << lost << "\n"
+              << "lost_steps=" << lost_steps << "\n"
+              << "unreadable=" << unreadable << "\n";
+  }
+  return 0;
+}
+
+// Closed-loop intakes only, `count` of them; returns the seconds it took.
+double intake_only(const options& o, driver& d, std::optional<std::int64_t> deadline_ms,
+                   phase_stats& st, bool& gave_up) {
+  std::uint64_t n = 0;
+  const auto t0 = steady::now();
+  std::uint64_t report = std::max<std::uint64_t>(o.count / 10, 1);
+  // A service that stops answering must not hold the run forever: after
+  // `give_up` seconds without a single 201, start nothing more.
+  std::size_t last_count = 0;
+  auto last_ok = t0;
+  gave_up = false;
+  driver::done_fn again = [&](std::shared_ptr<connection> c) {
+    if (n >= o.count || gave_up)
+      return;
+    const auto now = steady::now();
+    if (d.intake_tickets.size() != last_count) {
+      last_count = d.intake_tickets.size();
+      last_ok = now;
+    } else if (ms_d(now - last_ok).count() > o.give_up * 1000) {
+      gave_up = true;
+      std::cerr << "loadgen: no intake succeeded for " << o.give_up << " s: giving up after "
+                << last_count << " tickets\n";
+      return;
+    }
+    auto l = std::make_shared<driver::life>();
+    l->n = n++;
+    l->scheduled = steady::now();
+    l->stats = &st;
+    l->intake_only = true;
+    l->deadline_ms = deadline_ms;
+    ++st.started;
+    if (n % report == 0)
+      std::cerr << "loadgen: " << n << "/" << o.count << " intakes, "
+                << fmt(ms_d(steady::now() - t0).count() / 1000, 1) << " s\n";
+    d.run(c, l, again);
+  };
+  for (int i = 0; i < o.connections; ++i)
+    again(d.new_connection());
+  d.io.run();
+  return ms_d(steady::now() - t0).count() / 1000;
+}
+
+int bulk_mode(const options& o, driver& d) {
+  phase_stats st;
+  bool gave_up = false;
+  const double secs = intake_only(o, d, std::nullopt, st, gave_up);
+  const auto ok = st.steps[0].count(201);
+  std::cout << "intakes=" << ok << "\n"
+            << "gave_up=" << gave_up << "\n"
+            << "timeouts_total=" << d.timeouts_total << "\n"
+            << "failed=" << st.failed + st.linked << "\n"
+            << "seconds=" << fmt(secs, 1) << "\n"
+            << "intakes_per_s=" << fmt(ok / secs, 1) << "\n";
+  print_steps("", st);
+  if (!o.out_file.empty()) {
+    std::ofstream out(o.out_file);
+    for (auto& no : d.intake_tickets)
+      out << no << "\n";
+  }
+  return 0;
+}
+
+// Sums ZCOUNT key -inf at over the service's timer sets (one, or one per
+// partition: every key `{prefix}:timers*` that is a sorted set).
+struct timer_watch {
+  redisContext* c = nullptr;
+  std::vector<std::string> keys;
+  timer_watch(const options& o) {
+    c = redisConnect(o.redis_host.c_str(), o.redis_port);
+    if (!c || c->err)
+      throw std::runtime_error("loadgen: cannot connect to redis");
+    std::string cursor = "0";
+    do {
+      auto* r = static_cast<redisReply*>(redisCommand(c, "SCAN %s MATCH %s:timers* COUNT 1000",
+                                                      cursor.c_str(), o.key_prefix.c_str()));
+      if (!r || r->type != REDIS_REPLY_ARRAY)
+        throw std::runtime_error("loadgen: SCAN failed");
+      cursor = r->element[0]->str;
+      for (std::size_t i = 0; i < r->element[1]->elements; ++i) {
+        std::string k = r->element[1]->element[i]->str;
+        auto* t = static_cast<redisReply*>(redisCommand(c, "TYPE %s", k.c_str()));
+        if (t && t->type == REDIS_REPLY_STATUS && std::string(t->str) == "zset")
+          keys.push_back(k);
+        freeReplyObject(t);
+      }
+      freeReplyObject(r);
+    } while (cursor != "0");
+  }
+  ~timer_watch() {
+    if (c)
+      redisFree(c);
+  }
+  long due(std::int64_t at_ms) {
+    const auto max = std::to_string(at_ms);
+    for (auto& k : keys)
+      redisAppendCommand(c, "ZCOUNT %s -inf %s", k.c_str(), max.c_str());
+    long sum = 0;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      void* rep = nullptr;
+      if (redisGetReply(c, &rep) != REDIS_OK)
+        throw std::runtime_error("loadgen: ZCOUNT failed");
+      auto* r = static_cast<redisReply*>(rep);
+      if (r->type == REDIS_REPLY_INTEGER)
+        sum += r->integer;
+      freeReplyObject(r);
+    }
+    return sum;
+  }
+};
+
+int timers_mode(const options& o, driver& d) {
+  if (!o.redis_port)
+    usage("timers needs --redis-port");
+  // Every deadline at the same whole second.
+  const std::int64_t deadline
+      = (epoch_ms() + static_cast<std::int64_t>(o.deadline_in * 1000) + 999) / 1000 * 1000;
+  std::cerr << "loadgen: " << o.count << " deadlines at " << shanghai_iso(deadline) << "\n";
+  phase_stats st;
+  bool gave_up = false;
+  const double secs = intake_only(o, d, deadline, st, gave_up);
+  const auto loaded_at = epoch_ms();
+  std::cout << "timer_intakes=" << d.intake_tickets.size() << "\n"
+            << "timer_gave_up=" << gave_up << "\n"
+            << "timer_intake_failed=" << st.failed + st.linked << "\n"
+            << "timer_load_seconds=" << fmt(secs, 1) << "\n"
+            << "timer_load_margin_s=" << fmt((deadline - loaded_at) / 1000.0, 1) << "\n";
+  if (loaded_at >= deadline)
+    std::cerr << "loadgen: WARNING: loading ended after the deadline; raise --deadline-in\n";
+  timer_watch w(o);
+  // Wait for the deadline, then poll the due count every 5 ms: each timer
+  // that leaves the set fired (its escalation is written by the same script).
+  while (epoch_ms() < deadline - 200)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const long armed = w.due(deadline + 1);
+  std::vector<double> late;
+  late.reserve(static_cast<std::size_t>(armed));
+  long remaining = armed;
+  while (epoch_ms() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const std::int64_t give_up = deadline + static_cast<std::int64_t>(o.watch_timeout * 1000);
+  while (remaining > 0 && epoch_ms() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const long now_due = w.due(deadline + 1);
+    const auto t = static_cast<double>(epoch_ms() - deadline);
+    for (long k = now_due; k < remaining; ++k)
+      late.push_back(t);
+    remaining = now_due;
+  }
+  const long unfired = remaining;
+  for (long k = 0; k < unfired; ++k)
+    late.push_back(o.watch_timeout * 1000); // a lower bound
+  std::cout << "timers_armed=" << armed << "\n"
+            << "timers_unfired=" << unfired << "\n"
+            << "timer_p50_late_ms=" << fmt(percentile(late, 0.5), 0) << "\n"
+            << "timer_p99_late_ms=" << fmt(percentile(late, 0.99), 0) << "\n"
+            << "timer_p999_late_ms=" << fmt(percentile(late, 0.999), 0) << "\n"
+            << "timer_max_late_ms=" << fmt(percentile(late, 1.0), 0) << "\n"
+            << "timer_fired_per_s="
+            << fmt(late.empty() || percentile(late, 1.0) <= 0
+                       ? 0
+                       : (armed - unfired) / (percentile(late, 1.0) / 1000.0),
+                   0)
+            << "\n";
+  // The same from the API: each ticket's timeline must have exactly one
+  // supervision step, at (to the second) the deadline or after.
+  std::vector<std::string> targets;
+  for (auto& no : d.intake_tickets)
+    targets.push_back("/api/v1/tickets/" + no + "/timeline");
+  auto tokens = load_tokens(o.tokens_file);
+  long ok = 0, missing = 0, twice = 0, unreadable = 0;
+  std::vector<double> tl_late;
+  get_many(o, targets, tokens["office"], 4, [&](std::size_t, const http_result& r) {
+    auto j = json::parse(r.body, nullptr, false);
+    if (r.status != 200 || j.is_discarded() || !j.contains("steps")) {
+      ++unreadable;
+      return;
+    }
+    int n = 0;
+    for (auto& s : j["steps"])
+      if (s.value("type", "") == "escalated" && s.value("label_en", "") == "supervision") {
+        ++n;
+        if (auto at = parse_shanghai(s.value("at", "")))
+          tl_late.push_back(static_cast<double>(*at - deadline));
+      }
+    if (n == 0)
+      ++missing;
+    else if (n > 1)
+      ++twice;
+    else
+      ++ok;
+  });
+  std::cout << "timeline_supervision_once=" << ok << "\n"
+            << "timeline_supervision_missing=" << missing << "\n"
+            << "timeline_supervision_twice=" << twice << "\n"
+            << "timeline_unreadable=" << unreadable << "\n"
+            << "timeline_p50_late_ms=" << fmt(percentile(tl_late, 0.5), 0) << "\n"
+            << "timeline_p99_late_ms=" << fmt(percentile(tl_late, 0.99), 0) << "\n"
+            << "timeline_max_late_ms=" << fmt(percentile(tl_late, 1.0), 0) << "\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const auto o = parse(argc, argv);
+    auto tokens = load_tokens(o.tokens_file);
+    auto cats = get_sync(o, "/api/v1/categories", "");
+    if (cats.status != 200)
+      throw std::runtime_error("GET /api/v1/categories: " + std::to_string(cats.status) + " "
+                               + cats.error);
+    demand_maker demands(load_townships(o.config), routable_categories(json::parse(cats.body)),
+                         o.run_id);
+    std::cerr << "loadgen: " << o.mode << ": " << demands.townships() << " townships, "
+              << demands.categories() << " routable categories, " << tokens.size() << " tokens\n";
+    driver d(o, demands, std::move(tokens));
+    if (o.mode == "closed")
+      return closed_mode(o, d);
+    if (o.mode == "open")
+      return open_mode(o, d);
+    if (o.mode == "bulk")
+      return bulk_mode(o, d);
+    if (o.mode == "timers")
+      return timers_mode(o, d);
+    usage("unknown mode " + o.mode);
+  } catch (const std::exception& e) {
+    std::cerr << "loadgen: " << e.what() << "\n";
+    return 1;
+  }
+}
