@@ -1,5 +1,6 @@
 #include "actors/office.hpp"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include "actors/ticket.hpp"
@@ -55,6 +56,7 @@ ticket_actor route_to(self_ptr self, const services* svc, const std::string& no)
     auto oldest = st.tickets.find(st.lru.back());
     self->send(oldest->second.handle, stop_atom::value);
     st.forget(oldest);
+    ++st.stopped_since_trim;
   }
   svc->live_ticket_actors.store(st.tickets.size());
   return handle;
@@ -304,12 +306,20 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
         // for `passivate_after` (they handle what was sent before first).
         auto& st = self->state;
         const auto cutoff = self->clock().now() - svc->passivate_after;
+        // The actors stopped by the last sweeps are gone by now; give their
+        // memory back to the system, or RSS would stay at its high-water mark
+        // (glibc keeps freed memory in its arenas).
+        if (st.stopped_since_trim >= 1000) {
+          ::malloc_trim(0);
+          st.stopped_since_trim = 0;
+        }
         while (!st.lru.empty()) {
           auto oldest = st.tickets.find(st.lru.back());
           if (oldest->second.used_at > cutoff)
             break;
           self->send(oldest->second.handle, stop_atom::value);
           st.forget(oldest);
+          ++st.stopped_since_trim;
         }
         svc->live_ticket_actors.store(st.tickets.size());
         self->delayed_send(self, sweep_every, sweep_atom::value);

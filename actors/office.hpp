@@ -20,6 +20,8 @@ struct office_state {
   /// `services::max_live_tickets`, or idle for `services::passivate_after`,
   /// the least recently used are stopped.
   std::list<std::string> lru;
+  /// Ticket actors stopped since the office last returned free memory.
+  std::size_t stopped_since_trim = 0;
 
   /// Forgets ticket `no`'s actor (after telling it to stop).
   void forget(std::unordered_map<std::string, live_ticket>::iterator i) {
