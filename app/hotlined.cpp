@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   std::size_t http_threads = 32;
   std::size_t max_inflight = 24;
   std::size_t max_live_tickets = 10000;
+  std::size_t actor_threads = 0;
   std::string node_id;
   cluster::partition_id partitions = cluster::default_partitions;
   long lease_ms = 3000;
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-inflight", max_inflight,
                  "client requests served at once; more get 503 + Retry-After (surge)")
       ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--actor-threads", actor_threads,
+                 "CAF worker threads (0: one per core); actors block on Redis round trips")
       ->capture_default_str();
   app.add_option("--max-live-tickets", max_live_tickets,
                  "ticket actors kept in memory; the least recently used stop first")
@@ -193,7 +197,9 @@ int main(int argc, char** argv) {
       const actors::clock& clk = manual ? static_cast<const actors::clock&>(*manual) : real_clock;
       actors::services svc(cfg, store, crypto::vault(caller_key), clk, own);
       svc.max_live_tickets = max_live_tickets;
-      actors::runtime rt(svc);
+      actors::runtime_options rt_opts;
+      rt_opts.worker_threads = actor_threads;
+      actors::runtime rt(svc, rt_opts);
       cluster::forwarder fwd(ep, pool, own, {});
       cluster::node_options node_opts;
       node_opts.node_id = node_id;

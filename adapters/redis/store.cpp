@@ -374,8 +374,10 @@ std::map<std::string, long long> store::return_counts() {
 
 bool store::ping() noexcept {
   try {
+    // A write, not a PING: a Redis that answers but refuses writes
+    // (NOREPLICAS, MISCONF after a failed AOF write, OOM) cannot persist.
     auto c = pool_.acquire();
-    auto rep = c->command({"PING"});
+    auto rep = c->command({"SET", prefix_ + ":health", "ok", "PX", "60000"});
     return rep->type == REDIS_REPLY_STATUS;
   } catch (const std::exception&) {
     return false;

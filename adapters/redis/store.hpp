@@ -123,7 +123,7 @@ class store {
   /// How many tickets each unit has returned (M-RT-4, for evaluation).
   std::map<std::string, long long> return_counts();
 
-  /// True if Redis answers PING (for health checks); never throws.
+  /// True if Redis accepts a write (for health checks); never throws.
   bool ping() noexcept;
 
   /// How long an intake request id stays claimed.

@@ -295,3 +295,14 @@ TEST_F(store_test, TheStoreSurvivesAServerScriptFlush) {
   auto res = st.append("20261128-000001", 0, {}, intake_events());
   EXPECT_EQ(res.result, redis::append_result::outcome::appended);
 }
+
+TEST_F(store_test, HealthMeansRedisAcceptsWritesNotJustThatItAnswers) {
+  EXPECT_TRUE(st.ping());
+  // A primary that lost its replicas answers PING but refuses writes.
+  redis::connection c(server->where());
+  redis::check(c.command({"CONFIG", "SET", "min-replicas-to-write", "1"}).get(), "CONFIG SET");
+  EXPECT_EQ(c.command({"PING"})->type, REDIS_REPLY_STATUS);
+  EXPECT_FALSE(st.ping());
+  redis::check(c.command({"CONFIG", "SET", "min-replicas-to-write", "0"}).get(), "CONFIG SET");
+  EXPECT_TRUE(st.ping());
+}
