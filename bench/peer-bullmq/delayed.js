@@ -7,24 +7,11 @@
 
 'use strict';
 const { Queue, Worker } = require('bullmq');
+const { parse } = require('./args');
 
 function args() {
-  const o = { redisHost: '127.0.0.1', redisPort: 6379, count: 10000, dueIn: 15, concurrency: 100,
-              timeout: 600, prefix: 'bulltimers' };
-  const a = process.argv.slice(2);
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i + 1];
-    switch (a[i]) {
-      case '--redis-host': o.redisHost = v; i++; break;
-      case '--redis-port': o.redisPort = Number(v); i++; break;
-      case '--count': o.count = Number(v); i++; break;
-      case '--due-in': o.dueIn = Number(v); i++; break;
-      case '--concurrency': o.concurrency = Number(v); i++; break;
-      case '--timeout': o.timeout = Number(v); i++; break;
-      default: console.error(`delayed.js: unknown option ${a[i]}`); process.exit(2);
-    }
-  }
-  return o;
+  return parse('delayed.js', { redisHost: '127.0.0.1', redisPort: 6379, count: 10000, dueIn: 15,
+                               concurrency: 100, timeout: 600, prefix: 'bulltimers' }).o;
 }
 
 function pct(sorted, p) {

@@ -18,26 +18,14 @@
 'use strict';
 const { fork } = require('child_process');
 const { Queue, Worker } = require('bullmq');
+const { parse } = require('./args');
 
 function args() {
-  const o = { redisHost: '127.0.0.1', redisPort: 6379, connections: 16, duration: 10, warmup: 2,
-              concurrency: 16, procs: 2, prefix: 'bullbench', child: false, id: 0 };
-  const a = process.argv.slice(2);
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i + 1];
-    switch (a[i]) {
-      case '--redis-host': o.redisHost = v; i++; break;
-      case '--redis-port': o.redisPort = Number(v); i++; break;
-      case '--connections': o.connections = Number(v); i++; break;
-      case '--duration': o.duration = Number(v); i++; break;
-      case '--warmup': o.warmup = Number(v); i++; break;
-      case '--concurrency': o.concurrency = Number(v); i++; break;
-      case '--procs': o.procs = Number(v); i++; break;
-      case '--prefix': o.prefix = v; i++; break;
-      case '--child': o.child = true; o.id = Number(v); i++; break;
-      default: console.error(`lifecycle.js: unknown option ${a[i]}`); process.exit(2);
-    }
-  }
+  const { o, values } = parse('lifecycle.js', {
+    redisHost: '127.0.0.1', redisPort: 6379, connections: 16, duration: 10, warmup: 2,
+    concurrency: 16, procs: 2, prefix: 'bullbench' }, { child: { type: 'string' } });
+  o.child = values.child !== undefined;
+  o.id = o.child ? Number(values.child) : 0;
   return o;
 }
 
