@@ -52,10 +52,17 @@ int main(int argc, char** argv) {
   long lease_ms = 3000;
   bool test_clock = false;
   std::string test_clock_start;
-  app.add_option("--config", config_dir, "configuration folder")->capture_default_str();
+  // The last of a repeated --config, --data-dir or --listen wins, so that
+  // `scripts/run --listen HOST:PORT` overrides the script's own defaults.
+  const auto last = CLI::MultiOptionPolicy::TakeLast;
+  app.add_option("--config", config_dir, "configuration folder")
+      ->multi_option_policy(last)
+      ->capture_default_str();
   app.add_option("--data-dir", data_dir, "data folder: keys, and the embedded Redis")
+      ->multi_option_policy(last)
       ->capture_default_str();
   app.add_option("--listen", listen, "HTTP address HOST:PORT (port 0: any free port)")
+      ->multi_option_policy(last)
       ->capture_default_str();
   app.add_option("--redis", redis_url,
                  "use this Redis (redis://host:port or unix:///path) instead of the embedded one");
