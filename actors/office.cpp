@@ -183,12 +183,16 @@ std::string repeat_key(const services& svc, const intake_request& req) {
   return svc.vault.fingerprint("repeat|" + req.caller_phone + "|" + req.category);
 }
 
-cluster::partition_id intake_partition(const services& svc, const intake_request& req) {
+cluster::partition_id intake_partition(const services& svc, const intake_request& req,
+                                       const std::string& repeat_key) {
   // M-S-2: the same caller and matter land in the same partition, so the
   // open ticket a repeat is linked to is written by the same node.
-  const auto key = repeat_key(svc, req);
-  return cluster::partition_of_key(key.empty() ? "req|" + req.request_id : key,
+  return cluster::partition_of_key(repeat_key.empty() ? "req|" + req.request_id : repeat_key,
                                    svc.store.partitions());
+}
+
+cluster::partition_id intake_partition(const services& svc, const intake_request& req) {
+  return intake_partition(svc, req, repeat_key(svc, req));
 }
 
 office_actor::behavior_type office(self_ptr self, const services* svc) {
@@ -216,19 +220,20 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
           return failed(
               {"unknown_category", "unknown category '" + req.category + "'", "category"});
         }
-        if (!svc->own.owns(intake_partition(*svc, req)))
-          return failed(moved("this intake"));
-        auto rp = self->make_response_promise<ticket_reply>();
         // M-S-2 repeats: the same caller with the same matter while a ticket
         // is open is linked to it instead of opening a second one.
         const std::string repeat_key = actors::repeat_key(*svc, req);
+        const auto partition = intake_partition(*svc, req, repeat_key);
+        if (!svc->own.owns(partition))
+          return failed(moved("this intake"));
+        auto rp = self->make_response_promise<ticket_reply>();
         // One round trip: a known request id, an open repeat, and a number
         // in the intake's partition (owned here, so this node's actor is the
         // new ticket's writer) in case it is a new ticket.
         redis::store::intake_facts facts;
         try {
           facts = svc->store.intake_lookup(req.request_id, repeat_key, routing::shanghai_date(now),
-                                           intake_partition(*svc, req));
+                                           partition);
         } catch (const std::exception& e) {
           spdlog::error("office: store unavailable at intake: {}", e.what());
           // The promise owns the answer now: a returned value would be lost.

@@ -41,6 +41,9 @@ std::string repeat_key(const services& svc, const intake_request& req);
 /// The partition an intake belongs to: that of its repeat key (so a repeat
 /// finds its open ticket on the same node), else of its request id.
 cluster::partition_id intake_partition(const services& svc, const intake_request& req);
+/// The same, given its repeat key (no second HMAC).
+cluster::partition_id intake_partition(const services& svc, const intake_request& req,
+                                       const std::string& repeat_key);
 
 office_actor::behavior_type office(office_actor::stateful_pointer<office_state> self,
                                    const services* svc);

@@ -66,32 +66,37 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
         const auto fence = svc->own.fence(svc->store.partition_of(st.no));
         if (!fence)
           return failed(self, {"moved", "ticket " + st.no + " is owned by another node now", ""});
-        // A command retried with its idempotency claim, already applied
-        // (possibly by the previous owner): answer with the ticket as it is.
         const bool command_claim = claim.rfind("cmd:", 0) == 0;
-        if (command_claim) {
-          try {
-            if (auto holder = svc->store.find_claim(claim)) {
-              if (*holder != st.no)
-                return failed(self,
-                              {"conflict", "Idempotency-Key was already used for another ticket",
-                               "Idempotency-Key"});
-              st.loaded = false;
-              if (auto f = ensure_loaded(self, *svc))
-                return failed(self, *f);
-              return reply_of(self);
-            }
-          } catch (const std::exception& e) {
-            return failed(self, unavailable(e));
-          }
-        }
+        // A command retried with its Idempotency-Key after it was applied
+        // (here or by the previous owner) is refused by `decide` when its
+        // effect shows in the state, or meets its claim in the append script
+        // when it does not: either way it is answered with the ticket as it
+        // is. Only the first case costs a look-up, and only on a refusal.
+        auto claimed_by = [&](const std::string& holder) -> ticket_reply {
+          if (holder != st.no)
+            return failed(self, {"conflict", "Idempotency-Key was already used for another ticket",
+                                 "Idempotency-Key"});
+          st.loaded = false; // applied before, maybe by another node
+          if (auto f = ensure_loaded(self, *svc))
+            return failed(self, *f);
+          return reply_of(self);
+        };
         // A version conflict means another writer got in first (only possible
         // across nodes): reload and decide again, once.
         for (int attempt = 0; attempt < 2; ++attempt) {
           const routing::instant now = svc->clk.now();
           auto d = routing::decide(st.ticket, cmd, now, svc->policy);
-          if (auto* err = std::get_if<routing::workflow_error>(&d))
+          if (auto* err = std::get_if<routing::workflow_error>(&d)) {
+            if (command_claim) {
+              try {
+                if (auto holder = svc->store.find_claim(claim))
+                  return claimed_by(*holder);
+              } catch (const std::exception& e) {
+                return failed(self, unavailable(e));
+              }
+            }
             return failed(self, {err->code, err->message, err->field});
+          }
           const auto& events = std::get<std::vector<routing::event>>(d);
           // M-SV-1: the timers the ticket wants after these events are
           // written with them, so a timer fires exactly once.
@@ -123,20 +128,11 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
             return failed(self, {"moved", "ticket " + st.no + " is owned by another node now", ""});
           }
           if (res.result == outcome::request_taken) {
-            // A command retried with its Idempotency-Key: applied before.
             // (An intake's request id taken — a retry that raced its first
             // attempt — goes back to the office, which tells a replay from
             // a repeat by the fingerprint.)
-            if (command_claim && res.existing_ticket == st.no) {
-              st.loaded = false; // applied before, maybe by another node
-              if (auto f = ensure_loaded(self, *svc))
-                return failed(self, *f);
-              return reply_of(self);
-            }
             if (command_claim)
-              return failed(self,
-                            {"conflict", "Idempotency-Key was already used for another ticket",
-                             "Idempotency-Key"});
+              return claimed_by(res.existing_ticket);
             return failed(self, {"request_taken", res.existing_ticket, "request_id"});
           }
           if (events.empty())
