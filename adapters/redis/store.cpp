@@ -135,14 +135,6 @@ std::string store::key(const std::string& kind, const std::string& id) const {
   return prefix_ + ":" + kind + ":" + id;
 }
 
-std::string store::next_ticket_no(r::civil_date d, cluster::partition_id p) {
-  const auto date = r::compact_date(d);
-  auto c = pool_.acquire();
-  auto rep = c->command({"INCR", key("seq", date + ":" + std::to_string(p))});
-  check(rep.get(), "INCR");
-  return format_ticket_no(date, reply_integer(rep.get()), p);
-}
-
 std::string store::format_ticket_no(const std::string& date, long long n,
                                     cluster::partition_id p) const {
   const auto seq = cluster::ticket_sequence(static_cast<std::uint64_t>(n), p, partitions_);
@@ -189,10 +181,6 @@ std::vector<std::string> store::sorted_members(const std::string& k) {
     out.push_back(reply_string(rep->element[i]));
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::optional<std::string> store::find_request(const std::string& request_id) {
-  return find_claim("req:" + request_id);
 }
 
 std::optional<std::string> store::find_claim(const std::string& claim) {
@@ -352,10 +340,6 @@ std::vector<store::due_timer> store::due_timers(const std::vector<cluster::parti
   if (out.size() > limit)
     out.resize(limit);
   return out;
-}
-
-std::optional<std::string> store::find_open_repeat(const std::string& repeat_key) {
-  return get(key("open", repeat_key));
 }
 
 std::vector<std::string> store::coordination_queue() {

@@ -50,10 +50,6 @@ class store {
   explicit store(pool& p, std::string prefix = "hl",
                  cluster::partition_id partitions = cluster::default_partitions);
 
-  /// Allocates the next ticket number of a Shanghai date in partition `p`:
-  /// "20261128-000123" (adapters/cluster/partitioning.hpp).
-  std::string next_ticket_no(routing::civil_date d, cluster::partition_id p);
-
   /// What an intake needs to know, in one round trip: the ticket its
   /// request id already created, the open ticket of its repeat key ("" for
   /// none), and a fresh number of date `d` in partition `p` (unused, and
@@ -72,16 +68,14 @@ class store {
   /// The key of partition p's lease.
   std::string lease_key(cluster::partition_id p) const;
 
-  /// The ticket an intake request id already created, if any (M-R-2, rule 3).
-  std::optional<std::string> find_request(const std::string& request_id);
   /// The ticket that holds a claim ("req:{id}" or "cmd:{key}"), if any.
   std::optional<std::string> find_claim(const std::string& claim);
 
   /// Appends `events` to ticket `no` if it holds exactly `expected_version`
   /// events. `before` is the ticket's state before them (for the indexes).
   /// With `claim_request` ("req:{id}" or "cmd:{key}"), the claim is taken
-  /// atomically: if any
-  /// ticket holds it, nothing is written and request_taken is returned.
+  /// atomically: if any ticket holds it, nothing is written and
+  /// request_taken is returned.
   /// With `fence` ("node|token"), nothing is written (fenced) unless the
   /// partition's lease in Redis still holds exactly that value (issue 4).
   /// No events and `timers` given: only the timers are replaced.
@@ -113,9 +107,6 @@ class store {
 
   /// Open tickets assigned to `unit_id`, sorted by number.
   std::vector<std::string> inbox(const std::string& unit_id);
-
-  /// The open ticket of a caller-and-matter key, if any (M-S-2 repeats).
-  std::optional<std::string> find_open_repeat(const std::string& repeat_key);
 
   /// Tickets waiting for the office to designate units (M-RT-2, M-RT-4).
   std::vector<std::string> coordination_queue();

@@ -198,15 +198,18 @@ TEST_F(store_test, ARequestIdClaimedByOneTicketIsNotClaimedByAnother) {
   EXPECT_EQ(res.result, redis::append_result::outcome::request_taken);
   EXPECT_EQ(res.existing_ticket, "20261128-000001");
   EXPECT_TRUE(st.load("20261128-000002").empty());
-  EXPECT_EQ(st.find_request("req-1").value(), "20261128-000001");
+  EXPECT_EQ(st.find_claim("req:req-1").value(), "20261128-000001");
 }
 
 TEST_F(store_test, TicketNumbersAreUniquePerShanghaiDateAndTellTheirPartition_M_R_2) {
   // Partition p numbers p+1, p+1+P, p+1+2P, … of each day (issue 4).
-  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}, 0), "20261128-000001");
-  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}, 0), "20261128-000257");
-  EXPECT_EQ(st.next_ticket_no({2026, 11, 28}, 5), "20261128-000006");
-  EXPECT_EQ(st.next_ticket_no({2026, 11, 29}, 0), "20261129-000001");
+  auto next = [&](routing::civil_date d, cluster::partition_id p) {
+    return st.intake_lookup("any", "", d, p).fresh_no;
+  };
+  EXPECT_EQ(next({2026, 11, 28}, 0), "20261128-000001");
+  EXPECT_EQ(next({2026, 11, 28}, 0), "20261128-000257");
+  EXPECT_EQ(next({2026, 11, 28}, 5), "20261128-000006");
+  EXPECT_EQ(next({2026, 11, 29}, 0), "20261129-000001");
   EXPECT_EQ(st.partition_of("20261128-000257"), 0u);
   EXPECT_EQ(st.partition_of("20261128-000006"), 5u);
 }
@@ -219,7 +222,7 @@ TEST_F(store_test, AFencedAppendWritesOnlyWhileTheLeaseHoldsItsValue) {
       = st.append("20261128-000001", 0, {}, intake_events(), "req:r", nullptr, std::string("n1|6"));
   EXPECT_EQ(stale.result, redis::append_result::outcome::fenced);
   EXPECT_TRUE(st.load("20261128-000001").empty());
-  EXPECT_FALSE(st.find_request("r")) << "a fenced write claims nothing";
+  EXPECT_FALSE(st.find_claim("req:r")) << "a fenced write claims nothing";
   auto current
       = st.append("20261128-000001", 0, {}, intake_events(), "req:r", nullptr, std::string("n1|7"));
   EXPECT_EQ(current.result, redis::append_result::outcome::appended);
@@ -276,17 +279,20 @@ TEST_F(store_test, AReturnMovesTheTicketFromTheInboxToTheQueueAndCountsIt_M_RT_4
 }
 
 TEST_F(store_test, ClosingOneTicketLeavesAnotherTicketsRepeatKey_M_S_2) {
+  auto open_repeat = [&](const std::string& key) {
+    return st.intake_lookup("any", key, {2026, 11, 28}, 0).open_repeat;
+  };
   // Two tickets of one caller and matter registered in a race: the key names
   // the later one; closing the earlier must not forget the later.
   auto events = intake_events();
   std::get<registered>(events[0]).repeat_key = "rk";
   st.append("20261128-000001", 0, {}, events);
   st.append("20261128-000002", 0, {}, events);
-  EXPECT_EQ(st.find_open_repeat("rk").value(), "20261128-000002");
+  EXPECT_EQ(open_repeat("rk").value(), "20261128-000002");
   st.append("20261128-000001", 2, fold(events), {closed{5000, "M-SV-2"}});
-  EXPECT_EQ(st.find_open_repeat("rk").value(), "20261128-000002");
+  EXPECT_EQ(open_repeat("rk").value(), "20261128-000002");
   st.append("20261128-000002", 2, fold(events), {closed{5000, "M-SV-2"}});
-  EXPECT_FALSE(st.find_open_repeat("rk"));
+  EXPECT_FALSE(open_repeat("rk"));
 }
 
 TEST_F(store_test, TheStoreSurvivesAServerScriptFlush) {
