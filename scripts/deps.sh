@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   libcaf-dev libhiredis-dev libmsgpack-cxx-dev libspdlog-dev libgtest-dev
-  libboost-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libcli11-dev
+  libboost-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libsodium-dev libcli11-dev
   redis-server redis-tools curl clang-format python3
 )
 
