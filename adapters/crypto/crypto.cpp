@@ -10,11 +10,13 @@
 #include <openssl/rand.h>
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
+#include <vector>
 
 namespace hotline::crypto {
 namespace {
@@ -417,18 +419,90 @@ std::string sign_token(std::string_view secret, const principal& p) {
   return base64url_encode(payload) + "." + base64url_encode(hmac_sha256(secret, payload));
 }
 
-std::optional<principal> verify_token(std::string_view secret, std::string_view token) {
+namespace {
+
+/// The payload of `token` if its signature is `secret`'s, else nullopt. The
+/// signature is compared in constant time before anything reads the payload.
+std::optional<std::string> authentic_payload(std::string_view secret, std::string_view token) {
   if (secret.empty())
     return std::nullopt;
   const auto dot = token.find('.');
   if (dot == std::string_view::npos || token.find('.', dot + 1) != std::string_view::npos) {
     return std::nullopt;
   }
-  const auto payload = base64url_decode(token.substr(0, dot));
+  auto payload = base64url_decode(token.substr(0, dot));
   const auto signature = base64url_decode(token.substr(dot + 1));
   if (!payload || !signature || payload->empty())
     return std::nullopt;
   if (!constant_time_equal(hmac_sha256(secret, *payload), *signature))
+    return std::nullopt;
+  return payload;
+}
+
+std::string join_role_names(routing::role_set roles) {
+  std::string out;
+  for (auto r : roles.list()) {
+    if (!out.empty())
+      out += ',';
+    out += routing::to_string(r);
+  }
+  return out;
+}
+
+std::string grant_payload(const token_grant& g) {
+  return std::string(g.office ? "v2|office|" : "v2|unit|") + g.unit_id + "|"
+         + join_role_names(g.roles) + "|" + std::to_string(g.expires_at);
+}
+
+/// Splits `text` at '|' into exactly `n` fields; nullopt otherwise.
+std::optional<std::vector<std::string_view>> split_fields(std::string_view text, std::size_t n) {
+  std::vector<std::string_view> out;
+  for (std::size_t start = 0;;) {
+    const auto bar = text.find('|', start);
+    out.push_back(text.substr(start, bar == std::string_view::npos ? bar : bar - start));
+    if (bar == std::string_view::npos)
+      break;
+    start = bar + 1;
+  }
+  if (out.size() != n)
+    return std::nullopt;
+  return out;
+}
+
+/// Parses an authentic v2 payload strictly: it must be exactly what
+/// grant_payload() writes for the grant it describes, so one grant has one
+/// text. Does not look at the clock.
+std::optional<token_grant> parse_grant(std::string_view text) {
+  const auto f = split_fields(text, 5);
+  if (!f || (*f)[0] != "v2" || ((*f)[1] != "office" && (*f)[1] != "unit"))
+    return std::nullopt;
+  token_grant g;
+  g.office = (*f)[1] == "office";
+  g.unit_id = std::string((*f)[2]);
+  for (std::string_view rest = (*f)[3]; !rest.empty();) {
+    const auto comma = rest.find(',');
+    const auto r = routing::parse_role(rest.substr(0, comma));
+    if (!r)
+      return std::nullopt;
+    g.roles.add(*r);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+  }
+  const std::string_view exp = (*f)[4];
+  if (exp.empty() || exp.size() > 18 || exp.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  g.expires_at = std::stoll(std::string(exp));
+  if (g.office ? !g.unit_id.empty() : !valid_unit_id(g.unit_id))
+    return std::nullopt;
+  if (routing::check_account_roles(g.office, g.roles) || grant_payload(g) != text)
+    return std::nullopt;
+  return g;
+}
+
+} // namespace
+
+std::optional<principal> verify_token(std::string_view secret, std::string_view token) {
+  const auto payload = authentic_payload(secret, token);
+  if (!payload)
     return std::nullopt;
 
   // Authentic from here on; parse strictly all the same.
@@ -440,7 +514,53 @@ std::optional<principal> verify_token(std::string_view secret, std::string_view 
     if (valid_unit_id(id))
       return principal{role::unit, std::string(id)};
   }
+  if (const auto g = parse_grant(text)) {
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    if (now < g->expires_at)
+      return principal{g->office ? role::office : role::unit, g->unit_id};
+  }
   return std::nullopt;
+}
+
+std::string sign_automation_token(std::string_view secret, const token_grant& g) {
+  if (secret.empty())
+    throw std::invalid_argument("crypto: token secret is empty");
+  if (g.office && !g.unit_id.empty())
+    throw std::invalid_argument("crypto: office token with a unit id");
+  if (!g.office && !valid_unit_id(g.unit_id))
+    throw std::invalid_argument("crypto: unit id must be non-empty [0-9A-Za-z.-]");
+  if (auto e = routing::check_account_roles(g.office, g.roles))
+    throw std::invalid_argument("crypto: " + e->message);
+  if (g.expires_at < 0)
+    throw std::invalid_argument("crypto: token expiry before the epoch");
+  const std::string payload = grant_payload(g);
+  return base64url_encode(payload) + "." + base64url_encode(hmac_sha256(secret, payload));
+}
+
+std::optional<routing::principal> verify_automation_token(std::string_view secret,
+                                                          std::string_view token, std::int64_t now,
+                                                          std::string_view office_id) {
+  if (office_id.empty())
+    return std::nullopt;
+  const auto payload = authentic_payload(secret, token);
+  if (!payload)
+    return std::nullopt;
+  const auto g = parse_grant(*payload);
+  if (!g || now >= g->expires_at)
+    return std::nullopt;
+  // A unit token naming the office would act with the office's unit id but
+  // without being an office token: refuse it outright.
+  if (!g->office && g->unit_id == office_id)
+    return std::nullopt;
+  routing::principal p;
+  p.user = "token";
+  p.display_name = "自动化令牌";
+  p.unit_id = g->office ? std::string(office_id) : g->unit_id;
+  p.office = g->office;
+  p.roles = g->roles;
+  return p;
 }
 
 } // namespace hotline::crypto

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <array>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -343,6 +344,125 @@ TEST(crypto_token, authentic_but_malformed_payloads_are_rejected) {
         = base64url_encode(payload) + "." + base64url_encode(hmac_sha256(secret, payload));
     EXPECT_FALSE(verify_token(secret, token).has_value()) << payload;
   }
+}
+
+// --- signed automation tokens (M-D-3) ------------------------------------------
+
+constexpr std::int64_t t0 = 1'760'000'000'000; // 2025-10-09, ms since the epoch
+constexpr std::int64_t hour = 3'600'000;
+const std::string office_id = "cq.office";
+
+token_grant unit_grant(std::string unit = "500103") {
+  return {false, std::move(unit), routing::role_set::of({routing::role::liaison}), t0 + 24 * hour};
+}
+
+token_grant office_grant() {
+  return {true, "", routing::role_set::of({routing::role::supervisor}), t0 + 24 * hour};
+}
+
+std::string signed_payload(const std::string& payload) {
+  return base64url_encode(payload) + "." + base64url_encode(hmac_sha256(secret, payload));
+}
+
+TEST(crypto_automation_token, gives_the_unit_its_roles_as_user_token_M_D_3) {
+  const auto p
+      = verify_automation_token(secret, sign_automation_token(secret, unit_grant()), t0, office_id);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->user, "token");
+  EXPECT_EQ(p->display_name, "自动化令牌");
+  EXPECT_EQ(p->unit_id, "500103");
+  EXPECT_FALSE(p->office);
+  EXPECT_EQ(p->roles, routing::role_set::of({routing::role::liaison}));
+  EXPECT_EQ(p->session, "");
+}
+
+TEST(crypto_automation_token, for_the_office_carries_the_office_id_M_U_1) {
+  const auto p = verify_automation_token(secret, sign_automation_token(secret, office_grant()), t0,
+                                         office_id);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_TRUE(p->office);
+  EXPECT_EQ(p->unit_id, office_id);
+  EXPECT_EQ(p->roles, routing::role_set::of({routing::role::supervisor}));
+}
+
+TEST(crypto_automation_token, is_refused_from_the_millisecond_it_expires_M_D_3) {
+  const std::string token = sign_automation_token(secret, unit_grant());
+  EXPECT_TRUE(verify_automation_token(secret, token, t0 + 24 * hour - 1, office_id).has_value());
+  EXPECT_FALSE(verify_automation_token(secret, token, t0 + 24 * hour, office_id).has_value());
+  EXPECT_FALSE(verify_automation_token(secret, token, t0 + 48 * hour, office_id).has_value());
+}
+
+TEST(crypto_automation_token, with_any_one_character_changed_is_refused_M_D_3) {
+  const std::string token = sign_automation_token(secret, unit_grant());
+  for (std::size_t i = 0; i < token.size(); ++i) {
+    std::string t = token;
+    t[i] = t[i] == 'A' ? 'B' : 'A';
+    if (t != token) {
+      EXPECT_FALSE(verify_automation_token(secret, t, t0, office_id).has_value()) << i;
+    }
+  }
+  EXPECT_FALSE(verify_automation_token("other", token, t0, office_id).has_value());
+}
+
+TEST(crypto_automation_token, with_a_longer_expiry_or_more_roles_forged_is_refused_M_D_3) {
+  const std::string token = sign_automation_token(secret, unit_grant());
+  const std::string mac = token.substr(token.find('.'));
+  for (const std::string payload :
+       {"v2|unit|500103|liaison|9999999999999", "v2|unit|500103|handler,liaison|1760086400000",
+        "v2|office||liaison|1760086400000"})
+    EXPECT_FALSE(
+        verify_automation_token(secret, base64url_encode(payload) + mac, t0, office_id).has_value())
+        << payload;
+}
+
+TEST(crypto_automation_token, for_a_unit_named_like_the_office_is_refused_M_D_3) {
+  // `hotline token --unit cq.office` must not give office powers.
+  const std::string token = sign_automation_token(secret, unit_grant(office_id));
+  EXPECT_FALSE(verify_automation_token(secret, token, t0, office_id).has_value());
+  EXPECT_FALSE(verify_automation_token(secret, token, t0, "").has_value());
+}
+
+TEST(crypto_automation_token, authentic_but_malformed_payloads_are_refused) {
+  for (const std::string payload :
+       {"v2|unit|500103|liaison|", "v2|unit|500103|liaison|01760086400000",
+        "v2|unit|500103||1760086400000", "v2|unit|500103|supervisor|1760086400000",
+        "v2|office||liaison|1760086400000", "v2|office|cq.office|supervisor|1760086400000",
+        "v2|unit|500103|liaison,liaison|1760086400000", "v2|unit|500103|liaison|-5",
+        "v2|unit|500103|liaison|1760086400000|x", "v2|unit||liaison|1760086400000",
+        "v2|unit|500103|Liaison|1760086400000", "v1|unit|500103"})
+    EXPECT_FALSE(
+        verify_automation_token(secret, signed_payload(payload), t0, office_id).has_value())
+        << payload;
+}
+
+TEST(crypto_automation_token, refuses_to_sign_roles_that_do_not_fit_the_unit_M_U_1) {
+  auto g = unit_grant();
+  g.roles = routing::role_set::of({routing::role::supervisor});
+  EXPECT_THROW(sign_automation_token(secret, g), std::invalid_argument);
+  g = office_grant();
+  g.roles = routing::role_set::of({routing::role::liaison});
+  EXPECT_THROW(sign_automation_token(secret, g), std::invalid_argument);
+  g.roles = {};
+  EXPECT_THROW(sign_automation_token(secret, g), std::invalid_argument);
+  EXPECT_THROW(sign_automation_token("", office_grant()), std::invalid_argument);
+  EXPECT_THROW(sign_automation_token(secret, unit_grant("a b")), std::invalid_argument);
+}
+
+TEST(crypto_automation_token, is_not_a_v1_token_and_a_v1_token_is_not_one) {
+  EXPECT_FALSE(
+      verify_automation_token(secret, sign_token(secret, {role::office, ""}), t0, office_id)
+          .has_value());
+  // The bridge for today's API: an unexpired v2 token maps to office/unit.
+  auto g = unit_grant();
+  g.expires_at = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count()
+                 + hour;
+  const auto p = verify_token(secret, sign_automation_token(secret, g));
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(*p, (principal{role::unit, "500103"}));
+  g.expires_at = t0; // long past
+  EXPECT_FALSE(verify_token(secret, sign_automation_token(secret, g)).has_value());
 }
 
 } // namespace
