@@ -1,55 +1,411 @@
-// hotline — operator command line.
-//   hotline token --data-dir DIR --unit UNIT_ID   a bearer token for a unit
-//   hotline token --data-dir DIR --office         a bearer token for the office
+// hotline — operator command line (M-U-1 people and roles, M-D-3 access
+// controlled).
+//   hotline token --data-dir DIR (--unit UNIT_ID | --office) [--role R…] [--ttl 24h]
+//       a signed automation token that expires
+//   hotline user add --data-dir DIR --username NAME --unit UNIT_ID|office --role R…
+//       [--display-name 名字]; the password is read from stdin (one line) or,
+//       if stdin gives none, generated and printed once as "password: …"
+//   hotline user disable|enable --username NAME, hotline user list
+// The user commands use --redis URL if given, else the embedded Redis of the
+// data dir: hotlined's if it runs, else one started (as hotlined would) for
+// the command and stopped after it.
+//
+// Exit codes: 0 done, 1 failure (Redis, files), 2 bad input.
 
 #include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
+#include <optional>
+#include <regex>
 
+#include "adapters/auth/accounts.hpp"
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/crypto.hpp"
+#include "adapters/redis/embedded.hpp"
+#include "routing/civil_time.hpp"
 
+namespace fs = std::filesystem;
 using namespace hotline;
 
-int main(int argc, char** argv) {
-  CLI::App app{"hotline — operator tools for the 12345 hotline router"};
-  app.require_subcommand(1);
-  auto* token = app.add_subcommand("token", "print a signed bearer token on stdout");
-  std::string data_dir = "data";
-  std::string unit_id;
-  std::string config_dir;
-  bool office = false;
-  token->add_option("--data-dir", data_dir, "the data folder of hotlined (holds the secret)")
-      ->capture_default_str();
-  auto* unit_opt = token->add_option("--unit", unit_id, "unit id, e.g. 500103 or cq.housing");
-  auto* office_opt = token->add_flag("--office", office, "a token for the coordination office");
-  unit_opt->excludes(office_opt);
-  token->add_option("--config", config_dir,
-                    "if given, check that the unit exists in this configuration");
-  CLI11_PARSE(app, argc, argv);
+namespace {
 
-  if (unit_id.empty() && !office) {
-    std::cerr << "hotline token: give --unit UNIT_ID or --office\n";
-    return 2;
+/// A refusal with its exit code: 2 for bad input, 1 for a failure.
+struct cli_error {
+  int code;
+  std::string message;
+};
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// The configuration to check units against: --config if given, else
+/// config/chongqing when that folder exists here, else none.
+std::optional<config::hotline_config> load_config(const std::string& given) {
+  std::string dir = given;
+  if (dir.empty()) {
+    if (!fs::is_directory("config/chongqing"))
+      return std::nullopt;
+    dir = "config/chongqing";
   }
   try {
-    if (!config_dir.empty() && !unit_id.empty()) {
-      auto cfg = config::load(config_dir);
-      if (!cfg.directory.find_unit(unit_id)) {
-        std::cerr << "hotline token: no unit '" << unit_id << "' in " << config_dir << "\n";
-        return 2;
-      }
-    }
-    const auto secret
-        = crypto::load_or_create_key(std::filesystem::path(data_dir) / "keys" / "token.key");
-    crypto::principal p;
-    p.who = office ? crypto::role::office : crypto::role::unit;
-    p.unit_id = office ? "" : unit_id;
-    std::cout << crypto::sign_token(secret, p) << "\n";
-    return 0;
+    return config::load(dir);
   } catch (const std::exception& e) {
-    std::cerr << "hotline token: " << e.what() << "\n";
+    throw cli_error{1, "cannot load the configuration " + dir + ": " + e.what()};
+  }
+}
+
+routing::role_set parse_roles(const std::vector<std::string>& names) {
+  routing::role_set roles;
+  for (const auto& n : names) {
+    const auto r = routing::parse_role(n);
+    if (!r)
+      throw cli_error{2, "unknown role '" + n
+                             + "' (operator, supervisor, liaison, handler, auditor, admin)"};
+    roles.add(*r);
+  }
+  return roles;
+}
+
+/// "90m", "24h", "3600s", "7d" in milliseconds; at most a year.
+std::int64_t parse_ttl(const std::string& text) {
+  static const std::regex shape("([0-9]{1,7})([smhd])");
+  std::smatch m;
+  if (!std::regex_match(text, m, shape))
+    throw cli_error{2, "--ttl must be a number and a unit, e.g. 90m, 24h, 3600s, 7d"};
+  const std::int64_t n = std::stoll(m[1]);
+  const char unit = m[2].str()[0];
+  const std::int64_t ms = n
+                          * (unit == 's'   ? 1000
+                             : unit == 'm' ? 60'000
+                             : unit == 'h' ? 3'600'000
+                                           : 86'400'000);
+  if (ms <= 0 || ms > 366LL * 86'400'000)
+    throw cli_error{2, "--ttl must be between 1s and 366d"};
+  return ms;
+}
+
+/// Redis for a user command: --redis URL, else the embedded server of the
+/// data dir. hotlined holds the data dir's lock while it runs: if we can
+/// take it, no hotlined runs and we start (or adopt) the server ourselves,
+/// keeping the lock so no hotlined starts on it meanwhile, and stop it at
+/// the end, as hotlined would.
+class cli_redis {
+ public:
+  cli_redis(const std::string& url, const fs::path& data_dir) {
+    if (!url.empty()) {
+      // The connection layer does not authenticate; a URL with credentials
+      // is refused without echoing it, so a password never reaches a log.
+      if (url.find('@') != std::string::npos)
+        throw cli_error{2, "--redis: URLs with credentials are not supported (URL not shown)"};
+      auto ep = redis::endpoint::parse(url);
+      if (!ep)
+        throw cli_error{2, "--redis must be redis://host:port or unix:///path, got '" + url + "'"};
+      ep_ = *ep;
+      return;
+    }
+    std::error_code ec;
+    fs::create_directories(data_dir, ec);
+    lock_fd_ = ::open((data_dir / "hotlined.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (lock_fd_ < 0)
+      throw cli_error{1, "cannot open " + (data_dir / "hotlined.lock").string() + ": "
+                             + std::strerror(errno)};
+    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+      // hotlined runs: use its server, where embedded_redis put it.
+      const fs::path dir = fs::absolute(data_dir) / "redis";
+      const fs::path sock = dir / "redis.sock";
+      if (sock.string().size() < 100) {
+        ep_.socket_path = sock.string();
+      } else {
+        ep_.host = "127.0.0.1";
+        std::ifstream(dir / "redis.port") >> ep_.port;
+      }
+      return;
+    }
+    redis::embedded_options opts;
+    opts.data_dir = data_dir;
+    embedded_ = std::make_unique<redis::embedded_redis>(opts);
+    ep_ = embedded_->where();
+  }
+  ~cli_redis() {
+    embedded_.reset();
+    if (lock_fd_ >= 0)
+      ::close(lock_fd_);
+  }
+  cli_redis(const cli_redis&) = delete;
+  cli_redis& operator=(const cli_redis&) = delete;
+
+  const redis::endpoint& where() const { return ep_; }
+
+ private:
+  redis::endpoint ep_;
+  int lock_fd_ = -1;
+  std::unique_ptr<redis::embedded_redis> embedded_;
+};
+
+/// One line of stdin, without its line end; "" if stdin gives nothing. On
+/// a terminal, asks on stderr and does not echo.
+std::string read_password_line() {
+  const bool tty = ::isatty(STDIN_FILENO) == 1;
+  termios old{};
+  if (tty) {
+    std::cerr << "password (empty: generate one): " << std::flush;
+    ::tcgetattr(STDIN_FILENO, &old);
+    termios quiet = old;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string line;
+  if (!std::getline(std::cin, line))
+    line.clear();
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSANOW, &old);
+    std::cerr << "\n";
+  }
+  if (!line.empty() && line.back() == '\r')
+    line.pop_back();
+  return line;
+}
+
+/// Columns on a terminal: CJK and other wide characters take two.
+std::size_t display_width(std::string_view s) {
+  std::size_t w = 0;
+  for (const char ch : s) {
+    const auto b = static_cast<unsigned char>(ch);
+    if (b < 0x80 || (b >= 0xc0 && b < 0xe0))
+      w += 1;
+    else if (b >= 0xe0)
+      w += 2;
+  }
+  return w;
+}
+
+void print_table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths.resize(std::max(widths.size(), row.size()));
+      widths[i] = std::max(widths[i], display_width(row[i]));
+    }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size())
+        line += std::string(widths[i] - display_width(row[i]) + 2, ' ');
+    }
+    std::cout << line << "\n";
+  }
+}
+
+struct token_args {
+  std::string data_dir = "data";
+  std::string unit_id;
+  bool office = false;
+  std::vector<std::string> roles;
+  std::string ttl = "24h";
+  std::string config_dir;
+};
+
+int run_token(const token_args& a) {
+  if (a.unit_id.empty() && !a.office)
+    throw cli_error{2, "give --unit UNIT_ID or --office"};
+  auto roles = parse_roles(a.roles);
+  if (roles.empty())
+    roles.add(a.office ? routing::role::supervisor : routing::role::liaison);
+  if (auto e = routing::check_account_roles(a.office, roles))
+    throw cli_error{2, e->message};
+  const std::int64_t ttl = parse_ttl(a.ttl);
+  if (!a.office) {
+    if (const auto cfg = load_config(a.config_dir)) {
+      if (a.unit_id == cfg->directory.office_id() || a.unit_id == "office")
+        throw cli_error{2, "'" + a.unit_id + "' is the office: use --office, not --unit"};
+      if (!cfg->directory.find_unit(a.unit_id))
+        throw cli_error{2, "no unit '" + a.unit_id + "' in the configuration"};
+    }
+  }
+  const auto secret = crypto::load_or_create_key(fs::path(a.data_dir) / "keys" / "token.key");
+  crypto::token_grant g;
+  g.office = a.office;
+  g.unit_id = a.office ? "" : a.unit_id;
+  g.roles = roles;
+  g.expires_at = now_ms() + ttl;
+  try {
+    std::cout << crypto::sign_automation_token(secret, g) << "\n";
+  } catch (const std::invalid_argument& e) {
+    throw cli_error{2, e.what()};
+  }
+  return 0;
+}
+
+struct user_args {
+  std::string data_dir = "data";
+  std::string config_dir;
+  std::string redis_url;
+  std::string username;
+  std::string unit_id;
+  std::vector<std::string> roles;
+  std::string display_name;
+};
+
+int run_user_add(const user_args& a) {
+  const auto cfg = load_config(a.config_dir);
+  if (!cfg)
+    throw cli_error{2, "no configuration to check the unit: give --config DIR"};
+  auth::new_account n;
+  n.username = a.username;
+  n.display_name = a.display_name.empty() ? a.username : a.display_name;
+  n.unit_id = a.unit_id == "office" ? cfg->directory.office_id() : a.unit_id;
+  n.roles = parse_roles(a.roles);
+  // Check everything but the password before reading it.
+  if (!routing::valid_username(n.username))
+    throw cli_error{2, "a username has 3-64 characters of a-z 0-9 . _ -"};
+  if (auto problem = auth::display_name_problem(n.display_name))
+    throw cli_error{2, *problem};
+  const bool office = n.unit_id == cfg->directory.office_id();
+  if (!office && !cfg->directory.find_unit(n.unit_id))
+    throw cli_error{2, "no unit '" + n.unit_id + "' in the configuration"};
+  if (auto e = routing::check_account_roles(office, n.roles))
+    throw cli_error{2, e->message};
+  n.password = read_password_line();
+  const bool generated = n.password.empty();
+  if (generated)
+    n.password = auth::generate_password();
+  else if (auto problem = auth::password_problem(n.password))
+    throw cli_error{2, *problem};
+
+  cli_redis where(a.redis_url, a.data_dir);
+  redis::pool pool(where.where(), 1);
+  auth::accounts accounts(pool);
+  const auto added = accounts.add(n, cfg->directory, now_ms());
+  std::cerr << "hotline user add: added " << added.username << " (" << added.display_name << ", "
+            << added.unit_id << ", " << auth::join_roles(added.roles) << ")\n";
+  if (generated)
+    std::cout << "password: " << n.password << std::endl;
+  return 0;
+}
+
+int run_user_switch(const user_args& a, bool disable) {
+  if (!routing::valid_username(a.username))
+    throw cli_error{2, "a username has 3-64 characters of a-z 0-9 . _ -"};
+  cli_redis where(a.redis_url, a.data_dir);
+  redis::pool pool(where.where(), 1);
+  auth::accounts accounts(pool);
+  if (disable)
+    accounts.disable(a.username, now_ms());
+  else
+    accounts.enable(a.username, now_ms());
+  std::cerr << "hotline user " << (disable ? "disable" : "enable") << ": " << a.username
+            << (disable ? " disabled, its sessions ended\n" : " enabled\n");
+  return 0;
+}
+
+int run_user_list(const user_args& a) {
+  cli_redis where(a.redis_url, a.data_dir);
+  redis::pool pool(where.where(), 1);
+  auth::accounts accounts(pool);
+  std::vector<std::vector<std::string>> rows{
+      {"USERNAME", "NAME", "UNIT", "ROLES", "STATUS", "CREATED"}};
+  for (const auto& acc : accounts.list())
+    rows.push_back({acc.username, acc.display_name, acc.unit_id + (acc.office ? " (office)" : ""),
+                    auth::join_roles(acc.roles), acc.disabled ? "disabled" : "active",
+                    routing::format_instant(acc.created_at)});
+  print_table(rows);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Library logs go to stderr: stdout carries only tokens, passwords, tables.
+  auto logger = spdlog::stderr_color_mt("hotline");
+  logger->set_level(spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+
+  CLI::App app{"hotline — operator tools for the 12345 hotline router"};
+  app.require_subcommand(1);
+
+  token_args t;
+  auto* token = app.add_subcommand("token", "print a signed, expiring automation token");
+  token->add_option("--data-dir", t.data_dir, "the data folder of hotlined (holds the secret)")
+      ->capture_default_str();
+  auto* unit_opt = token->add_option("--unit", t.unit_id, "unit id, e.g. 500103 or cq.housing");
+  auto* office_opt = token->add_flag("--office", t.office, "a token for the coordination office");
+  unit_opt->excludes(office_opt);
+  token->add_option("--role", t.roles,
+                    "a role of the token, repeatable (default: liaison, or supervisor for the "
+                    "office)");
+  token->add_option("--ttl", t.ttl, "lifetime, e.g. 90m, 24h, 3600s, 7d")->capture_default_str();
+  token->add_option("--config", t.config_dir,
+                    "configuration to check the unit in (default: config/chongqing if present)");
+
+  user_args u;
+  auto* user = app.add_subcommand("user", "staff accounts");
+  user->require_subcommand(1);
+  const auto common = [&u](CLI::App* cmd) {
+    cmd->add_option("--data-dir", u.data_dir, "the data folder of hotlined (its embedded Redis)")
+        ->capture_default_str();
+    cmd->add_option("--redis", u.redis_url, "use this Redis instead of the embedded one");
+    cmd->add_option("--config", u.config_dir,
+                    "configuration (default: config/chongqing if present)");
+  };
+  auto* add = user->add_subcommand("add", "add an account; the password comes from stdin");
+  common(add);
+  add->add_option("--username", u.username, "3-64 characters of a-z 0-9 . _ -")->required();
+  add->add_option("--unit", u.unit_id, "the unit's id, or 'office'")->required();
+  add->add_option("--role", u.roles, "a role, repeatable")->required();
+  add->add_option("--display-name", u.display_name, "the name staff see (default: username)");
+  auto* disable = user->add_subcommand("disable", "refuse logins and end all sessions");
+  common(disable);
+  disable->add_option("--username", u.username)->required();
+  auto* enable = user->add_subcommand("enable", "allow logins again");
+  common(enable);
+  enable->add_option("--username", u.username)->required();
+  auto* list = user->add_subcommand("list", "print every account (never a hash)");
+  common(list);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  std::string name = "hotline token";
+  for (auto* cmd : {add, disable, enable, list})
+    if (cmd->parsed())
+      name = "hotline user " + cmd->get_name();
+  try {
+    if (token->parsed())
+      return run_token(t);
+    if (add->parsed())
+      return run_user_add(u);
+    if (disable->parsed() || enable->parsed())
+      return run_user_switch(u, disable->parsed());
+    return run_user_list(u);
+  } catch (const cli_error& e) {
+    std::cerr << name << ": " << e.message << "\n";
+    return e.code;
+  } catch (const auth::account_refused& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << name << ": " << e.what() << "\n";
     return 1;
   }
 }
