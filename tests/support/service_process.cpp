@@ -1,5 +1,6 @@
 #include "tests/support/service_process.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -118,6 +119,70 @@ std::string run_cli(const std::vector<std::string>& args) {
   while (!out.empty() && (out.back() == '\n' || out.back() == ' '))
     out.pop_back();
   return out;
+}
+
+cli_result run_cli_full(const std::vector<std::string>& args,
+                        const std::optional<std::string>& input) {
+  std::vector<std::string> full{std::string(HOTLINE_BIN_DIR) + "/hotline"};
+  full.insert(full.end(), args.begin(), args.end());
+  int in[2], out[2], err[2];
+  if (::pipe(in) != 0 || ::pipe(out) != 0 || ::pipe(err) != 0)
+    throw std::runtime_error("pipe failed");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  if (input)
+    posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+  else
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+  for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]})
+    posix_spawn_file_actions_addclose(&fa, fd);
+  std::vector<char*> argv;
+  for (auto& a : full)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  for (int fd : {in[0], out[1], err[1]})
+    ::close(fd);
+  if (rc != 0) {
+    for (int fd : {in[1], out[0], err[0]})
+      ::close(fd);
+    throw std::runtime_error(std::string("cannot start hotline: ") + std::strerror(rc));
+  }
+  // Small inputs fit the pipe buffer; write them before reading. A CLI that
+  // exits before reading must not kill the test with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
+  if (input && !input->empty())
+    (void)!::write(in[1], input->data(), input->size());
+  ::close(in[1]);
+  cli_result res;
+  // Read both streams as they come, so neither can fill up and block.
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* sinks[2] = {&res.out, &res.err};
+  for (int open_fds = 2; open_fds > 0;) {
+    if (::poll(fds, 2, -1) < 0 && errno != EINTR)
+      break;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0)
+        continue;
+      char buf[512];
+      const ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        sinks[i]->append(buf, static_cast<std::size_t>(n));
+      } else {
+        ::close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      }
+    }
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return res;
 }
 
 bool wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,18 @@ class service_process {
 
 /// Runs `build/bin/hotline` with `args`; returns its stdout, trimmed.
 std::string run_cli(const std::vector<std::string>& args);
+
+/// What a `hotline` run printed and how it ended.
+struct cli_result {
+  int exit_code = -1; // -1 if it did not exit normally
+  std::string out;    // stdout, as printed
+  std::string err;    // stderr, as printed
+};
+
+/// Runs `build/bin/hotline` with `args`, `input` on its stdin (nullopt:
+/// /dev/null), whatever the exit code.
+cli_result run_cli_full(const std::vector<std::string>& args,
+                        const std::optional<std::string>& input = std::nullopt);
 
 /// Waits until process `pid` (not necessarily our child: an orphaned
 /// redis-server) has exited, at most `timeout`; true if it has. Uses a
