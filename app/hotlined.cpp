@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
   std::string data_dir = "data";
   std::string listen = "127.0.0.1:8080";
   std::string redis_url;
+  std::string redis_user;
+  std::string redis_password_file;
   std::string appendfsync = "everysec";
   std::string log_level = "info";
   std::size_t http_threads = 32;
@@ -64,8 +66,16 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "HTTP address HOST:PORT (port 0: any free port)")
       ->multi_option_policy(last)
       ->capture_default_str();
-  app.add_option("--redis", redis_url,
-                 "use this Redis (redis://host:port or unix:///path) instead of the embedded one");
+  auto* redis_flag = app.add_option(
+      "--redis", redis_url,
+      "use this Redis (redis://[user@]host:port or unix:///path) instead of the embedded one");
+  app.add_option("--redis-user", redis_user,
+                 "with --redis: the ACL user to AUTH as (default: Redis's default user)")
+      ->needs(redis_flag);
+  app.add_option("--redis-password-file", redis_password_file,
+                 "with --redis: a file (mode 0600 or 0400, or a systemd credential) holding "
+                 "the password to AUTH with; one trailing newline is ignored")
+      ->needs(redis_flag);
   app.add_option("--node-id", node_id,
                  "this node's id in the cluster, unique among live nodes (default: \"embedded\" on "
                  "the embedded Redis, else HOST-PID)");
@@ -179,11 +189,38 @@ int main(int argc, char** argv) {
     } else {
       auto parsed = redis::endpoint::parse(redis_url);
       if (!parsed) {
-        std::cerr << "hotlined: --redis must be redis://host:port or unix:///path, got '"
-                  << redis_url << "'\n";
+        std::cerr << "hotlined: --redis must be redis://[user@]host:port or unix:///path, got '"
+                  << redis::redact_url(redis_url) << "'\n";
         return 2;
       }
       ep = *parsed;
+      // The one source of each credential: a password typed twice would
+      // leave a reader wondering which one is used.
+      if (!ep.password.empty() && !redis_password_file.empty()) {
+        std::cerr << "hotlined: give the Redis password either in --redis or with "
+                     "--redis-password-file, not both\n";
+        return 2;
+      }
+      if (!ep.user.empty() && !redis_user.empty() && ep.user != redis_user) {
+        std::cerr << "hotlined: --redis names user '" << ep.user << "' and --redis-user '"
+                  << redis_user << "': give one\n";
+        return 2;
+      }
+      if (!redis_user.empty())
+        ep.user = redis_user;
+      if (!ep.password.empty())
+        spdlog::warn("hotlined: the password in --redis is visible to every user of this machine "
+                     "(ps, /proc/PID/cmdline): use --redis-password-file");
+      if (!redis_password_file.empty())
+        ep.password = redis::read_password_file(redis_password_file);
+      if (!ep.user.empty() && ep.password.empty()) {
+        std::cerr << "hotlined: Redis user '" << ep.user
+                  << "' needs a password: --redis-password-file FILE\n";
+        return 2;
+      }
+      // A wrong or missing password is one clear line now, not an error on
+      // the first command of every actor.
+      redis::ping(ep);
     }
     {
       redis::pool pool(ep, 16);

@@ -1,8 +1,73 @@
 #include "adapters/redis/connection.hpp"
 
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 
 namespace hotline::redis {
+
+namespace {
+
+/// Decodes %XX escapes (a password may hold '@', ':' or '/'); nullopt on a
+/// broken escape.
+std::optional<std::string> percent_decode(const std::string& s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size())
+      return std::nullopt;
+    const auto hex = s.substr(i + 1, 2);
+    if (hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos)
+      return std::nullopt;
+    out += static_cast<char>(std::stoi(hex, nullptr, 16));
+    i += 2;
+  }
+  return out;
+}
+
+std::string percent_encode_user(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+/// "HOST:PORT" or the socket path: where, in an error message.
+std::string address(const endpoint& ep) {
+  return ep.socket_path.empty() ? ep.host + ":" + std::to_string(ep.port) : ep.socket_path;
+}
+
+/// Redis never echoes a password in its errors, but a message built from a
+/// reply must not carry it even if some version or proxy did.
+std::string scrub(std::string text, const std::string& password) {
+  if (password.empty())
+    return text;
+  for (auto at = text.find(password); at != std::string::npos; at = text.find(password, at))
+    text.replace(at, password.size(), "***");
+  return text;
+}
+
+} // namespace
 
 std::optional<endpoint> endpoint::parse(const std::string& url) {
   endpoint ep;
@@ -19,6 +84,17 @@ std::optional<endpoint> endpoint::parse(const std::string& url) {
   auto rest = url.substr(tcp_prefix.size());
   if (!rest.empty() && rest.back() == '/')
     rest.pop_back();
+  if (const auto at = rest.rfind('@'); at != std::string::npos) {
+    const auto userinfo = rest.substr(0, at);
+    rest = rest.substr(at + 1);
+    const auto colon = userinfo.find(':');
+    auto user = percent_decode(userinfo.substr(0, colon));
+    auto password = percent_decode(colon == std::string::npos ? "" : userinfo.substr(colon + 1));
+    if (!user || !password)
+      return std::nullopt;
+    ep.user = *user;
+    ep.password = *password;
+  }
   auto colon = rest.rfind(':');
   ep.host = rest.substr(0, colon);
   if (ep.host.empty())
@@ -38,7 +114,81 @@ std::optional<endpoint> endpoint::parse(const std::string& url) {
 std::string endpoint::url() const {
   if (!socket_path.empty())
     return "unix://" + socket_path;
-  return "redis://" + host + ":" + std::to_string(port);
+  const auto who = user.empty() ? std::string() : percent_encode_user(user) + "@";
+  return "redis://" + who + host + ":" + std::to_string(port);
+}
+
+std::string redact_url(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto at = url.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme)
+    return url;
+  const auto userinfo = url.substr(scheme + 3, at - scheme - 3);
+  const auto user = userinfo.substr(0, userinfo.find(':'));
+  return url.substr(0, scheme + 3) + (user.empty() ? "" : user + "@") + url.substr(at + 1);
+}
+
+std::string read_password_file(const std::string& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0)
+    throw std::runtime_error("cannot read the Redis password file " + file + ": "
+                             + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    throw std::runtime_error("the Redis password file " + file + " is not a regular file");
+  // Who besides the owner may read or change it: the mode bits, or, when the
+  // file has a POSIX ACL (a systemd credential gives the service's user an
+  // entry), the ACL's entries, since the group bits then show only its mask.
+  bool open_to_others = (st.st_mode & 077) != 0;
+  char acl[1024];
+  const auto len = ::getxattr(file.c_str(), "system.posix_acl_access", acl, sizeof acl);
+  if (len >= 4) {
+    // Linux's xattr form: a 4-byte version, then {u16 tag, u16 perm, u32 id}.
+    constexpr std::uint16_t user_entry = 0x02, group_obj = 0x04, group_entry = 0x08,
+                            mask_entry = 0x10, other_entry = 0x20;
+    std::uint16_t mask = 7;
+    for (auto i = 4; i + 8 <= len; i += 8) {
+      std::uint16_t tag, perm;
+      std::memcpy(&tag, acl + i, 2);
+      std::memcpy(&perm, acl + i + 2, 2);
+      if (tag == mask_entry)
+        mask = perm;
+    }
+    open_to_others = false;
+    for (auto i = 4; i + 8 <= len; i += 8) {
+      std::uint16_t tag, perm;
+      std::uint32_t id;
+      std::memcpy(&tag, acl + i, 2);
+      std::memcpy(&perm, acl + i + 2, 2);
+      std::memcpy(&id, acl + i + 4, 4);
+      if (tag == user_entry && id != st.st_uid && id != ::geteuid() && (perm & mask) != 0)
+        open_to_others = true;
+      if ((tag == group_obj || tag == group_entry) && (perm & mask) != 0)
+        open_to_others = true;
+      if (tag == other_entry && perm != 0)
+        open_to_others = true;
+    }
+  }
+  if (open_to_others) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    throw std::runtime_error("the Redis password file " + file
+                             + " may be read or changed by others than its owner (mode " + mode
+                             + (len >= 4 ? ", with an ACL" : "") + "): chmod 600 " + file);
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::string password((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad() || !in.is_open())
+    throw std::runtime_error("cannot read the Redis password file " + file);
+  if (!password.empty() && password.back() == '\n')
+    password.pop_back();
+  if (!password.empty() && password.back() == '\r')
+    password.pop_back();
+  if (password.empty())
+    throw std::runtime_error("the Redis password file " + file + " is empty");
+  if (password.find_first_of("\r\n") != std::string::npos)
+    throw std::runtime_error("the Redis password file " + file
+                             + " holds more than one line: the password is its one line");
+  return password;
 }
 
 connection::connection(const endpoint& ep, std::chrono::milliseconds timeout)
@@ -55,6 +205,25 @@ connection::connection(const endpoint& ep, std::chrono::milliseconds timeout)
     throw redis_error("redis: cannot connect to " + ep.url() + ": " + c->errstr);
   // Commands must not hang forever on a stopped server.
   redisSetTimeout(c, tv);
+  if (ep.password.empty())
+    return;
+  // Every connection authenticates before its first command: the pool's,
+  // the forwarder's blocking readers, the lease loop's all come here.
+  std::vector<std::string> auth{"AUTH"};
+  if (!ep.user.empty())
+    auth.push_back(ep.user);
+  auth.push_back(ep.password);
+  reply_ptr r;
+  try {
+    r = command(auth);
+  } catch (const redis_error& e) {
+    throw redis_error("redis at " + address(ep)
+                      + ": connection lost during AUTH: " + scrub(e.what(), ep.password));
+  }
+  if (r->type == REDIS_REPLY_ERROR)
+    throw redis_error("redis at " + address(ep) + " refused authentication"
+                      + (ep.user.empty() ? "" : " as user " + ep.user) + " ("
+                      + scrub(std::string(r->str, r->len), ep.password) + ")");
 }
 
 reply_ptr connection::command(const std::vector<std::string>& args) {
@@ -135,6 +304,18 @@ void pool::release(std::unique_ptr<connection> c) {
 pool::lease::~lease() {
   if (pool_ && conn_)
     pool_->release(std::move(conn_));
+}
+
+void ping(const endpoint& ep) {
+  connection c(ep);
+  auto r = c.command({"PING"});
+  if (r->type != REDIS_REPLY_ERROR)
+    return;
+  const std::string error(r->str, r->len);
+  if (error.rfind("NOAUTH", 0) == 0)
+    throw redis_error("redis at " + address(ep) + " requires authentication (" + error + ")");
+  throw redis_error("redis at " + address(ep) + " refused PING (" + scrub(error, ep.password)
+                    + ")");
 }
 
 std::string reply_string(const redisReply* r) {

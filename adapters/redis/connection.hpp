@@ -16,16 +16,36 @@
 
 namespace hotline::redis {
 
-/// Where Redis is: "redis://host:port" or "unix:///path/to/socket".
+/// Where Redis is: "redis://[user[:password]@]host:port" or
+/// "unix:///path/to/socket", and who we are there.
 struct endpoint {
   std::string host; // empty for a unix socket
   int port = 6379;
   std::string socket_path;
+  /// The ACL user; empty: Redis's `default` user.
+  std::string user;
+  /// Sent with AUTH right after every connect when not empty. It is never
+  /// printed: url() and every error leave it out.
+  std::string password;
 
-  /// Parses a URL; nullopt if malformed.
+  /// Parses a URL (user and password percent-decoded); nullopt if malformed.
   static std::optional<endpoint> parse(const std::string& url);
+  /// The URL without the password ("redis://user@host:port"): what logs,
+  /// errors and the serving line show.
   std::string url() const;
 };
+
+/// `url` with any password in it left out, for echoing what a user typed
+/// (even a URL parse() refuses) without putting the password in a log.
+std::string redact_url(const std::string& url);
+
+/// Reads a Redis password from `file`: its content, less one trailing
+/// newline (CRLF too). Like ssh with a private key, refuses (throws
+/// std::runtime_error naming the file) a file that anyone but its owner and
+/// this process's user may read, by mode bits or a POSIX ACL, and an empty
+/// one. A systemd credential ($CREDENTIALS_DIRECTORY, an ACL entry for the
+/// service's user) passes.
+std::string read_password_file(const std::string& file);
 
 /// Any failure to talk to Redis: connection lost, protocol error, a reply
 /// of the wrong type. Commands that raise it have not been acknowledged.
@@ -41,7 +61,9 @@ using reply_ptr = std::unique_ptr<redisReply, reply_deleter>;
 
 class connection {
  public:
-  /// Connects; throws redis_error naming the endpoint on failure.
+  /// Connects and, if `ep` has a password, authenticates (AUTH [user]
+  /// password); throws redis_error naming the endpoint on failure, never
+  /// showing the password.
   explicit connection(const endpoint& ep,
                       std::chrono::milliseconds timeout = std::chrono::seconds(5));
   /// Runs one command given as arguments (binary-safe). A Redis error reply
@@ -89,6 +111,12 @@ class pool {
   std::vector<std::unique_ptr<connection>> idle_;
   std::size_t free_slots_;
 };
+
+/// Connects and PINGs once: throws redis_error if Redis will not serve us,
+/// e.g. "redis at HOST:PORT requires authentication (NOAUTH …)" when it
+/// wants a password we do not have. For a clear message at start-up instead
+/// of an error on the first real command.
+void ping(const endpoint& ep);
 
 /// Helpers for reading replies.
 std::string reply_string(const redisReply* r);

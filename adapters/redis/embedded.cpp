@@ -100,6 +100,8 @@ embedded_redis::embedded_redis(embedded_options opts) : opts_(std::move(opts)) {
 
   // A socket path must fit in sun_path (108 bytes); otherwise use loopback.
   const bool use_socket = sock.string().size() < 100;
+  ep_.user = opts_.user;
+  ep_.password = opts_.password;
   if (use_socket) {
     ep_.socket_path = sock.string();
   } else {
@@ -148,6 +150,7 @@ embedded_redis::embedded_redis(embedded_options opts) : opts_(std::move(opts)) {
   } else {
     args.insert(args.end(), {"--port", std::to_string(ep_.port), "--bind", "127.0.0.1"});
   }
+  args.insert(args.end(), opts_.server_args.begin(), opts_.server_args.end());
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());

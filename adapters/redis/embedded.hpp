@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <string>
 #include <sys/types.h>
+#include <vector>
 
 #include "adapters/redis/connection.hpp"
 
@@ -17,6 +18,12 @@ struct embedded_options {
   std::filesystem::path data_dir;
   std::string appendfsync = "everysec"; // or "always"
   std::string binary = "redis-server";
+  /// More redis-server arguments (tests: "--requirepass", "--aclfile").
+  std::vector<std::string> server_args;
+  /// Who we are on it when those arguments ask for a password: used for our
+  /// own PING and SHUTDOWN, and put in where().
+  std::string user;
+  std::string password;
 };
 
 class embedded_redis {
