@@ -3,8 +3,10 @@
 #include <condition_variable>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -36,10 +38,18 @@ using json = nlohmann::json;
 /// A plain TCP connection with timeouts, for bytes that no proper client sends.
 class raw_connection {
  public:
-  explicit raw_connection(std::uint16_t port) {
+  /// Connects from `from` (another loopback address is another client).
+  explicit raw_connection(std::uint16_t port, const char* from = "127.0.0.1") {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd_ < 0)
       throw std::runtime_error("socket() failed");
+    sockaddr_in source{};
+    source.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from, &source.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&source), sizeof source) != 0) {
+      ::close(fd_);
+      throw std::runtime_error("bind() failed");
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -121,23 +131,37 @@ const std::string internal_error_body
 class http_server : public ::testing::Test {
  protected:
   void TearDown() override {
-    release_blocked();
     if (server_)
       server_->stop();
   }
 
   void start(http::server_options opts = {}) {
-    server_ = std::make_unique<http::server>(std::move(opts),
-                                             [this](const http::request& r) { return handle(r); });
+    server_ = std::make_unique<http::server>(
+        std::move(opts), [this](http::request r, http::responder done) { handle(r, done); });
     server_->start();
   }
 
-  http::response handle(const http::request& r) {
+  /// /park keeps the responder for the test to answer, /drop loses it,
+  /// /twice answers twice; every other path answers at once.
+  void handle(const http::request& r, const http::responder& done) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       seen_.push_back(r);
+      if (r.path == "/park")
+        parked_.push_back(done);
     }
     seen_cv_.notify_all();
+    if (r.path == "/park" || r.path == "/drop")
+      return;
+    if (r.path == "/twice") {
+      done(http::response{201, "text/plain", "first", {}});
+      done(http::response{202, "text/plain", "second", {}});
+      return;
+    }
+    done(answer(r)); // throws for /throw, before answering
+  }
+
+  static http::response answer(const http::request& r) {
     http::response res;
     if (r.path == "/throw")
       throw std::runtime_error("handler exploded");
@@ -151,8 +175,8 @@ class http_server : public ::testing::Test {
       res.headers = {{"X-Note", "a\r\nInjected: yes"}};
       return res;
     }
-    if (r.path == "/block")
-      released_.wait_for(10s);
+    if (r.path == "/sniff")
+      res.headers = {{"X-Content-Type-Options", "custom"}};
     res.body = R"({"ok":true})";
     return res;
   }
@@ -168,24 +192,52 @@ class http_server : public ::testing::Test {
     return seen_cv_.wait_for(lock, 10s, [&] { return seen_.size() >= n; });
   }
 
-  void release_blocked() {
-    if (!released_flag_) {
-      released_flag_ = true;
-      release_.set_value();
-    }
+  /// The responder of the `i`th /park request (wait_for_requests first).
+  http::responder parked(std::size_t i) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return parked_.at(i);
   }
 
   http_client client() const { return http_client("127.0.0.1", server_->port()); }
-  raw_connection raw() const { return raw_connection(server_->port()); }
+  raw_connection raw(const char* from = "127.0.0.1") const {
+    return raw_connection(server_->port(), from);
+  }
 
   std::unique_ptr<http::server> server_;
   std::mutex mutex_;
   std::vector<http::request> seen_;
+  std::vector<http::responder> parked_;
   std::condition_variable seen_cv_;
-  std::promise<void> release_;
-  std::shared_future<void> released_ = release_.get_future().share();
-  bool released_flag_ = false;
 };
+
+/// A raw reply split into status, head and JSON body (if any).
+struct raw_reply {
+  int status = 0;
+  std::string head;
+  json body;
+  bool has(std::string_view header_line) const {
+    return head.find(std::string(header_line) + "\r\n") != std::string::npos;
+  }
+};
+
+raw_reply parse_reply(const std::string& bytes) {
+  raw_reply out;
+  if (bytes.rfind("HTTP/1.", 0) != 0 || bytes.size() < 12)
+    return out;
+  out.status = std::stoi(bytes.substr(9, 3));
+  const auto end = bytes.find("\r\n\r\n");
+  out.head = bytes.substr(0, end + 2);
+  out.body = json::parse(bytes.substr(end + 4), nullptr, false);
+  return out;
+}
+
+/// Sends `bytes` on a fresh connection and returns everything until close.
+raw_reply exchange(raw_connection conn, std::string_view bytes) {
+  conn.send(bytes);
+  auto reply = parse_reply(conn.read_until_closed(3s));
+  EXPECT_TRUE(conn.closed()) << bytes;
+  return reply;
+}
 
 json error_of(const hotline::test::http_result& r) {
   return json::parse(r.body).at("error");
@@ -221,6 +273,36 @@ TEST_F(http_server, hands_the_handler_method_decoded_path_query_body_and_authori
   EXPECT_EQ(seen.authorization, "Bearer secret-token");
   EXPECT_EQ(seen.content_type, "application/json; charset=utf-8");
   EXPECT_EQ(seen.remote.rfind("127.0.0.1:", 0), 0u) << seen.remote;
+  EXPECT_EQ(seen.remote_ip, "127.0.0.1");
+  EXPECT_EQ(seen.header("authorization"), "Bearer secret-token");
+  EXPECT_EQ(seen.header("Content-Type"), "application/json; charset=utf-8");
+  EXPECT_EQ(seen.header("x-absent"), "");
+  ASSERT_FALSE(seen.headers.empty());
+  EXPECT_EQ(seen.headers.front().first, "host"); // lower-cased, in the order sent
+  EXPECT_EQ(seen.headers.front().second, "127.0.0.1:" + std::to_string(server_->port()));
+}
+
+TEST_F(http_server, hands_every_header_in_order_with_lower_cased_names) {
+  start();
+  const auto reply = exchange(raw(), "GET /h HTTP/1.1\r\nHost: t\r\nX-B: 2\r\nX-A: 1\r\n"
+                                     "x-a: again\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(reply.status, 200);
+  const auto seen = this->seen();
+  ASSERT_EQ(seen.size(), 1u);
+  const std::vector<std::pair<std::string, std::string>> expected{
+      {"host", "t"}, {"x-b", "2"}, {"x-a", "1"}, {"x-a", "again"}, {"connection", "close"}};
+  EXPECT_EQ(seen[0].headers, expected);
+  EXPECT_EQ(seen[0].header("x-a"), "1"); // the first value
+}
+
+TEST_F(http_server, adds_nosniff_to_every_response_unless_the_handler_sets_its_own) {
+  start();
+  auto c = client();
+  EXPECT_EQ(c.get("/").headers.at("x-content-type-options"), "nosniff");
+  EXPECT_EQ(c.get("/throw").headers.at("x-content-type-options"), "nosniff");
+  EXPECT_EQ(c.get("/sniff").headers.at("x-content-type-options"), "custom");
+  const auto refused = exchange(raw(), "GET / HTTP/1.1\r\n\r\n");
+  EXPECT_TRUE(refused.has("X-Content-Type-Options: nosniff")) << refused.head;
 }
 
 TEST_F(http_server, keeps_plus_in_the_path_and_leaves_absent_headers_empty) {
@@ -347,21 +429,23 @@ TEST_F(http_server, answers_malformed_percent_encoding_with_400_naming_the_field
   const struct {
     const char* target;
     const char* field;
+    const char* code;
   } cases[] = {
-      {"/tickets/%zz", "path"},
-      {"/tickets/%4", "path"},
-      {"/tickets/%", "path"},
-      {"/tickets/%C3%28", "path"},           // invalid UTF-8
-      {"/tickets?district=%E6%B8", "query"}, // truncated 渝
-      {"/tickets?district=%G0", "query"},
-      {"/tickets?district%=1", "query"},
-      {"/tickets?x=%FF", "query"},
+      {"/tickets/%zz", "path", "bad_path"},
+      {"/tickets/%4", "path", "bad_path"},
+      {"/tickets/%", "path", "bad_path"},
+      {"/tickets/%C3%28", "path", "bad_path"},              // invalid UTF-8
+      {"/tickets?district=%E6%B8", "query", "bad_request"}, // truncated 渝
+      {"/tickets?district=%G0", "query", "bad_request"},
+      {"/tickets?district%=1", "query", "bad_request"},
+      {"/tickets?x=%FF", "query", "bad_request"},
   };
   for (const auto& tc : cases) {
     const auto r = c.get(tc.target);
     EXPECT_EQ(r.status, 400) << tc.target;
+    EXPECT_EQ(r.headers.at("connection"), "close") << tc.target;
     const auto error = error_of(r);
-    EXPECT_EQ(error.at("code"), "bad_request") << tc.target;
+    EXPECT_EQ(error.at("code"), tc.code) << tc.target;
     EXPECT_EQ(error.at("field"), tc.field) << tc.target;
     EXPECT_FALSE(error.at("message").get<std::string>().empty());
   }
@@ -375,8 +459,7 @@ TEST_F(http_server, answers_raw_garbage_with_400_and_closes) {
   for (const std::string& garbage :
        {std::string(tls_hello, sizeof tls_hello - 1), std::string("GARBAGE\r\n\r\n"),
         std::string("GET / HTTP/1.1\r\nHost t\r\n\r\n"), std::string("GET /\x01 HTTP/1.1\r\n\r\n"),
-        std::string("GET / HTTP/2.0\r\n\r\n"),
-        std::string("POST / HTTP/1.1\r\nContent-Length: abc\r\n\r\n")}) {
+        std::string("GET / HTTP/2.0\r\n\r\n")}) {
     auto conn = raw();
     conn.send(garbage);
     const auto reply = conn.read_until_closed();
@@ -417,19 +500,76 @@ TEST_F(http_server, closes_an_idle_connection_after_the_read_timeout) {
   EXPECT_GE(std::chrono::steady_clock::now() - begin, 900ms);
 }
 
-TEST_F(http_server, keeps_serving_other_connections_while_a_handler_blocks) {
-  start(); // two io threads
-  auto blocked = std::async(std::launch::async, [port = server_->port()] {
+TEST_F(http_server, serves_other_connections_while_one_io_thread_waits_for_a_late_answer) {
+  http::server_options opts;
+  opts.threads = 1; // a handler that blocked it would stop every connection
+  start(opts);
+  auto late = std::async(std::launch::async, [port = server_->port()] {
     http_client c("127.0.0.1", port);
-    return c.get("/block").status;
+    c.set_timeout(5s);
+    return c.get("/park");
   });
-  ASSERT_TRUE(wait_for_requests(1)); // the handler is now blocked
+  ASSERT_TRUE(wait_for_requests(1)); // the handler returned without answering
+  for (int i = 0; i < 3; ++i) {
+    auto c = client();
+    c.set_timeout(2s);
+    EXPECT_EQ(c.get("/meanwhile").status, 200);
+  }
+  EXPECT_EQ(late.wait_for(0s), std::future_status::timeout);
+
+  std::thread answerer([done = parked(0)] {
+    std::this_thread::sleep_for(50ms); // answer later, from a thread of our own
+    done(http::response{202, "text/plain", "late", {}});
+  });
+  ASSERT_EQ(late.wait_for(5s), std::future_status::ready);
+  answerer.join();
+  const auto r = late.get();
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body, "late");
+}
+
+TEST_F(http_server, answers_500_when_the_handler_drops_its_responder) {
+  start();
   auto c = client();
-  c.set_timeout(3s);
-  EXPECT_EQ(c.get("/meanwhile").status, 200);
-  EXPECT_EQ(blocked.wait_for(0s), std::future_status::timeout);
-  release_blocked();
-  EXPECT_EQ(blocked.get(), 200);
+  c.set_timeout(2s);
+  const auto r = c.get("/drop");
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body, internal_error_body);
+  EXPECT_EQ(c.get("/after").status, 200); // the connection is kept
+}
+
+TEST_F(http_server, sends_only_the_first_answer) {
+  start();
+  auto c = client();
+  const auto first = c.get("/twice");
+  EXPECT_EQ(first.status, 201);
+  EXPECT_EQ(first.body, "first");
+  const auto next = c.get("/next"); // not the stale second answer
+  EXPECT_EQ(next.status, 200);
+  EXPECT_EQ(next.body, R"({"ok":true})");
+}
+
+TEST_F(http_server, ignores_answers_after_the_client_left_or_the_server_stopped) {
+  start();
+  {
+    auto conn = raw();
+    conn.send("GET /park HTTP/1.1\r\nHost: t\r\n\r\n");
+    ASSERT_TRUE(wait_for_requests(1));
+  } // the client leaves
+  {
+    auto conn = raw();
+    conn.send("GET /park HTTP/1.1\r\nHost: t\r\n\r\n");
+    ASSERT_TRUE(wait_for_requests(2));
+  }
+  const auto after_close = parked(0);
+  const auto after_stop = parked(1);
+  EXPECT_FALSE(after_close.answered());
+  after_close(http::response{}); // nothing to send to: no effect, no crash
+  EXPECT_TRUE(after_close.answered());
+  EXPECT_EQ(client().get("/still-serving").status, 200);
+  server_.reset(); // stops and destroys the server
+  after_stop(http::response{});
+  parked_.clear(); // the last copies die: the 500 goes nowhere either
 }
 
 TEST_F(http_server, stop_closes_open_connections_and_is_idempotent) {
@@ -461,7 +601,7 @@ TEST_F(http_server, throws_a_clear_message_when_the_port_is_taken) {
   ASSERT_NE(port, 0);
   http::server_options opts;
   opts.port = port;
-  http::server second(opts, [](const http::request&) { return http::response{}; });
+  http::server second(opts, [](http::request, http::responder done) { done(http::response{}); });
   try {
     second.start();
     FAIL() << "start() on a taken port did not throw";
