@@ -773,3 +773,98 @@ TEST_F(http_server, keeps_serving_open_connections_and_recovers_when_out_of_desc
   c.set_timeout(2s);
   EXPECT_EQ(c.get("/after").status, 200);
 }
+
+// --- HTTP conformance ------------------------------------------------------------------------
+
+/// Expects `status`, `code`, Connection: close and that the handler was not called.
+#define EXPECT_REFUSED(reply, status_, code_)                                                      \
+  do {                                                                                             \
+    const auto& r_ = (reply);                                                                      \
+    EXPECT_EQ(r_.status, status_) << r_.head;                                                      \
+    EXPECT_EQ(r_.body.value("/error/code"_json_pointer, std::string{}), code_) << r_.head;         \
+    EXPECT_TRUE(r_.has("Connection: close")) << r_.head;                                           \
+  } while (false)
+
+TEST_F(http_server, requires_exactly_one_valid_host_in_http_1_1) {
+  start(); // RFC 9112 §3.2
+  EXPECT_REFUSED(exchange(raw(), "GET / HTTP/1.1\r\n\r\n"), 400, "missing_host");
+  EXPECT_REFUSED(exchange(raw(), "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400, "bad_host");
+  EXPECT_REFUSED(exchange(raw(), "GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n"), 400, "bad_host");
+  EXPECT_REFUSED(exchange(raw(), "GET / HTTP/1.1\r\nHost: a, b\r\n\r\n"), 400, "bad_host");
+  EXPECT_REFUSED(exchange(raw(), "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"), 400, "bad_host");
+  EXPECT_TRUE(seen().empty());
+
+  EXPECT_EQ(exchange(raw(), "GET /ten HTTP/1.0\r\n\r\n").status, 200); // optional in 1.0
+  EXPECT_EQ(exchange(raw(), "GET /empty HTTP/1.1\r\nHost:\r\nConnection: close\r\n\r\n").status,
+            200);
+  EXPECT_EQ(seen().size(), 2u);
+}
+
+TEST_F(http_server, refuses_ambiguous_framing_that_could_smuggle_a_request) {
+  start(); // RFC 9112 §6.1 and §6.3
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: t\r\n\r\n";
+  const std::string chunk = "0\r\n\r\n";
+  for (const char* head : {
+           "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+           "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+           "Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n",
+           "Content-Length: 5\r\nContent-Length: 6\r\n",
+           "Content-Length: 5, 6\r\n",
+           "Content-Length: abc\r\n",
+           "Transfer-Encoding: xchunked\r\n",      // chunked not final: §6.3 (4)
+           "Transfer-Encoding: chunked, gzip\r\n", // idem
+           "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+           "Transfer-Encoding: ,\r\n",
+       }) {
+    const auto reply = exchange(raw(), "POST /p HTTP/1.1\r\nHost: t\r\n" + std::string(head)
+                                           + "\r\n" + chunk + smuggled);
+    EXPECT_REFUSED(reply, 400, "bad_framing");
+  }
+  EXPECT_REFUSED(exchange(raw(), "POST /p HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n" + chunk),
+                 400, "bad_framing"); // §6.1: faulty framing in HTTP/1.0
+  // §6.1: a coding we do not implement, with sound framing, is a 501.
+  EXPECT_REFUSED(exchange(raw(), "POST /p HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked"
+                                 "\r\n\r\n"
+                                     + chunk),
+                 501, "unsupported_transfer_coding");
+  EXPECT_TRUE(seen().empty());
+
+  const auto chunked = exchange(raw(), "POST /ok HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked"
+                                       "\r\nConnection: close\r\n\r\n5\r\nhello\r\n"
+                                           + chunk);
+  EXPECT_EQ(chunked.status, 200);
+  ASSERT_EQ(seen().size(), 1u);
+  EXPECT_EQ(seen()[0].body, "hello");
+}
+
+TEST_F(http_server, refuses_targets_that_could_split_or_join_path_segments) {
+  start();
+  for (const char* target :
+       {"/a%2Fb", "/a%2fb", "/a%00b", "/a%zzb", "/a%2", "http://example.com/a", "*", "a/b"}) {
+    const auto reply
+        = exchange(raw(), std::string("GET ") + target + " HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    EXPECT_REFUSED(reply, 400, "bad_path");
+    EXPECT_EQ(reply.body.value("/error/field"_json_pointer, std::string{}), "path") << target;
+  }
+  EXPECT_TRUE(seen().empty());
+  auto c = client();
+  EXPECT_EQ(c.get("/a%2Bb/%41").status, 200); // other escapes decode as before
+  ASSERT_EQ(seen().size(), 1u);
+  EXPECT_EQ(seen()[0].path, "/a+b/A");
+}
+
+TEST_F(http_server, hands_methods_case_sensitively_and_unknown_ones_to_the_handler) {
+  start();
+  for (const char* method : {"get", "Get", "PURGE", "GET"}) {
+    const auto reply = exchange(raw(), std::string(method)
+                                           + " /m HTTP/1.1\r\nHost: t\r\n"
+                                             "Connection: close\r\n\r\n");
+    EXPECT_EQ(reply.status, 200) << method;
+  }
+  const auto seen = this->seen();
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].method, "get");
+  EXPECT_EQ(seen[1].method, "Get");
+  EXPECT_EQ(seen[2].method, "PURGE");
+  EXPECT_EQ(seen[3].method, "GET");
+}
