@@ -38,7 +38,9 @@ struct request {
   /// Request method as sent ("GET", "POST", …).
   std::string method;
   /// Percent-decoded path without the query ("/api/v1/tickets/20261128-000001").
-  /// '+' is not special in the path. Guaranteed to be valid UTF-8.
+  /// '+' is not special in the path. Guaranteed to be valid UTF-8, to start
+  /// with '/' and to hold no NUL; a '/' always separated segments on the wire
+  /// (requests with %2F or %00 are refused before the handler).
   std::string path;
   /// Percent-decoded query parameters ('+' means space). Keys and values are
   /// guaranteed to be valid UTF-8. A key without '=' maps to "". When a key is
@@ -73,7 +75,8 @@ struct response {
   /// Extra headers (e.g. Retry-After). Names must be HTTP tokens and values
   /// must not contain control characters. Content-Length, Transfer-Encoding and
   /// Connection are managed by the server and may not be set here (that is
-  /// answered with a 500). Content-Type and Server entries replace the defaults.
+  /// answered with a 500). Content-Type, Server and X-Content-Type-Options
+  /// (default "nosniff") entries replace the defaults.
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
@@ -83,7 +86,7 @@ struct response {
 /// from any thread, also after the connection or the whole server is gone
 /// (then nothing is sent). If every copy is destroyed without a call, the
 /// client gets a 500 `internal` error and the fact is logged: a handler can
-/// never leave a client hanging.
+/// never leave a client hanging (short of keeping a copy forever).
 class responder {
  public:
   /// A responder that passes the first answer to `deliver`, or a 500 when all

@@ -549,6 +549,31 @@ TEST_F(http_server, sends_only_the_first_answer) {
   EXPECT_EQ(next.body, R"({"ok":true})");
 }
 
+TEST(http_responder, passes_on_the_first_answer_only_and_a_500_when_dropped_unanswered) {
+  std::vector<int> delivered;
+  {
+    http::responder done([&](http::response r) { delivered.push_back(r.status); });
+    const auto copy = done;
+    copy(http::response{204, "", "", {}});
+    done(http::response{201, "", "", {}});
+    EXPECT_TRUE(done.answered());
+  }
+  EXPECT_EQ(delivered, std::vector<int>{204});
+  delivered.clear();
+  std::string body;
+  {
+    http::responder dropped(
+        [&](http::response r) {
+          delivered.push_back(r.status);
+          body = r.body;
+        },
+        "GET /test");
+    const auto copy = dropped; // the 500 waits for the last copy
+  }
+  EXPECT_EQ(delivered, std::vector<int>{500});
+  EXPECT_EQ(body, internal_error_body);
+}
+
 TEST_F(http_server, ignores_answers_after_the_client_left_or_the_server_stopped) {
   start();
   {
