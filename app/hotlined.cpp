@@ -253,7 +253,8 @@ int main(int argc, char** argv) {
           [&fwd](cluster::partition_id p) { fwd.gained(p); });
       http::api api(rt, svc, token_secret, {&node, &fwd}, manual.get(), max_inflight);
       fwd.start([&api](const http::request& req) { return api.handle_forwarded(req); });
-      http::server server(http_opts, [&api](const http::request& req) { return api.handle(req); });
+      http::server server(
+          http_opts, [&api](http::request req, http::responder done) { done(api.handle(req)); });
       server.start();
       // Join the cluster with the address we serve, and take partitions.
       node.start(http_opts.host + ":" + std::to_string(server.port()));

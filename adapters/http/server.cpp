@@ -1,533 +1,155 @@
 #include "adapters/http/server.hpp"
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+
 #include <algorithm>
-#include <array>
 #include <atomic>
+#include <cerrno>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
-#include <string_view>
 #include <thread>
-#include <unordered_map>
 
-#include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "adapters/http/connection.hpp"
+#include "adapters/http/request_parse.hpp"
+
 namespace hotline::http {
+
+// --- responder -------------------------------------------------------------------------
+
+struct responder::state {
+  std::function<void(response)> deliver;
+  std::string label;
+  std::atomic<bool> answered{false};
+
+  /// The last copy is gone: a handler that never answered must not leave
+  /// the client waiting.
+  ~state() {
+    if (answered.load())
+      return;
+    try {
+      spdlog::error("http: handler dropped its responder without answering{}{}",
+                    label.empty() ? "" : " ", label);
+      deliver(error_response(500, "internal", "internal error"));
+    } catch (...) {
+      // nothing sensible is left to do in a destructor
+    }
+  }
+};
+
+responder::responder(std::function<void(response)> deliver, std::string label)
+    : state_(std::make_shared<state>()) {
+  state_->deliver = std::move(deliver);
+  state_->label = std::move(label);
+}
+
+void responder::operator()(response r) const {
+  if (!state_->answered.exchange(true))
+    state_->deliver(std::move(r));
+}
+
+bool responder::answered() const {
+  return state_->answered.load();
+}
+
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using steady = std::chrono::steady_clock;
+using detail::connection;
+using detail::context;
 
-/// Largest accepted request line plus headers.
-constexpr std::uint32_t header_limit = 16 * 1024;
-/// How long a connection that we are closing may keep sending before we cut it.
-constexpr std::chrono::seconds linger_timeout{2};
-/// How many bytes we discard from a connection that we are closing.
-constexpr std::size_t linger_bytes = 4 * 1024 * 1024;
+/// Descriptors kept free for Redis connections, files and the like.
+constexpr std::size_t fd_reserve = 256;
+constexpr std::size_t max_connections_ceiling = 10000;
 
-// --- JSON error bodies --------------------------------------------------------
-
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      out += "\\u00";
-      out += hex[u >> 4];
-      out += hex[u & 0x0f];
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
+/// `max_connections` when the options leave it 0.
+std::size_t default_max_connections() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
+    return max_connections_ceiling;
+  const auto soft = static_cast<std::size_t>(lim.rlim_cur);
+  return std::clamp<std::size_t>(soft > fd_reserve ? soft - fd_reserve : 0, 16,
+                                 max_connections_ceiling);
 }
 
-/// `{"error":{"code":…,"message":…,"field":…|null}}`
-std::string error_body(std::string_view code, std::string_view message, const char* field) {
-  std::string out = R"({"error":{"code":)";
-  append_json_string(out, code);
-  out += R"(,"message":)";
-  append_json_string(out, message);
-  out += R"(,"field":)";
-  if (field != nullptr) {
-    append_json_string(out, field);
-  } else {
-    out += "null";
-  }
-  out += "}}";
-  return out;
+std::string ip_string(const asio::ip::address& address) {
+  if (address.is_v6() && address.to_v6().is_v4_mapped())
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  return address.to_string();
 }
 
-response error_response(int status, std::string_view code, std::string_view message,
-                        const char* field = nullptr) {
-  response r;
-  r.status = status;
-  r.body = error_body(code, message, field);
-  return r;
-}
-
-response internal_error() {
-  return error_response(500, "internal", "internal error");
-}
-
-// --- request target -------------------------------------------------------------
-
-std::string_view to_std(beast::string_view s) {
-  return {s.data(), s.size()};
-}
-
-bool starts_with_nocase(std::string_view s, std::string_view prefix) {
-  return s.size() >= prefix.size()
-         && beast::iequals(beast::string_view(s.data(), prefix.size()),
-                           beast::string_view(prefix.data(), prefix.size()));
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-/// Percent-decodes `in` into `out`; false on a malformed escape.
-bool percent_decode(std::string_view in, bool plus_is_space, std::string& out) {
-  out.clear();
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '%') {
-      if (in.size() - i < 3)
-        return false;
-      const int hi = hex_value(in[i + 1]);
-      const int lo = hex_value(in[i + 2]);
-      if (hi < 0 || lo < 0)
-        return false;
-      out += static_cast<char>((hi << 4) | lo);
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return true;
-}
-
-/// Strict UTF-8 check: no overlong forms, no surrogates, nothing above U+10FFFF.
-bool valid_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    std::uint32_t cp = 0;
-    if ((c & 0xe0) == 0xc0) {
-      len = 2;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      len = 3;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      len = 4;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (s.size() - i < len)
-      return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80)
-        return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)) {
-      return false;
-    }
-    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-      return false;
-    i += len;
-  }
-  return true;
-}
-
-struct target_error {
-  std::string message;
-  const char* field;
-};
-
-/// The path part of a request target, undecoded; used for logging. Strips an
-/// absolute-form prefix ("http://host") and the query.
-std::string_view raw_path_of(std::string_view target) {
-  for (std::string_view scheme : {"http://", "https://"}) {
-    if (starts_with_nocase(target, scheme)) {
-      target.remove_prefix(scheme.size());
-      const auto slash = target.find_first_of("/?#");
-      if (slash == std::string_view::npos || target[slash] != '/')
-        return "/";
-      target.remove_prefix(slash);
-      break;
-    }
-  }
-  return target.substr(0, target.find_first_of("?#"));
-}
-
-/// Fills `req.path` and `req.query` from `target`.
-std::optional<target_error> parse_target(std::string_view target, request& req) {
-  const std::string_view path = raw_path_of(target);
-  if (path.empty() || path.front() != '/') {
-    return target_error{"request target must be an absolute path", "path"};
-  }
-  if (!percent_decode(path, false, req.path)) {
-    return target_error{"malformed percent-encoding in path", "path"};
-  }
-  if (!valid_utf8(req.path))
-    return target_error{"path is not valid UTF-8", "path"};
-
-  const auto question = target.find('?');
-  if (question == std::string_view::npos)
-    return std::nullopt;
-  std::string_view query = target.substr(question + 1);
-  query = query.substr(0, query.find('#'));
-  std::string key;
-  std::string value;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    if (pair.empty())
-      continue;
-    const auto eq = pair.find('=');
-    const std::string_view raw_key = pair.substr(0, eq);
-    const std::string_view raw_value
-        = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    if (!percent_decode(raw_key, true, key) || !percent_decode(raw_value, true, value)) {
-      return target_error{"malformed percent-encoding in query", "query"};
-    }
-    if (!valid_utf8(key) || !valid_utf8(value)) {
-      return target_error{"query is not valid UTF-8", "query"};
-    }
-    req.query.emplace(std::move(key), std::move(value)); // first occurrence wins
-  }
-  return std::nullopt;
-}
-
-// --- response validation ------------------------------------------------------------
-
-bool is_token(std::string_view s) {
-  if (s.empty())
-    return false;
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    const bool ok = (u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z')
-                    || std::string_view{"!#$%&'*+-.^_`|~"}.find(c) != std::string_view::npos;
-    if (!ok)
-      return false;
-  }
-  return true;
-}
-
-bool is_field_value(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return (u < 0x20 && c != '\t') || u == 0x7f;
-  });
-}
-
-std::string endpoint_string(const tcp::endpoint& ep) {
-  const auto address = ep.address();
-  if (address.is_v6())
-    return "[" + address.to_string() + "]:" + std::to_string(ep.port());
-  return address.to_string() + ":" + std::to_string(ep.port());
+std::string endpoint_string(const std::string& ip, std::uint16_t port) {
+  if (ip.find(':') != std::string::npos)
+    return "[" + ip + "]:" + std::to_string(port);
+  return ip + ":" + std::to_string(port);
 }
 
 std::string host_port(const std::string& host, std::uint16_t port) {
-  if (host.find(':') != std::string::npos)
-    return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
+  return endpoint_string(host, port);
 }
 
-bool is_http_error(const beast::error_code& ec) {
-  return ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category();
-}
-
-// --- connections ----------------------------------------------------------------------
-
-class session;
-
-/// State shared by the listener and the sessions. Declaration order matters:
-/// the io_context is destroyed first, and any session it still owns
-/// unregisters itself from `sessions` while that is alive.
-struct context {
-  context(server_options o, handler h)
-      : opts(std::move(o)), handle(std::move(h)),
-        ioc(static_cast<int>(std::max<std::size_t>(opts.threads, 1))) {}
-
-  server_options opts;
-  handler handle;
-  std::mutex mutex;
-  std::atomic<bool> stopping{false};
-  std::unordered_map<session*, std::weak_ptr<session>> sessions; // guarded by mutex
-  asio::io_context ioc;
-};
-
-/// One client connection. All its work runs on the strand of its socket.
-class session : public std::enable_shared_from_this<session> {
+/// Logs at most once per second, counting what it swallowed; an attacker
+/// must not be able to flood the log. Used on the acceptor strand only.
+class rate_limited_log {
  public:
-  session(tcp::socket&& socket, context& ctx, std::string remote)
-      : stream_(std::move(socket)), ctx_(ctx), remote_(std::move(remote)) {}
-
-  ~session() {
-    std::lock_guard<std::mutex> lock(ctx_.mutex);
-    ctx_.sessions.erase(this);
-  }
-
-  session(const session&) = delete;
-  session& operator=(const session&) = delete;
-
-  void run() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&session::read_header, shared_from_this()));
-  }
-
-  /// Closes the connection from any thread.
-  void close_from_outside() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] { self->close_now(); });
+  void warn(const char* what, const std::string& detail) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) {
+      ++suppressed_;
+      return;
+    }
+    spdlog::warn("http: {} ({}; {} similar suppressed)", what, detail, suppressed_);
+    last_ = now;
+    suppressed_ = 0;
   }
 
  private:
-  void read_header() {
-    if (ctx_.stopping.load())
-      return close_now();
-    method_ = "-";
-    log_path_ = "-";
-    parser_.emplace();
-    parser_->header_limit(header_limit);
-    parser_->body_limit(static_cast<std::uint64_t>(ctx_.opts.body_limit));
-    deadline_ = steady::now() + ctx_.opts.read_timeout;
-    stream_.expires_at(deadline_);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&session::on_header, shared_from_this()));
-  }
-
-  void on_header(beast::error_code ec, std::size_t) {
-    started_ = steady::now();
-    if (ec)
-      return on_read_error(ec);
-    auto& msg = parser_->get();
-    method_ = std::string(msg.method_string());
-    log_path_ = std::string(raw_path_of(to_std(msg.target())));
-    if (msg.version() >= 11 && !parser_->is_done()
-        && beast::iequals(msg[bhttp::field::expect], "100-continue")) {
-      continue_ = {};
-      continue_.version(11);
-      continue_.result(bhttp::status::continue_);
-      stream_.expires_after(ctx_.opts.read_timeout);
-      bhttp::async_write(stream_, continue_,
-                         beast::bind_front_handler(&session::on_continue, shared_from_this()));
-      return;
-    }
-    read_body();
-  }
-
-  void on_continue(beast::error_code ec, std::size_t) {
-    if (ec)
-      return close_now();
-    deadline_ = steady::now() + ctx_.opts.read_timeout;
-    read_body();
-  }
-
-  void read_body() {
-    if (parser_->is_done())
-      return handle_request();
-    stream_.expires_at(deadline_);
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&session::on_body, shared_from_this()));
-  }
-
-  void on_body(beast::error_code ec, std::size_t) {
-    if (ec)
-      return on_read_error(ec);
-    handle_request();
-  }
-
-  void on_read_error(const beast::error_code& ec) {
-    if (ec == bhttp::error::body_limit) {
-      // The request line has been parsed by now; name it in the log.
-      method_ = std::string(parser_->get().method_string());
-      log_path_ = std::string(raw_path_of(to_std(parser_->get().target())));
-      return send(error_response(413, "payload_too_large",
-                                 "request body exceeds the limit of "
-                                     + std::to_string(ctx_.opts.body_limit) + " bytes"),
-                  true);
-    }
-    if (ec == bhttp::error::header_limit) {
-      return send(error_response(431, "headers_too_large", "request headers are too large"), true);
-    }
-    if (is_http_error(ec) && ec != bhttp::error::end_of_stream
-        && ec != bhttp::error::partial_message) {
-      spdlog::debug("http: malformed request from {}: {}", remote_, ec.message());
-      return send(error_response(400, "bad_request", "malformed HTTP request"), true);
-    }
-    // end of stream, timeout, reset, shutdown: nothing to answer.
-    close_now();
-  }
-
-  void handle_request() {
-    auto& msg = parser_->get();
-    const bool keep_alive = msg.keep_alive();
-    request req;
-    req.method = method_;
-    if (auto error = parse_target(to_std(msg.target()), req)) {
-      return send(error_response(400, "bad_request", error->message, error->field), !keep_alive);
-    }
-    req.body = std::move(msg.body());
-    req.authorization = std::string(msg[bhttp::field::authorization]);
-    req.content_type = std::string(msg[bhttp::field::content_type]);
-    req.idempotency_key = std::string(msg["Idempotency-Key"]);
-    req.remote = remote_;
-
-    response out;
-    try {
-      out = ctx_.handle(req);
-    } catch (const std::exception& e) {
-      spdlog::error("http: handler failed on {} {}: {}", method_, log_path_, e.what());
-      out = internal_error();
-    } catch (...) {
-      spdlog::error("http: handler failed on {} {}: unknown exception", method_, log_path_);
-      out = internal_error();
-    }
-    send(std::move(out), !keep_alive);
-  }
-
-  /// Fills `res_` from `out`; returns a reason on an invalid response.
-  std::optional<std::string> build(response&& out, bool close) {
-    if (out.status < 200 || out.status > 599)
-      return "status " + std::to_string(out.status);
-    res_ = {};
-    res_.version(parser_ && parser_->is_header_done() ? parser_->get().version() : 11);
-    res_.result(static_cast<unsigned>(out.status));
-    res_.set(bhttp::field::server, "hotlined");
-    if (!out.content_type.empty()) {
-      if (!is_field_value(out.content_type))
-        return std::string("invalid Content-Type value");
-      res_.set(bhttp::field::content_type, out.content_type);
-    }
-    for (const auto& [name, value] : out.headers) {
-      if (!is_token(name))
-        return std::string("invalid header name");
-      if (!is_field_value(value))
-        return "invalid value for header " + name;
-      const auto field = bhttp::string_to_field(name);
-      if (field == bhttp::field::content_length || field == bhttp::field::transfer_encoding
-          || field == bhttp::field::connection) {
-        return "header " + name + " is managed by the server";
-      }
-      if (field == bhttp::field::content_type || field == bhttp::field::server) {
-        res_.set(name, value);
-      } else {
-        res_.insert(name, value);
-      }
-    }
-    res_.body() = std::move(out.body);
-    res_.keep_alive(!close);
-    try {
-      res_.prepare_payload(); // throws for a body on 204/304
-    } catch (const std::exception& e) {
-      return std::string(e.what());
-    }
-    return std::nullopt;
-  }
-
-  void send(response out, bool close) {
-    if (auto why = build(std::move(out), close)) {
-      spdlog::error("http: handler returned an invalid response ({}) on {} {}", *why, method_,
-                    log_path_);
-      build(internal_error(), close);
-    }
-    stream_.expires_after(ctx_.opts.read_timeout);
-    bhttp::async_write(stream_, res_,
-                       beast::bind_front_handler(&session::on_write, shared_from_this()));
-  }
-
-  void on_write(beast::error_code ec, std::size_t) {
-    const auto ms = std::chrono::duration<double, std::milli>(steady::now() - started_).count();
-    spdlog::debug("http: {} {} -> {} in {:.1f} ms", method_, log_path_, res_.result_int(), ms);
-    if (ec)
-      return close_now();
-    if (res_.need_eof())
-      return graceful_close();
-    read_header();
-  }
-
-  /// Sends FIN, then discards what the client still sends for a short while so
-  /// that unread input does not turn our close into a reset that could destroy
-  /// the response in flight.
-  void graceful_close() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    if (ec)
-      return close_now();
-    buffer_.consume(buffer_.size());
-    drained_ = 0;
-    stream_.expires_after(std::min<std::chrono::seconds>(linger_timeout, ctx_.opts.read_timeout));
-    drain();
-  }
-
-  void drain() {
-    stream_.async_read_some(asio::buffer(drain_buffer_),
-                            beast::bind_front_handler(&session::on_drain, shared_from_this()));
-  }
-
-  void on_drain(beast::error_code ec, std::size_t n) {
-    drained_ += n;
-    if (ec || drained_ > linger_bytes || ctx_.stopping.load())
-      return close_now();
-    drain();
-  }
-
-  void close_now() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
-  }
-
-  beast::tcp_stream stream_;
-  context& ctx_;
-  const std::string remote_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  bhttp::response<bhttp::empty_body> continue_;
-  bhttp::response<bhttp::string_body> res_;
-  steady::time_point deadline_;
-  steady::time_point started_;
-  std::string method_ = "-";
-  std::string log_path_ = "-";
-  std::array<char, 8192> drain_buffer_{};
-  std::size_t drained_ = 0;
+  std::chrono::steady_clock::time_point last_{};
+  std::uint64_t suppressed_ = 0;
 };
+
+/// The whole answer to a connection over a cap, sent in one non-blocking write.
+const std::string& refusal_bytes() {
+  static const std::string bytes = [] {
+    const auto body = error_json("too_many_connections", "too many connections, retry later");
+    return "HTTP/1.1 503 Service Unavailable\r\nServer: hotlined\r\n"
+           "Content-Type: application/json; charset=utf-8\r\n"
+           "X-Content-Type-Options: nosniff\r\nRetry-After: 1\r\nConnection: close\r\n"
+           "Content-Length: "
+           + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  return bytes;
+}
+
+/// Answers 503 and closes, never waiting: a refused client must not cost us
+/// time or a descriptor for longer than this call.
+void refuse(tcp::socket& socket) {
+  const int fd = socket.native_handle();
+  const auto& bytes = refusal_bytes();
+  (void)::send(fd, bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::shutdown(fd, SHUT_WR);
+  // Discard what already arrived so that close() sends FIN, not a reset that
+  // could destroy the answer; anything later may still cause one.
+  char sink[4096];
+  for (int i = 0; i < 16 && ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+  }
+  beast::error_code ignored;
+  socket.close(ignored);
+}
+
+bool out_of_resources(const beast::error_code& ec) {
+  return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space
+         || ec == asio::error::no_memory || ec.value() == ENFILE;
+}
 
 } // namespace
 
@@ -538,7 +160,19 @@ struct server::impl {
 
   impl(server_options opts, handler h)
       : ctx(std::move(opts), std::move(h)), acceptor(asio::make_strand(ctx.ioc)),
-        accept_retry(acceptor.get_executor()) {}
+        accept_retry(acceptor.get_executor()) {
+    ctx.limits.max_total
+        = ctx.opts.max_connections != 0 ? ctx.opts.max_connections : default_max_connections();
+    ctx.limits.max_per_client = std::max<std::size_t>(ctx.opts.max_connections_per_client, 1);
+  }
+
+  ~impl() { close_gate(); }
+
+  /// From now on answers are dropped (see `detail::gate`).
+  void close_gate() {
+    std::lock_guard<std::mutex> lock(ctx.answers->mutex);
+    ctx.answers->open = false;
+  }
 
   void start() {
     std::lock_guard<std::mutex> lock(lifecycle);
@@ -593,7 +227,9 @@ struct server::impl {
       threads.emplace_back([this] { run_io(); });
     }
     state = phase::running;
-    spdlog::info("http: listening on {} ({} io threads)", endpoint_string(local), count);
+    spdlog::info("http: listening on {} ({} io threads, at most {} connections, {} per client)",
+                 endpoint_string(ip_string(local.address()), local.port()), count,
+                 ctx.limits.max_total, ctx.limits.max_per_client);
   }
 
   void stop() {
@@ -609,7 +245,8 @@ struct server::impl {
       }
     }
 
-    std::vector<std::shared_ptr<session>> open;
+    close_gate();
+    std::vector<std::shared_ptr<connection>> open;
     {
       std::lock_guard<std::mutex> guard(ctx.mutex);
       ctx.stopping.store(true);
@@ -657,25 +294,45 @@ struct server::impl {
     if (ec == asio::error::operation_aborted || !acceptor.is_open())
       return;
     if (ec) {
-      // E.g. out of file descriptors: back off instead of spinning.
-      spdlog::warn("http: accept failed: {}", ec.message());
-      accept_retry.expires_after(std::chrono::milliseconds(100));
-      accept_retry.async_wait([this](beast::error_code wait_ec) {
-        if (!wait_ec && acceptor.is_open())
-          accept();
-      });
-      return;
+      ++ctx.accept_errors;
+      accept_log.warn("accept failed", ec.message());
+      if (out_of_resources(ec)) {
+        // Out of descriptors (EMFILE/ENFILE): open connections keep being
+        // served; retry once some of them have closed instead of spinning.
+        accept_retry.expires_after(std::chrono::milliseconds(50));
+        accept_retry.async_wait([this](beast::error_code wait_ec) {
+          if (!wait_ec && acceptor.is_open())
+            accept();
+        });
+        return;
+      }
+      return accept();
     }
     start_session(std::move(socket));
     accept();
   }
 
+  /// Admits a new connection or refuses it at once; never waits.
   void start_session(tcp::socket socket) {
     beast::error_code ec;
     const auto peer = socket.remote_endpoint(ec);
     if (ec)
       return; // already gone
-    auto s = std::make_shared<session>(std::move(socket), ctx, endpoint_string(peer));
+    auto ip = ip_string(peer.address());
+    const auto verdict = ctx.limits.admit(ip);
+    if (verdict != detail::connection_limits::verdict::admitted) {
+      ++ctx.refused;
+      const bool per_client = verdict == detail::connection_limits::verdict::over_client;
+      if (per_client)
+        ++ctx.refused_per_client;
+      refuse_log.warn(per_client ? "refused a connection over the per-client cap"
+                                 : "refused a connection over the global cap",
+                      ip);
+      refuse(socket);
+      return;
+    }
+    auto remote = endpoint_string(ip, peer.port());
+    auto s = std::make_shared<connection>(std::move(socket), ctx, std::move(remote), std::move(ip));
     {
       std::lock_guard<std::mutex> guard(ctx.mutex);
       if (ctx.stopping.load())
@@ -689,6 +346,8 @@ struct server::impl {
   context ctx;
   tcp::acceptor acceptor;
   asio::steady_timer accept_retry;
+  rate_limited_log accept_log;
+  rate_limited_log refuse_log;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::mutex lifecycle;
@@ -717,6 +376,16 @@ void server::stop() {
 
 std::uint16_t server::port() const {
   return impl_->bound_port.load();
+}
+
+server_stats server::stats() const {
+  server_stats out;
+  out.open_connections = impl_->ctx.limits.open();
+  out.max_connections = impl_->ctx.limits.max_total;
+  out.refused_connections = impl_->ctx.refused.load();
+  out.refused_per_client = impl_->ctx.refused_per_client.load();
+  out.accept_errors = impl_->ctx.accept_errors.load();
+  return out;
 }
 
 } // namespace hotline::http
