@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages hotlined needs to build, test and run,
-# if any is missing. Uses sudo when not root.
+# if any is missing, plus any package named as an argument (fuzz/run adds
+# clang). Uses sudo when not root.
 set -euo pipefail
 
 packages=(
@@ -8,6 +9,7 @@ packages=(
   libcaf-dev libhiredis-dev libmsgpack-cxx-dev libspdlog-dev libgtest-dev
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libsodium-dev libcli11-dev
   redis-server redis-tools curl clang-format python3
+  "$@"
 )
 
 missing=()
