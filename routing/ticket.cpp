@@ -473,12 +473,17 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
             return std::vector<event>{std::move(out)};
           },
           [&](const submit_opinion& o) -> decision {
-            if (s.status != ticket_status::dispatched && s.status != ticket_status::accepted)
-              return conflict(s.status, "give an opinion on");
-            const auto& coop = s.assignment->cooperating;
-            if (std::find(coop.begin(), coop.end(), o.unit_id) == coop.end())
+            // M-D-3: membership before status, so a stranger learns nothing
+            // of the ticket's state (403, never 409).
+            const bool cooperating = s.assignment
+                                     && std::find(s.assignment->cooperating.begin(),
+                                                  s.assignment->cooperating.end(), o.unit_id)
+                                            != s.assignment->cooperating.end();
+            if (!cooperating)
               return workflow_error{"forbidden", "not a cooperating unit of this ticket",
                                     "unit_id"};
+            if (s.status != ticket_status::dispatched && s.status != ticket_status::accepted)
+              return conflict(s.status, "give an opinion on");
             if (s.opinions.count(o.unit_id))
               return workflow_error{"conflict", "this unit already gave its opinion", "unit_id"};
             if (o.text.empty())
@@ -555,14 +560,13 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
                 escalated{now, escalation_level::office, due, notified, e.reason, ""}};
           },
           [&](const decide_extension& d) -> decision {
-            if (!s.open() || !s.assignment)
-              return conflict(s.status, "decide an extension of");
-            if (s.status != ticket_status::dispatched && s.status != ticket_status::accepted)
-              return conflict(s.status, "decide an extension of");
-            if (d.approver != s.assignment->supervisor_id)
+            // M-D-3: who decides is checked before the status (403, never 409).
+            if (!s.assignment || d.approver != s.assignment->supervisor_id)
               return workflow_error{"forbidden",
                                     "only the unit one level up decides an extension (M-DL-5)",
                                     "approver"};
+            if (s.status != ticket_status::dispatched && s.status != ticket_status::accepted)
+              return conflict(s.status, "decide an extension of");
             if (!s.extension_pending)
               return workflow_error{"conflict", "no extension request is pending", "extension"};
             return std::vector<event>{extension_decided{now, d.approver, d.approve, d.note,

@@ -422,6 +422,20 @@ TEST_F(workflow, AnotherUnitLearnsNothingOfTheStatus) {
   EXPECT_EQ(refused(dispatched_ticket(), reply_ticket{"500103002", "x"}).code, "forbidden");
 }
 
+TEST_F(workflow, AStrangerGivingAnOpinionOrDecidingAnExtensionGetsForbiddenNotTheStatus_M_D_3) {
+  // A closed ticket: for its own units a conflict, for a stranger only "not
+  // yours", so that 403/409 does not tell the stranger its status.
+  auto s = run(run(run(dispatched_ticket(), accept_ticket{"500103001"}, monday),
+                   reply_ticket{"500103001", "x"}, monday),
+               record_callback{}, monday);
+  ASSERT_EQ(s.status, ticket_status::closed);
+  EXPECT_EQ(refused(s, submit_opinion{"500103002", "x"}).code, "forbidden");
+  EXPECT_EQ(refused(s, decide_extension{"500104", true, ""}).code, "forbidden");
+  EXPECT_EQ(refused(s, decide_extension{"500103", true, ""}).code, "conflict");
+  EXPECT_EQ(refused(ticket_state{}, submit_opinion{"500103002", "x"}).code, "forbidden");
+  EXPECT_EQ(refused(ticket_state{}, decide_extension{"500103", true, ""}).code, "forbidden");
+}
+
 TEST_F(workflow, IllegalTransitionsAreConflictsNotCrashes) {
   const ticket_state none;
   EXPECT_EQ(refused(none, accept_ticket{"500103001"}).code, "forbidden");
