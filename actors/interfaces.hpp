@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adapters/cluster/partitioning.hpp"
+#include "routing/access.hpp"
 #include "routing/ticket.hpp"
 
 namespace hotline::actors {
@@ -48,6 +49,12 @@ struct intake_request {
   std::string caller_phone;
   std::optional<routing::instant> deadline; // M-DL-3
   std::optional<routing::disposal> how;     // M-C-1: other than a ticket
+  routing::person by;                       // the operator who took it; empty when anonymous
+  /// M-S-2: a repeat is linked to the open ticket only when staff (or an
+  /// integrator) vouch for the caller; an anonymous one gets a ticket of its
+  /// own marked as a possible repeat, so a phone number alone tells a
+  /// stranger nothing and appends nothing to another's ticket.
+  bool verified = false;
 };
 
 /// The answer of a ticket: its number and state, or a failure.
@@ -69,7 +76,9 @@ struct inbox_reply {
 /// persists, applies, then replies; passivates when idle.
 using ticket_actor = caf::typed_actor<
     /// Runs a command; `claim` is the intake request id to claim, or "".
-    caf::replies_to<command_atom, routing::command, std::string>::with<ticket_reply>,
+    /// `by` is the person giving it, recorded with its events (M-SV-3).
+    caf::replies_to<command_atom, routing::command, std::string,
+                    routing::person>::with<ticket_reply>,
     /// The current state (loaded from the store on activation).
     caf::replies_to<get_atom>::with<ticket_reply>,
     /// From the office: stop now (it routes nothing more here; what it
@@ -84,7 +93,8 @@ using office_actor = caf::typed_actor<
     caf::replies_to<intake_atom, intake_request>::with<ticket_reply>,
     /// A command for ticket `no` (from a unit actor or the office role);
     /// `claim` is "" or an idempotency claim ("cmd:{key}").
-    caf::replies_to<command_atom, std::string, routing::command, std::string>::with<ticket_reply>,
+    caf::replies_to<command_atom, std::string, routing::command, std::string,
+                    routing::person>::with<ticket_reply>,
     /// The state of ticket `no`.
     caf::replies_to<get_atom, std::string>::with<ticket_reply>,
     /// The number of live ticket actors (for metrics and passivation tests).
@@ -105,11 +115,13 @@ using unit_actor = caf::typed_actor<
     caf::replies_to<inbox_atom>::with<inbox_reply>,
     /// The unit acts on ticket `no` (accept, reply, …): checked to be this
     /// unit's own act, then handed to the ticket through the office.
-    caf::replies_to<command_atom, std::string, routing::command, std::string>::with<ticket_reply>>;
+    caf::replies_to<command_atom, std::string, routing::command, std::string,
+                    routing::person>::with<ticket_reply>>;
 
 } // namespace hotline::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::routing::command)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::routing::person)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::intake_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::ticket_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::inbox_reply)

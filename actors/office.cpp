@@ -116,7 +116,7 @@ void deliver_existing(self_ptr self, const services* svc,
 void register_new(self_ptr self, const services* svc, caf::typed_response_promise<ticket_reply> rp,
                   const intake_request& req, const std::string& fingerprint,
                   const routing::route_result& route, const std::string& repeat_key,
-                  const std::string& no) {
+                  const std::string& no, const std::string& possible_repeat_of = "") {
   // M-R-2: the extraction code (提取码) lets the caller follow the ticket.
   crypto::caller_secret secret{req.caller_name, req.caller_phone, crypto::random_digits(6)};
   routing::register_demand cmd;
@@ -130,6 +130,7 @@ void register_new(self_ptr self, const services* svc, caf::typed_response_promis
   cmd.intake.caller_sealed = svc->vault.seal(no, secret);
   cmd.intake.fingerprint = fingerprint;
   cmd.intake.repeat_key = repeat_key;
+  cmd.intake.possible_repeat_of = possible_repeat_of;
   cmd.deadline = req.deadline;
   cmd.how = req.how;
   if (auto* a = std::get_if<routing::assignment>(&route))
@@ -137,7 +138,7 @@ void register_new(self_ptr self, const services* svc, caf::typed_response_promis
   else
     cmd.route = std::get<routing::needs_coordination>(route);
   self->request(route_to(self, svc, no), caf::infinite, command_atom::value, routing::command{cmd},
-                "req:" + req.request_id)
+                "req:" + req.request_id, req.by)
       .then(
           [=](ticket_reply r) mutable {
             // Lost a race with a concurrent retry of the same request: the
@@ -247,11 +248,20 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
             deliver_existing(self, svc, rp, *facts.existing, fingerprint);
             return rp;
           }
+          // M-S-2, M-D-3: unverified (anonymous) callers are never linked:
+          // a ticket of their own, marked for staff, and the answer is the
+          // same as for any new demand. It does not take over the repeat
+          // index, which keeps pointing at the confirmed ticket.
+          if (facts.open_repeat && !req.verified) {
+            register_new(self, svc, rp, req, fingerprint, route, "", facts.fresh_no,
+                         *facts.open_repeat);
+            return rp;
+          }
           if (auto& open = facts.open_repeat;
               open && svc->own.owns(svc->store.partition_of(*open))) {
             routing::command link = routing::link_repeat{req.via, req.content, fingerprint};
             self->request(route_to(self, svc, *open), caf::infinite, command_atom::value, link,
-                          "req:" + req.request_id)
+                          "req:" + req.request_id, req.by)
                 .then(
                     [=](ticket_reply r) mutable {
                       if (!r.error) {
@@ -278,10 +288,10 @@ office_actor::behavior_type office(self_ptr self, const services* svc) {
         return rp;
       },
       [=](command_atom, const std::string& no, const routing::command& cmd,
-          const std::string& claim) -> caf::result<ticket_reply> {
+          const std::string& claim, const routing::person& by) -> caf::result<ticket_reply> {
         if (!svc->own.owns(svc->store.partition_of(no)))
           return failed(moved("ticket " + no));
-        return self->delegate(route_to(self, svc, no), command_atom::value, cmd, claim);
+        return self->delegate(route_to(self, svc, no), command_atom::value, cmd, claim, by);
       },
       [=](get_atom, const std::string& no) -> caf::result<ticket_reply> {
         if (svc->own.owns(svc->store.partition_of(no)))

@@ -51,38 +51,57 @@ Reply runtime::ask(const Handle& dest, Ts&&... xs) {
   return out;
 }
 
-ticket_reply runtime::intake(const intake_request& req) {
-  return ask<ticket_reply>(office_, intake_atom::value, req);
+template <class Reply, class Handle, class... Ts>
+void runtime::ask_async(then<Reply> k, const Handle& dest, Ts... xs) {
+  // A short-lived actor per request (a few µs to spawn) holds the request
+  // and its continuation; it quits after the answer or the timeout.
+  const auto timeout = opts_.request_timeout;
+  sys_->spawn([=](caf::event_based_actor* self) {
+    self->request(dest, timeout, xs...)
+        .then([=](Reply& r) { k(std::move(r)); },
+              [=](caf::error& e) {
+                spdlog::error("runtime: request failed: {}", self->system().render(e));
+                Reply out;
+                out.error = failure{"unavailable", "the service did not answer in time; retry", ""};
+                k(std::move(out));
+              });
+  });
 }
 
-ticket_reply runtime::office_command(const std::string& no, const routing::command& cmd,
-                                     const std::string& claim) {
-  return ask<ticket_reply>(office_, command_atom::value, no, cmd, claim);
+void runtime::intake(const intake_request& req, then<ticket_reply> k) {
+  ask_async<ticket_reply>(std::move(k), office_, intake_atom::value, req);
 }
 
-ticket_reply runtime::unit_command(const std::string& unit_id, const std::string& no,
-                                   const routing::command& cmd, const std::string& claim) {
+void runtime::office_command(const std::string& no, const routing::command& cmd,
+                             const std::string& claim, const routing::person& by,
+                             then<ticket_reply> k) {
+  ask_async<ticket_reply>(std::move(k), office_, command_atom::value, no, cmd, claim, by);
+}
+
+void runtime::unit_command(const std::string& unit_id, const std::string& no,
+                           const routing::command& cmd, const std::string& claim,
+                           const routing::person& by, then<ticket_reply> k) {
   auto u = unit_for(unit_id);
   if (!u) {
     ticket_reply r;
     r.error = failure{"not_found", "no unit " + unit_id, "unit_id"};
-    return r;
+    return k(std::move(r));
   }
-  return ask<ticket_reply>(u, command_atom::value, no, cmd, claim);
+  ask_async<ticket_reply>(std::move(k), u, command_atom::value, no, cmd, claim, by);
 }
 
-ticket_reply runtime::get(const std::string& no) {
-  return ask<ticket_reply>(office_, get_atom::value, no);
+void runtime::get(const std::string& no, then<ticket_reply> k) {
+  ask_async<ticket_reply>(std::move(k), office_, get_atom::value, no);
 }
 
-inbox_reply runtime::inbox(const std::string& unit_id) {
+void runtime::inbox(const std::string& unit_id, then<inbox_reply> k) {
   auto u = unit_for(unit_id);
   if (!u) {
     inbox_reply r;
     r.error = failure{"not_found", "no unit " + unit_id, "unit_id"};
-    return r;
+    return k(std::move(r));
   }
-  return ask<inbox_reply>(u, inbox_atom::value);
+  ask_async<inbox_reply>(std::move(k), u, inbox_atom::value);
 }
 
 std::optional<std::size_t> runtime::office_count(caf::timespan timeout) {
@@ -117,12 +136,14 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
     if (!step) {
       caf::scoped_actor self{*sys_};
       std::vector<decltype(self->request(office_, opts_.request_timeout, command_atom::value,
-                                         std::string(), routing::command(), std::string()))>
+                                         std::string(), routing::command(), std::string(),
+                                         routing::person()))>
           pending;
       for (const auto& t : due)
-        pending.push_back(
-            self->request(office_, opts_.request_timeout, command_atom::value, t.ticket_no,
-                          routing::command{routing::fire_timer{t.level, t.unit}}, std::string()));
+        pending.push_back(self->request(office_, opts_.request_timeout, command_atom::value,
+                                        t.ticket_no,
+                                        routing::command{routing::fire_timer{t.level, t.unit}},
+                                        std::string(), routing::person{}));
       for (auto& p : pending) {
         ticket_reply out;
         p.receive([&](ticket_reply& r) { out = std::move(r); },
@@ -136,7 +157,9 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
       const auto& t = due[i];
       if (step && t.at > step->now())
         step->set(t.at);
-      auto r = step ? office_command(t.ticket_no, routing::fire_timer{t.level, t.unit})
+      auto r = step ? ask<ticket_reply>(office_, command_atom::value, t.ticket_no,
+                                        routing::command{routing::fire_timer{t.level, t.unit}},
+                                        std::string(), routing::person{})
                     : std::move(replies[i]);
       if (r.error) {
         // One unreachable ticket must not hold back every other timer: try

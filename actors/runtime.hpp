@@ -1,8 +1,12 @@
 #pragma once
-// The actor system of one node and a blocking façade over it for adapters
-// that are not actors themselves (the HTTP server's threads).
+// The actor system of one node and an asynchronous façade over it for
+// adapters that are not actors themselves (the HTTP server): each call
+// sends a request to the actor concerned and returns at once; the answer
+// arrives later, on an actor thread, through the continuation. No caller
+// thread ever waits for an actor.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 
@@ -21,16 +25,21 @@ class runtime {
   runtime(const services& svc, runtime_options opts = {});
   ~runtime();
 
-  ticket_reply intake(const intake_request& req);
-  /// A command given by the office role (callback, …); `claim` is "" or
-  /// "cmd:{Idempotency-Key}".
-  ticket_reply office_command(const std::string& no, const routing::command& cmd,
-                              const std::string& claim = "");
+  /// Called once with the answer (or a failure "unavailable" after the
+  /// request timeout), on an actor thread: it must not block.
+  template <class Reply>
+  using then = std::function<void(Reply)>;
+
+  void intake(const intake_request& req, then<ticket_reply> k);
+  /// A command given by the office (callback, …); `claim` is "" or
+  /// "cmd:{Idempotency-Key}"; `by` is the person, recorded with the events.
+  void office_command(const std::string& no, const routing::command& cmd, const std::string& claim,
+                      const routing::person& by, then<ticket_reply> k);
   /// A command given by unit `unit_id` on its ticket (accept, reply, …).
-  ticket_reply unit_command(const std::string& unit_id, const std::string& no,
-                            const routing::command& cmd, const std::string& claim = "");
-  ticket_reply get(const std::string& no);
-  inbox_reply inbox(const std::string& unit_id);
+  void unit_command(const std::string& unit_id, const std::string& no, const routing::command& cmd,
+                    const std::string& claim, const routing::person& by, then<ticket_reply> k);
+  void get(const std::string& no, then<ticket_reply> k);
+  void inbox(const std::string& unit_id, then<inbox_reply> k);
   /// Live (not passivated) ticket actors, as the office last counted them
   /// (never waits).
   std::size_t live_tickets();
@@ -48,8 +57,12 @@ class runtime {
   unit_actor unit_for(const std::string& unit_id);
   /// The office's count of live ticket actors; nullopt if it did not answer.
   std::optional<std::size_t> office_count(caf::timespan timeout);
+  /// Blocks the calling thread for the answer (timers, shutdown only).
   template <class Reply, class Handle, class... Ts>
   Reply ask(const Handle& dest, Ts&&... xs);
+  /// Sends a request from a short-lived actor and hands the answer to `k`.
+  template <class Reply, class Handle, class... Ts>
+  void ask_async(then<Reply> k, const Handle& dest, Ts... xs);
 
   const services& svc_;
   runtime_options opts_;

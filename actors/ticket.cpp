@@ -53,7 +53,8 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
                                    const services* svc) {
   self->state.no = std::move(no);
   return {
-      [=](command_atom, const routing::command& cmd, const std::string& claim) -> ticket_reply {
+      [=](command_atom, const routing::command& cmd, const std::string& claim,
+          const routing::person& by) -> ticket_reply {
         ++self->state.activity;
         if (auto f = ensure_loaded(self, *svc))
           return failed(self, *f);
@@ -109,7 +110,7 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
           redis::append_result res;
           try {
             res = svc->store.append(st.no, st.ticket.version, st.ticket, events,
-                                    events.empty() ? std::string() : claim, &timers, fence);
+                                    events.empty() ? std::string() : claim, &timers, fence, by);
           } catch (const std::exception& e) {
             // The script may have run before the connection failed: forget
             // what we hold and read the truth again on the next message.

@@ -55,13 +55,13 @@ unit_actor::behavior_type unit(unit_actor::stateful_pointer<unit_state> self, st
         return out;
       },
       [=](command_atom, const std::string& no, const routing::command& cmd,
-          const std::string& claim) -> caf::result<ticket_reply> {
+          const std::string& claim, const routing::person& by) -> caf::result<ticket_reply> {
         if (acting_unit(cmd) != self->state.id) {
           ticket_reply r;
           r.error = failure{"forbidden", "a unit acts only in its own name", "unit_id"};
           return r;
         }
-        return self->delegate(office, command_atom::value, no, cmd, claim);
+        return self->delegate(office, command_atom::value, no, cmd, claim, by);
       },
   };
 }

@@ -53,6 +53,14 @@ struct role_set {
 role_set office_roles();
 role_set unit_roles();
 
+/// The person who took a step, recorded with its event (M-SV-3: every step
+/// explainable, down to the person). Empty for callers, timers and the
+/// router.
+struct person {
+  std::string user; // account username, or "token" for an automation token
+  std::string name; // display name at the time of the step
+};
+
 /// Who is acting: a signed-in person (or an automation token made by
 /// `hotline token`), the unit they act for, and their roles. Anonymous
 /// callers have no principal.

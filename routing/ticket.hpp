@@ -57,6 +57,10 @@ struct registered {
   std::string fingerprint;   // keyed hash of the whole request: a retry must match it
   std::string repeat_key;    // keyed hash of caller + matter: a repeat links here while open
   std::optional<instant> given_deadline; // M-DL-3, kept for a later designation
+  /// M-S-2 from an unverified channel (anonymous web or app): the same
+  /// phone and matter as this open ticket, but nobody confirmed it is the
+  /// same caller, so it was not linked; staff see it as unconfirmed.
+  std::string possible_repeat_of;
 };
 
 /// M-C-2, M-RT-1, M-DL-1..3, M-DL-6: assignment with its deadline.

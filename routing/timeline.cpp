@@ -72,11 +72,15 @@ std::string satisfaction_zh(satisfaction s) {
 
 } // namespace
 
-std::vector<timeline_entry> timeline(const std::vector<event>& events, const directory& dir) {
+std::vector<timeline_entry> timeline(const std::vector<event>& events, const directory& dir,
+                                     const std::vector<person>& people) {
   std::vector<timeline_entry> out;
   ticket_state s;
-  for (const auto& e : events) {
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const event& e = events[i];
     timeline_entry t;
+    if (i < people.size())
+      t.by = people[i];
     t.at = event_time(e);
     t.type = std::string(event_type(e));
     const std::string office = dir.office_id();

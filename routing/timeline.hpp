@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "routing/access.hpp"
 #include "routing/directory.hpp"
 #include "routing/ticket.hpp"
 
@@ -19,9 +20,12 @@ struct timeline_entry {
   std::string label_zh; // 派单
   std::string label_en; // dispatched
   std::string detail;   // the facts, in Chinese
+  person by;            // the staff member who took the step, if a person did
 };
 
-/// The steps of a ticket from its events, oldest first.
-std::vector<timeline_entry> timeline(const std::vector<event>& events, const directory& dir);
+/// The steps of a ticket from its events, oldest first; `people[i]`, when
+/// given, is who took step i.
+std::vector<timeline_entry> timeline(const std::vector<event>& events, const directory& dir,
+                                     const std::vector<person>& people = {});
 
 } // namespace hotline::routing

@@ -90,9 +90,11 @@ class map_reader {
 
 } // namespace
 
-std::string encode(const r::event& e) {
+std::string encode(const r::event& e, const r::person& by) {
   map_writer w;
   w.put("t", std::string(r::event_type(e))).put("v", event_schema_version);
+  if (!by.user.empty())
+    w.put("u", by.user).put("un", by.name);
   std::visit(r::overloaded{
                  [&](const r::registered& x) {
                    w.put("at", x.at)
@@ -108,6 +110,8 @@ std::string encode(const r::event& e) {
                    w.put("fp", x.fingerprint);
                    if (!x.repeat_key.empty())
                      w.put("rk", x.repeat_key);
+                   if (!x.possible_repeat_of.empty())
+                     w.put("prep", x.possible_repeat_of);
                    if (x.given_deadline)
                      w.put("gdl", *x.given_deadline);
                    if (x.coords)
@@ -204,13 +208,40 @@ std::string encode(const r::event& e) {
   return w.finish();
 }
 
-r::event decode(std::string_view bytes) {
-  msgpack::object_handle oh;
+namespace {
+
+// Unpacks stored bytes. Every element takes at least one byte, so no header
+// that claims more elements than there are bytes is honest; without the
+// limit, 5 bytes (0xdd ffffffff) made msgpack allocate 4G objects before
+// reading on (found by fuzz/event_codec_fuzz).
+msgpack::object_handle unpack_event(std::string_view bytes) {
   try {
-    oh = msgpack::unpack(bytes.data(), bytes.size());
+    const auto n = bytes.size();
+    return msgpack::unpack(bytes.data(), n, nullptr, nullptr,
+                           msgpack::unpack_limit(n, n / 2, n, n, n, 64));
   } catch (const std::exception& ex) {
     throw std::runtime_error(std::string("event is not MessagePack: ") + ex.what());
   }
+}
+
+r::event decode_unchecked(std::string_view bytes);
+
+} // namespace
+
+r::event decode(std::string_view bytes) {
+  // A field of the wrong type is msgpack::type_error (a bad_cast): the
+  // promise is runtime_error for every bad input (found by fuzzing).
+  try {
+    return decode_unchecked(bytes);
+  } catch (const msgpack::type_error&) {
+    throw std::runtime_error("event has a field of the wrong type");
+  }
+}
+
+namespace {
+
+r::event decode_unchecked(std::string_view bytes) {
+  const auto oh = unpack_event(bytes);
   const map_reader m(oh.get());
   const auto type = m.get<std::string>("t");
   const auto at = m.get<std::int64_t>("at");
@@ -227,6 +258,7 @@ r::event decode(std::string_view bytes) {
     x.caller_sealed = m.get<std::string>("caller");
     x.fingerprint = m.get<std::string>("fp");
     x.repeat_key = m.get<std::string>("rk");
+    x.possible_repeat_of = m.get<std::string>("prep");
     if (m.has("gdl"))
       x.given_deadline = m.get<std::int64_t>("gdl");
     if (m.has("lon") && m.has("lat"))
@@ -303,6 +335,18 @@ r::event decode(std::string_view bytes) {
     return r::extension_decided{at, m.get<std::string>("by"), m.get<bool>("ok"),
                                 m.get<std::string>("note"), m.get<std::int64_t>("due")};
   throw std::runtime_error("unknown event type '" + type + "'");
+}
+
+} // namespace
+
+r::person decode_person(std::string_view bytes) {
+  const auto oh = unpack_event(bytes);
+  try {
+    const map_reader m(oh.get());
+    return {m.get<std::string>("u"), m.get<std::string>("un")};
+  } catch (const msgpack::type_error&) {
+    throw std::runtime_error("event has a field of the wrong type");
+  }
 }
 
 } // namespace hotline::redis

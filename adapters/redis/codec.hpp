@@ -7,15 +7,21 @@
 #include <string>
 #include <string_view>
 
+#include "routing/access.hpp"
 #include "routing/ticket.hpp"
 
 namespace hotline::redis {
 
 constexpr int event_schema_version = 1;
 
-std::string encode(const routing::event& e);
+/// `by`, when not empty, is stored with the event (keys "u", "un").
+std::string encode(const routing::event& e, const routing::person& by = {});
 
 /// Throws std::runtime_error for bytes that are not an event of a known type.
 routing::event decode(std::string_view bytes);
+
+/// The person recorded with an encoded event (empty if none); throws like
+/// decode.
+routing::person decode_person(std::string_view bytes);
 
 } // namespace hotline::redis

@@ -190,7 +190,7 @@ std::optional<std::string> store::find_claim(const std::string& claim) {
 append_result store::append(const std::string& no, std::uint64_t expected_version,
                             const r::ticket_state& before, const std::vector<r::event>& events,
                             const std::string& claim_request, const std::vector<r::timer>* timers,
-                            const std::optional<std::string>& fence) {
+                            const std::optional<std::string>& fence, const r::person& by) {
   std::vector<std::string> args{
       "EVALSHA",
       "",
@@ -204,7 +204,7 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
       fence.value_or(""),
       std::to_string(events.size())};
   for (const auto& e : events)
-    args.push_back(encode(e));
+    args.push_back(encode(e, by));
   // Index changes follow from the events: a dispatch puts the ticket in the
   // inbox of its lead and cooperating units, a return or a close takes it
   // out; waiting for coordination puts it in the office's queue; returns are
@@ -288,13 +288,22 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
 }
 
 std::vector<r::event> store::load(const std::string& no) {
+  std::vector<r::event> out;
+  for (auto& x : load_recorded(no))
+    out.push_back(std::move(x.e));
+  return out;
+}
+
+std::vector<store::recorded> store::load_recorded(const std::string& no) {
   auto c = pool_.acquire();
   auto rep = c->command({"LRANGE", key("t", no), "0", "-1"});
   check(rep.get(), "LRANGE");
-  std::vector<r::event> out;
+  std::vector<recorded> out;
   out.reserve(rep->elements);
-  for (std::size_t i = 0; i < rep->elements; ++i)
-    out.push_back(decode(std::string_view(rep->element[i]->str, rep->element[i]->len)));
+  for (std::size_t i = 0; i < rep->elements; ++i) {
+    const std::string_view bytes(rep->element[i]->str, rep->element[i]->len);
+    out.push_back({decode(bytes), decode_person(bytes)});
+  }
   return out;
 }
 

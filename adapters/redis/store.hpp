@@ -34,6 +34,7 @@
 
 #include "adapters/cluster/partitioning.hpp"
 #include "adapters/redis/connection.hpp"
+#include "routing/access.hpp"
 #include "routing/ticket.hpp"
 
 namespace hotline::redis {
@@ -76,15 +77,15 @@ class store {
   /// With `claim_request` ("req:{id}" or "cmd:{key}"), the claim is taken
   /// atomically: if any ticket holds it, nothing is written and
   /// request_taken is returned.
+  /// `by` is the person who gave the command, stored with each event.
   /// With `fence` ("node|token"), nothing is written (fenced) unless the
   /// partition's lease in Redis still holds exactly that value (issue 4).
   /// No events and `timers` given: only the timers are replaced.
-  append_result append(const std::string& no, std::uint64_t expected_version,
-                       const routing::ticket_state& before,
-                       const std::vector<routing::event>& events,
-                       const std::string& claim_request = "",
-                       const std::vector<routing::timer>* timers = nullptr,
-                       const std::optional<std::string>& fence = std::nullopt);
+  append_result
+  append(const std::string& no, std::uint64_t expected_version, const routing::ticket_state& before,
+         const std::vector<routing::event>& events, const std::string& claim_request = "",
+         const std::vector<routing::timer>* timers = nullptr,
+         const std::optional<std::string>& fence = std::nullopt, const routing::person& by = {});
 
   struct due_timer {
     std::string ticket_no;
@@ -104,6 +105,12 @@ class store {
 
   /// Every event of ticket `no`, oldest first; empty if it does not exist.
   std::vector<routing::event> load(const std::string& no);
+  /// Every event of ticket `no` with the person who took it (M-SV-3).
+  struct recorded {
+    routing::event e;
+    routing::person by;
+  };
+  std::vector<recorded> load_recorded(const std::string& no);
 
   /// Open tickets assigned to `unit_id`, sorted by number.
   std::vector<std::string> inbox(const std::string& unit_id);

@@ -182,15 +182,24 @@ TEST_F(actor_test, AClosedTicketLeavesMemoryAtOnce) {
   const auto unit_id = t.state.assignment->unit_id;
   auto u = h.system().spawn(actors::unit, unit_id, office, &svc);
   EXPECT_FALSE(h.ask<ticket_reply>(u, command_atom::value, t.ticket_no,
-                                   r::command{r::accept_ticket{unit_id}}, std::string())
+                                   r::command{r::accept_ticket{unit_id}}, std::string(),
+                                   r::person{"liaison.jfb", "王联络"})
                    .error);
   EXPECT_FALSE(h.ask<ticket_reply>(u, command_atom::value, t.ticket_no,
-                                   r::command{r::reply_ticket{unit_id, "已处理"}}, std::string())
+                                   r::command{r::reply_ticket{unit_id, "已处理"}}, std::string(),
+                                   r::person{})
                    .error);
   auto closed = h.ask<ticket_reply>(
       office, command_atom::value, t.ticket_no,
-      r::command{r::record_callback{r::satisfaction::satisfied, true}}, std::string());
+      r::command{r::record_callback{r::satisfaction::satisfied, true}}, std::string(), r::person{});
   EXPECT_EQ(closed.state.status, r::ticket_status::closed);
+  // M-SV-3: the person who accepted is recorded with the event.
+  const auto recorded = store.load_recorded(t.ticket_no);
+  ASSERT_GE(recorded.size(), 3u);
+  EXPECT_EQ(r::event_type(recorded[2].e), "accepted");
+  EXPECT_EQ(recorded[2].by.user, "liaison.jfb");
+  EXPECT_EQ(recorded[2].by.name, "王联络");
+  EXPECT_EQ(recorded[0].by.user, "");
   EXPECT_EQ(live(), 0u);
   EXPECT_TRUE(store.inbox(unit_id).empty());
   caf::anon_send_exit(u, caf::exit_reason::user_shutdown);
@@ -201,14 +210,14 @@ TEST_F(actor_test, AUnitCannotActInAnotherUnitsName) {
   auto other = h.system().spawn(actors::unit, std::string("500103.housing"), office, &svc);
   auto res = h.ask<ticket_reply>(other, command_atom::value, t.ticket_no,
                                  r::command{r::accept_ticket{t.state.assignment->unit_id}},
-                                 std::string());
+                                 std::string(), r::person{});
   ASSERT_TRUE(res.error);
   EXPECT_EQ(res.error->code, "forbidden");
   // And acting in its own name on a ticket that is not its own: the
   // workflow refuses it.
-  auto self_named
-      = h.ask<ticket_reply>(other, command_atom::value, t.ticket_no,
-                            r::command{r::accept_ticket{"500103.housing"}}, std::string());
+  auto self_named = h.ask<ticket_reply>(other, command_atom::value, t.ticket_no,
+                                        r::command{r::accept_ticket{"500103.housing"}},
+                                        std::string(), r::person{});
   ASSERT_TRUE(self_named.error);
   EXPECT_EQ(self_named.error->code, "forbidden");
   EXPECT_EQ(r::fold(store.load(t.ticket_no)).status, r::ticket_status::dispatched);
