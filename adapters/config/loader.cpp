@@ -372,7 +372,11 @@ class yaml_reader {
   static YAML::Node get(const YAML::Node& map, const std::string& key) {
     if (!map.IsMap())
       return YAML::Node(YAML::NodeType::Undefined);
-    return map[key];
+    // A missing key is an undefined node that later checks report with the
+    // file and key; returning map[key] itself made yaml-cpp throw
+    // InvalidNode past them (found by fuzz/config_loader_fuzz).
+    const YAML::Node value = map[key];
+    return value.IsDefined() ? value : YAML::Node(YAML::NodeType::Undefined);
   }
 
   bool expect_map(const YAML::Node& node, const std::string& path) const {

@@ -313,6 +313,18 @@ TEST_F(BrokenConfig, ReportsAnUnknownDistrictDepartmentFunctionInACategory) {
       << last_message_;
 }
 
+// Found by fuzz/config_loader_fuzz: a category without `kinds` made yaml-cpp
+// throw past the loader (hotlined died with "terminate called") instead of
+// being reported with its file and key.
+TEST_F(BrokenConfig, ReportsACategoryWithoutKindsByFileAndKey) {
+  std::ofstream(dir() / "categories.yaml", std::ios::app) << "  - code: test.nokinds\n"
+                                                             "    name: 测试\n"
+                                                             "    competent: [township]\n";
+  load_errors();
+  EXPECT_NE(last_message_.find("categories.yaml"), std::string::npos) << last_message_;
+  EXPECT_NE(last_message_.find("kinds"), std::string::npos) << last_message_;
+}
+
 TEST_F(BrokenConfig, ReportsADuplicateRefusalRuleAndOneCitingNoScopeRule_M_S_2) {
   append_refusal_rule("litigation", "M-S-2");
   append_refusal_rule("made-up", "M-RT-1");

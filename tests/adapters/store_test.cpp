@@ -153,6 +153,19 @@ TEST_F(store_test, ADecoderDefaultsMissingFieldsAndRejectsUnknownTypes) {
   EXPECT_EQ(std::get<accepted>(e).at, 0);
 }
 
+// Found by fuzz/event_codec_fuzz: a field of the wrong type escaped as
+// msgpack::type_error, and a 5-byte array header claiming 4G elements made
+// msgpack allocate them all; both are a bad event, a runtime_error.
+TEST_F(store_test, ADecoderRefusesFieldsOfTheWrongTypeAndLyingSizesAsBadEvents) {
+  EXPECT_THROW(redis::decode(std::string("\x81\xa1t\x01", 4)), std::runtime_error);
+  EXPECT_THROW(redis::decode(std::string("\x82\xa1t\xa8"
+                                         "accepted\xa4unit\x01",
+                                         18)),
+               std::runtime_error);
+  EXPECT_THROW(redis::decode(std::string("\xdd\xff\xff\xff\xff", 5)), std::runtime_error);
+  EXPECT_THROW(redis::decode_person(std::string("\xdd\xff\xff\xff\xff", 5)), std::runtime_error);
+}
+
 TEST_F(store_test, AppendedEventsLoadBackInOrder) {
   auto events = intake_events();
   auto res = st.append("20261128-000001", 0, {}, events, "req:req-1");
