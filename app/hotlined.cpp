@@ -23,6 +23,8 @@
 #include <optional>
 
 #include "actors/runtime.hpp"
+#include "adapters/auth/accounts.hpp"
+#include "adapters/auth/sessions.hpp"
 #include "adapters/cluster/coordination.hpp"
 #include "adapters/cluster/forwarder.hpp"
 #include "adapters/cluster/node.hpp"
@@ -45,8 +47,11 @@ int main(int argc, char** argv) {
   std::string redis_password_file;
   std::string appendfsync = "everysec";
   std::string log_level = "info";
-  std::size_t http_threads = 32;
+  std::size_t http_threads = 2;
   std::size_t max_inflight = 24;
+  http::limit_options limits;
+  auth::session_options session_opts;
+  long session_idle_minutes = 30, session_max_hours = 12;
   std::size_t max_live_tickets = 10000;
   std::size_t actor_threads = 0;
   std::string node_id;
@@ -90,11 +95,43 @@ int main(int argc, char** argv) {
   app.add_option("--appendfsync", appendfsync, "embedded Redis AOF fsync policy")
       ->check(CLI::IsMember({"everysec", "always"}))
       ->capture_default_str();
-  app.add_option("--http-threads", http_threads, "HTTP io threads")->capture_default_str();
+  app.add_option("--http-threads", http_threads, "HTTP io threads (handlers never block them)")
+      ->capture_default_str();
+  std::size_t max_connections_per_client = 64;
+  app.add_option("--max-connections-per-client", max_connections_per_client,
+                 "open connections per client address (more are refused with 503); raise it "
+                 "behind a proxy or NAT that shows many clients as one address")
+      ->multi_option_policy(last)
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   app.add_option("--max-inflight", max_inflight,
                  "client requests served at once; more get 503 + Retry-After (surge)")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  app.add_option("--staff-reserved", limits.staff_reserved,
+                 "of --max-inflight, slots anonymous callers never take (0: a quarter)")
+      ->multi_option_policy(last)
+      ->capture_default_str();
+  app.add_option("--anonymous-rate", limits.anonymous_rate,
+                 "anonymous requests per second per client address (burst: twice that)")
+      ->multi_option_policy(last)
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--anonymous-intakes-per-minute", limits.intakes_per_minute,
+                 "anonymous demands per minute per client address")
+      ->multi_option_policy(last)
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--session-idle-minutes", session_idle_minutes,
+                 "a staff session ends after this long unused")
+      ->check(CLI::Range(1, 24 * 60))
+      ->capture_default_str();
+  app.add_option("--session-max-hours", session_max_hours,
+                 "a staff session ends this long after login, used or not")
+      ->check(CLI::Range(1, 7 * 24))
+      ->capture_default_str();
+  app.add_option("--cors-origin", limits.cors_origins,
+                 "an origin allowed to call the API from a browser (repeatable; none by default)");
   app.add_option("--actor-threads", actor_threads,
                  "CAF worker threads (0: one per core); actors block on Redis round trips")
       ->capture_default_str();
@@ -111,7 +148,16 @@ int main(int argc, char** argv) {
   app.add_option("--test-clock-start", test_clock_start,
                  "with --test-clock: where the clock starts, ISO 8601 with offset")
       ->needs(test_clock_flag);
+  bool print_rbac = false;
+  app.add_flag("--print-rbac", print_rbac,
+               "print the role × endpoint matrix of the route table (docs/SECURITY.md) and exit");
   CLI11_PARSE(app, argc, argv);
+  session_opts.idle_ms = session_idle_minutes * 60'000LL;
+  session_opts.absolute_ms = session_max_hours * 3'600'000LL;
+  if (print_rbac) {
+    std::cout << http::rbac_matrix_markdown(http::route_table());
+    return 0;
+  }
   std::optional<routing::instant> clock_start;
   if (test_clock) {
     clock_start = routing::parse_instant(test_clock_start);
@@ -147,6 +193,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   http_opts.threads = http_threads;
+  http_opts.max_connections_per_client = max_connections_per_client;
 
   try {
     auto cfg = config::load(config_dir);
@@ -244,17 +291,30 @@ int main(int argc, char** argv) {
       actors::runtime_options rt_opts;
       rt_opts.worker_threads = actor_threads;
       actors::runtime rt(svc, rt_opts);
-      cluster::forwarder fwd(ep, pool, own, {});
+      cluster::forwarder_options fwd_opts;
+      fwd_opts.seal_key = caller_key;
+      cluster::forwarder fwd(ep, pool, own, fwd_opts);
       cluster::node_options node_opts;
       node_opts.node_id = node_id;
       node_opts.lease_ttl = std::chrono::milliseconds(lease_ms);
       cluster::node node(
           coord, own, node_opts, [&rt](cluster::partition_id p) { rt.drop_partition(p); },
           [&fwd](cluster::partition_id p) { fwd.gained(p); });
-      http::api api(rt, svc, token_secret, {&node, &fwd}, manual.get(), max_inflight);
-      fwd.start([&api](const http::request& req) { return api.handle_forwarded(req); });
-      http::server server(
-          http_opts, [&api](http::request req, http::responder done) { done(api.handle(req)); });
+      limits.max_inflight = max_inflight;
+      limits.anonymous_burst = 2 * limits.anonymous_rate;
+      // People: accounts, sessions (cached for at most half a second, so a
+      // disabled account is refused on every node within a second).
+      auth::accounts accounts(pool);
+      auth::sessions sessions(pool, session_opts);
+      auth::session_cache session_cache(sessions, 500);
+      http::auth_link auth_link{&accounts, &sessions, &session_cache, token_secret};
+      http::api api(rt, svc, pool, auth_link, {&node, &fwd}, manual.get(), limits);
+      fwd.start([&api](cluster::forwarded_request fw, cluster::answer_fn done) {
+        api.handle_forwarded(std::move(fw), std::move(done));
+      });
+      http::server server(http_opts, [&api](http::request req, http::responder done) {
+        api.handle(std::move(req), std::move(done));
+      });
       server.start();
       // Join the cluster with the address we serve, and take partitions.
       node.start(http_opts.host + ":" + std::to_string(server.port()));

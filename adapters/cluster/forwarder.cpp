@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <random>
+
+#include "adapters/crypto/crypto.hpp"
 #include <tuple>
 
 namespace hotline::cluster {
@@ -17,8 +19,13 @@ using redis::reply_string;
 
 const char* const group = "owner";
 
-using wire_request = std::tuple<std::string, std::string, std::map<std::string, std::string>,
-                                std::string, std::string, std::string, std::string, std::string>;
+// method, path, query, body, content type, client address, idempotency
+// key, and the principal (present, user, name, unit, office, roles,
+// session).
+using wire_request
+    = std::tuple<std::string, std::string, std::map<std::string, std::string>, std::string,
+                 std::string, std::string, std::string, bool, std::string, std::string, std::string,
+                 bool, std::uint32_t, std::string>;
 using wire_response
     = std::tuple<int, std::string, std::string, std::vector<std::pair<std::string, std::string>>>;
 
@@ -37,18 +44,33 @@ T unpack(const std::string& data) {
   return out;
 }
 
-std::string pack_request(const http::request& r) {
-  return pack(wire_request{r.method, r.path, r.query, r.body, r.authorization, r.content_type,
-                           r.remote, r.idempotency_key});
+const char* const request_aad = "hl-forward-request";
+const char* const answer_aad = "hl-forward-answer";
+
+std::string pack_request(const forwarded_request& f) {
+  const auto& r = f.req;
+  const routing::principal none;
+  const auto& p = f.who ? *f.who : none;
+  return pack(wire_request{r.method, r.path, r.query, r.body, r.content_type, r.remote_ip,
+                           r.idempotency_key, f.who.has_value(), p.user, p.display_name, p.unit_id,
+                           p.office, p.roles.bits, p.session});
 }
 
-http::request unpack_request(const std::string& data) {
+forwarded_request unpack_request(const std::string& data) {
   auto w = unpack<wire_request>(data);
-  http::request r;
-  std::tie(r.method, r.path, r.query, r.body, r.authorization, r.content_type, r.remote,
-           r.idempotency_key)
+  forwarded_request f;
+  auto& r = f.req;
+  routing::principal p;
+  bool has_who = false;
+  std::tie(r.method, r.path, r.query, r.body, r.content_type, r.remote_ip, r.idempotency_key,
+           has_who, p.user, p.display_name, p.unit_id, p.office, p.roles.bits, p.session)
       = std::move(w);
-  return r;
+  r.remote = r.remote_ip;
+  if (!r.content_type.empty())
+    r.headers.emplace_back("content-type", r.content_type);
+  if (has_who)
+    f.who = std::move(p);
+  return f;
 }
 
 std::string pack_response(const http::response& r) {
@@ -99,9 +121,8 @@ std::string random_hex(std::size_t n) {
 } // namespace
 
 struct forwarder::waiter {
-  std::mutex mtx;
-  std::condition_variable cv;
-  std::optional<http::response> answer;
+  answer_fn done;
+  std::chrono::steady_clock::time_point deadline;
 };
 
 struct forwarder::pool_impl {
@@ -140,6 +161,7 @@ void forwarder::start(local_handler run) {
   replies_ = std::thread([this, last]() mutable {
     std::unique_ptr<redis::connection> conn;
     while (!stopping_) {
+      expire_waiters();
       try {
         if (!conn || conn->broken())
           conn = std::make_unique<redis::connection>(ep_);
@@ -148,8 +170,10 @@ void forwarder::start(local_handler run) {
         check(rep.get(), "XREAD replies");
         if (rep->type != REDIS_REPLY_ARRAY)
           continue; // timed out
+        std::vector<std::string> read{"XDEL", reply_key_};
         for (auto& e : entries_of(rep->element[0]->element[1])) {
           last = e.id;
+          read.push_back(e.id);
           std::shared_ptr<waiter> w;
           {
             std::lock_guard<std::mutex> lock(mtx_);
@@ -157,11 +181,18 @@ void forwarder::start(local_handler run) {
             if (i == waiting_.end())
               continue; // the caller gave up waiting
             w = i->second;
+            waiting_.erase(i);
           }
-          std::lock_guard<std::mutex> lock(w->mtx);
-          w->answer = unpack_response(e.fields["r"]);
-          w->cv.notify_all();
+          std::optional<http::response> answer;
+          if (auto clear = crypto::open(opts_.seal_key, e.fields["r"], answer_aad))
+            answer = unpack_response(*clear);
+          else
+            spdlog::error("forwarder: an answer did not authenticate; dropped");
+          w->done(std::move(answer));
         }
+        // Answers are kept only until read (they may hold an extraction code).
+        if (read.size() > 2)
+          check(conn->command(read).get(), "XDEL answers");
       } catch (const std::exception& e) {
         spdlog::error("forwarder: reading answers: {}", e.what());
         conn.reset();
@@ -188,21 +219,23 @@ void forwarder::gained(partition_id p) {
   to_claim_.insert(p);
 }
 
-std::optional<http::response> forwarder::forward(partition_id p, const http::request& req) {
+void forwarder::forward(partition_id p, forwarded_request fw, answer_fn done) {
   const std::string corr = incarnation_ + "-" + std::to_string(++next_);
   auto w = std::make_shared<waiter>();
+  w->done = std::move(done);
+  w->deadline = std::chrono::steady_clock::now() + opts_.timeout;
   {
     std::lock_guard<std::mutex> lock(mtx_);
     waiting_[corr] = w;
   }
-  http::request out = req;
+  fw.req.authorization.clear(); // never in Redis, not even sealed
   // A redelivered command must not apply twice: give it a key of its own.
-  if (out.idempotency_key.empty())
-    out.idempotency_key = "fwd-" + corr;
+  if (fw.req.idempotency_key.empty())
+    fw.req.idempotency_key = "fwd-" + corr;
   try {
     auto c = pool_.acquire();
-    auto rep
-        = c->command({"XADD", in_key(p), "*", "n", reply_key_, "c", corr, "r", pack_request(out)});
+    auto rep = c->command({"XADD", in_key(p), "*", "n", reply_key_, "c", corr, "r",
+                           crypto::seal(opts_.seal_key, pack_request(fw), request_aad)});
     check(rep.get(), "XADD");
   } catch (...) {
     std::lock_guard<std::mutex> lock(mtx_);
@@ -210,60 +243,84 @@ std::optional<http::response> forwarder::forward(partition_id p, const http::req
     throw;
   }
   ++forwarded_;
-  std::unique_lock<std::mutex> lock(w->mtx);
-  w->cv.wait_for(lock, opts_.timeout, [&] { return w->answer.has_value(); });
-  auto answer = std::move(w->answer);
-  lock.unlock();
-  std::lock_guard<std::mutex> guard(mtx_);
-  waiting_.erase(corr);
-  return answer;
+}
+
+void forwarder::expire_waiters() {
+  std::vector<std::shared_ptr<waiter>> late;
+  {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mtx_);
+    for (auto i = waiting_.begin(); i != waiting_.end();) {
+      if (i->second->deadline <= now) {
+        late.push_back(i->second);
+        i = waiting_.erase(i);
+      } else {
+        ++i;
+      }
+    }
+  }
+  for (auto& w : late)
+    w->done(std::nullopt);
 }
 
 void forwarder::run_entry(partition_id p, std::string id,
                           std::map<std::string, std::string> fields) {
-  boost::asio::post(workers_->threads, [this, p, id = std::move(id),
-                                        fields = std::move(fields)]() mutable {
-    try {
-      std::optional<http::response> answer;
-      bool malformed = false;
-      try {
-        answer = run_(unpack_request(fields["r"]));
-      } catch (const msgpack::type_error&) {
-        // A malformed entry can never succeed: answer nothing, drop it.
-        spdlog::error("forwarder: malformed entry {} in partition {}; dropped", id, p);
-        malformed = true;
-      }
-      std::vector<std::vector<std::string>> cmds;
-      if (!answer && !malformed) {
-        // Not ours (any more, or for a moment): put it back as a new entry
-        // for whoever owns the partition, and take this one away, at once.
-        spdlog::info("forwarder: partition {} is not ours; request {} requeued", p, id);
-        std::vector<std::string> again{"XADD", in_key(p), "*"};
-        for (const auto& [k, v] : fields) {
-          again.push_back(k);
-          again.push_back(v);
+  boost::asio::post(
+      workers_->threads, [this, p, id = std::move(id), fields = std::move(fields)]() mutable {
+        std::optional<forwarded_request> fw;
+        try {
+          if (auto clear = crypto::open(opts_.seal_key, fields["r"], request_aad))
+            fw = unpack_request(*clear);
+        } catch (const std::exception&) {
         }
-        cmds
-            = {{"MULTI"}, again, {"XACK", in_key(p), group, id}, {"XDEL", in_key(p), id}, {"EXEC"}};
-        auto c = pool_.acquire();
-        for (const auto& rep : c->pipeline(cmds))
-          check(rep.get(), "requeue forwarded request");
-        return;
+        if (!fw) {
+          // A malformed or foreign entry can never succeed: answer nothing, drop it.
+          spdlog::error("forwarder: malformed entry {} in partition {}; dropped", id, p);
+          finish_entry(p, id, fields, std::nullopt, true);
+          return;
+        }
+        run_(std::move(*fw), [this, p, id, fields](std::optional<http::response> answer) {
+          finish_entry(p, id, fields, std::move(answer), false);
+        });
+      });
+}
+
+void forwarder::finish_entry(partition_id p, const std::string& id,
+                             std::map<std::string, std::string> fields,
+                             std::optional<http::response> answer, bool malformed) {
+  try {
+    std::vector<std::vector<std::string>> cmds;
+    if (!answer && !malformed) {
+      // Not ours (any more, or for a moment): put it back as a new entry
+      // for whoever owns the partition, and take this one away, at once.
+      spdlog::info("forwarder: partition {} is not ours; request {} requeued", p, id);
+      std::vector<std::string> again{"XADD", in_key(p), "*"};
+      for (const auto& [k, v] : fields) {
+        again.push_back(k);
+        again.push_back(v);
       }
-      if (answer)
-        cmds.push_back({"XADD", fields["n"], "MAXLEN", "~", "10000", "*", "c", fields["c"], "r",
-                        pack_response(*answer)});
-      cmds.push_back({"XACK", in_key(p), group, id});
-      cmds.push_back({"XDEL", in_key(p), id});
+      cmds = {{"MULTI"}, again, {"XACK", in_key(p), group, id}, {"XDEL", in_key(p), id}, {"EXEC"}};
       auto c = pool_.acquire();
       for (const auto& rep : c->pipeline(cmds))
-        check(rep.get(), "answer forwarded request");
-      ++served_;
-    } catch (const std::exception& e) {
-      // Left pending: claimed again later (at-least-once).
-      spdlog::error("forwarder: entry {} of partition {}: {}", id, p, e.what());
+        check(rep.get(), "requeue forwarded request");
+      return;
     }
-  });
+    if (answer) {
+      cmds.push_back({"XADD", fields["n"], "MAXLEN", "~", "10000", "*", "c", fields["c"], "r",
+                      crypto::seal(opts_.seal_key, pack_response(*answer), answer_aad)});
+      // A node that stops reading leaves no answers behind for long.
+      cmds.push_back({"PEXPIRE", fields["n"], "60000"});
+    }
+    cmds.push_back({"XACK", in_key(p), group, id});
+    cmds.push_back({"XDEL", in_key(p), id});
+    auto c = pool_.acquire();
+    for (const auto& rep : c->pipeline(cmds))
+      check(rep.get(), "answer forwarded request");
+    ++served_;
+  } catch (const std::exception& e) {
+    // Left pending: claimed again later (at-least-once).
+    spdlog::error("forwarder: entry {} of partition {}: {}", id, p, e.what());
+  }
 }
 
 void forwarder::consume() {

@@ -402,23 +402,6 @@ bool constant_time_equal(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string sign_token(std::string_view secret, const principal& p) {
-  if (secret.empty())
-    throw std::invalid_argument("crypto: token secret is empty");
-  std::string payload;
-  if (p.who == role::office) {
-    if (!p.unit_id.empty())
-      throw std::invalid_argument("crypto: office token with a unit id");
-    payload = office_payload;
-  } else {
-    if (!valid_unit_id(p.unit_id)) {
-      throw std::invalid_argument("crypto: unit id must be non-empty [0-9A-Za-z.-]");
-    }
-    payload = std::string(unit_prefix) + p.unit_id;
-  }
-  return base64url_encode(payload) + "." + base64url_encode(hmac_sha256(secret, payload));
-}
-
 namespace {
 
 /// The payload of `token` if its signature is `secret`'s, else nullopt. The
@@ -499,30 +482,6 @@ std::optional<token_grant> parse_grant(std::string_view text) {
 }
 
 } // namespace
-
-std::optional<principal> verify_token(std::string_view secret, std::string_view token) {
-  const auto payload = authentic_payload(secret, token);
-  if (!payload)
-    return std::nullopt;
-
-  // Authentic from here on; parse strictly all the same.
-  const std::string_view text = *payload;
-  if (text == office_payload)
-    return principal{role::office, {}};
-  if (text.substr(0, unit_prefix.size()) == unit_prefix) {
-    const std::string_view id = text.substr(unit_prefix.size());
-    if (valid_unit_id(id))
-      return principal{role::unit, std::string(id)};
-  }
-  if (const auto g = parse_grant(text)) {
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    if (now < g->expires_at)
-      return principal{g->office ? role::office : role::unit, g->unit_id};
-  }
-  return std::nullopt;
-}
 
 std::string sign_automation_token(std::string_view secret, const token_grant& g) {
   if (secret.empty())

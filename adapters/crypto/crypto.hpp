@@ -105,37 +105,4 @@ std::optional<routing::principal> verify_automation_token(std::string_view secre
                                                           std::string_view token, std::int64_t now,
                                                           std::string_view office_id);
 
-// --- v1 bearer tokens (being replaced) -----------------------------------------
-// The HTTP API still calls these; they go once it calls
-// verify_automation_token and adapters/auth's sessions.
-
-/// Who a bearer token speaks for.
-enum class role { office, unit };
-
-struct principal {
-  role who = role::unit;
-  std::string unit_id; // empty for office
-  friend bool operator==(const principal& a, const principal& b) {
-    return a.who == b.who && a.unit_id == b.unit_id;
-  }
-  friend bool operator!=(const principal& a, const principal& b) { return !(a == b); }
-};
-
-/// Returns a bearer token for `p`: base64url(payload) "." base64url(
-/// HMAC-SHA256(secret, payload)), where payload is "v1|office|" or
-/// "v1|unit|<unit_id>". Throws std::invalid_argument if `secret` is empty, if
-/// an office principal carries a unit id, or if a unit principal's id is
-/// empty or has characters other than ASCII letters, digits, '.' and '-'.
-/// Tokens do not expire; rotating `secret` revokes all of them.
-std::string sign_token(std::string_view secret, const principal& p);
-
-/// Returns the principal a token was signed for, or nullopt for any
-/// malformed, tampered or foreign-secret token (and for an empty `secret`).
-/// The signature is checked, in constant time, before the payload is parsed.
-/// Bridge: also accepts a v2 automation token not expired by the system
-/// clock, mapped to office or unit, so that tokens from today's `hotline
-/// token` work with the API until it moves to verify_automation_token. (It
-/// cannot refuse a unit token naming the office: it does not know its id.)
-std::optional<principal> verify_token(std::string_view secret, std::string_view token);
-
 } // namespace hotline::crypto

@@ -1,0 +1,90 @@
+#pragma once
+// One request in flight: what a handler gets. Handlers are asynchronous: a
+// handler sends the request on (to an actor, or to the blocking pool for a
+// Redis read) and returns; the answer is given later, from any thread,
+// with `reply`/`fail`. `guard` wraps a continuation so that an api_error
+// (or a partition that moved) thrown inside it still answers the client.
+
+#include <nlohmann/json.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "adapters/cluster/partitioning.hpp"
+#include "adapters/http/errors.hpp"
+#include "adapters/http/routes.hpp"
+#include "routing/access.hpp"
+
+namespace hotline::http {
+
+struct api_context;
+
+/// Thrown when this node does not own the partition a write belongs to:
+/// the dispatcher forwards the command to the owner (issue 4).
+struct partition_moved {
+  cluster::partition_id p;
+};
+
+struct call : std::enable_shared_from_this<call> {
+  api_context& ctx;
+  request req;
+  const route* r = nullptr;
+  std::map<std::string, std::string> params;
+  std::optional<routing::principal> who;
+  bool forwarded = false; // run here for another node's client
+  /// The partition of the write, once known (for forwarding).
+  std::optional<cluster::partition_id> partition;
+  /// Sends the answer (set by the dispatcher; called once).
+  std::function<void(response)> send;
+  /// Held while the request counts against the in-flight limit.
+  std::shared_ptr<void> slot;
+  /// The dispatcher's answer to partition_moved: forward, or give up.
+  std::function<void(const call_ptr&, cluster::partition_id)> moved;
+
+  call(api_context& c, request rq) : ctx(c), req(std::move(rq)) {}
+
+  const std::string& param(const std::string& name) const { return params.at(name); }
+  /// The person acting (recorded with events); empty when anonymous.
+  routing::person person() const {
+    return who ? routing::person{who->user, who->display_name} : routing::person{};
+  }
+  bool office() const { return who && who->office; }
+  bool has(routing::role x) const { return who && who->roles.has(x); }
+
+  void reply(int status, const nlohmann::json& body) { send(json_response(status, body)); }
+  void reply(response out) { send(std::move(out)); }
+  void fail(const api_error& e) { send(error_response(e)); }
+
+  /// A write for partition `p`: throws partition_moved unless this node
+  /// owns it.
+  void need_owner(cluster::partition_id p);
+
+  /// Runs `f` now, turning what it throws into the answer.
+  template <class F>
+  void run(F&& f) {
+    try {
+      f();
+    } catch (const api_error& e) {
+      fail(e);
+    } catch (const partition_moved& m) {
+      moved(shared_from_this(), m.p);
+    } catch (const std::exception& e) {
+      internal(e);
+    }
+  }
+  /// A continuation that runs `f(args…)` like `run`.
+  template <class F>
+  auto guard(F f) {
+    return [self = shared_from_this(), f = std::move(f)](auto&&... xs) mutable {
+      self->run([&] { f(std::forward<decltype(xs)>(xs)...); });
+    };
+  }
+
+ private:
+  void internal(const std::exception& e);
+};
+
+} // namespace hotline::http

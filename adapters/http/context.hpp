@@ -1,0 +1,75 @@
+#pragma once
+// What the handlers of one node share: the actors, the services, Redis for
+// the reads and logs that are not a ticket's, the cluster parts, the limits
+// and the metrics. Built once by the api; read-only but for the counters.
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "actors/runtime.hpp"
+#include "adapters/cluster/forwarder.hpp"
+#include "adapters/auth/accounts.hpp"
+#include "adapters/auth/sessions.hpp"
+#include "adapters/cluster/node.hpp"
+#include "adapters/http/limits.hpp"
+#include "adapters/redis/connection.hpp"
+
+namespace hotline::http {
+
+/// The node's cluster parts the API uses (issue 4).
+struct cluster_link {
+  cluster::node* node = nullptr;           // GET /api/v1/cluster
+  cluster::forwarder* forwarder = nullptr; // writes for partitions owned elsewhere
+};
+
+/// People and their sessions (adapters/auth), and the secret of automation
+/// tokens (`hotline token`).
+struct auth_link {
+  auth::accounts* accounts = nullptr;
+  auth::sessions* sessions = nullptr;
+  auth::session_cache* cache = nullptr;
+  std::string token_secret;
+};
+
+struct api_context {
+  api_context(actors::runtime& r, const actors::services& s, redis::pool& p, cluster_link cl,
+              actors::manual_clock* tc, auth_link a, limit_options lo, std::string cats)
+      : rt(r), svc(s), pool(p), cluster(cl), test_clock(tc), auth(std::move(a)),
+        limits(std::move(lo)), categories_json(std::move(cats)) {}
+
+  /// The principal of a bearer token: a person's session ("s1.…") or an
+  /// automation token; nullopt if expired, revoked, tampered or of a
+  /// disabled account. Authentication runs on the system clock, also under
+  /// --test-clock (which moves the domain's time, not the tokens').
+  std::optional<routing::principal> authenticate(const std::string& token) const;
+
+  actors::runtime& rt;
+  const actors::services& svc;
+  redis::pool& pool;
+  cluster_link cluster;
+  actors::manual_clock* test_clock = nullptr;
+  auth_link auth;
+  api_limits limits;
+  std::string categories_json;
+
+  /// Runs `f` on the small pool for synchronous Redis work (reads of
+  /// indexes and logs), so that no io thread waits on Redis.
+  std::function<void(std::function<void()>)> blocking;
+  /// Runs `f` after `ms` on the same pool (the failure floor of code checks).
+  std::function<void(std::chrono::milliseconds, std::function<void()>)> after;
+
+  std::atomic<std::uint64_t> shed{0};
+  std::atomic<std::size_t> inflight{0};
+  std::mutex metrics_mtx;
+  std::map<std::pair<std::string, int>, std::uint64_t> requests;
+  void count(const std::string& route, int status) {
+    std::lock_guard<std::mutex> lock(metrics_mtx);
+    ++requests[{route, status}];
+  }
+};
+
+} // namespace hotline::http

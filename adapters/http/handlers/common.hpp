@@ -1,0 +1,27 @@
+#pragma once
+// What the handlers share: turning actor replies into answers or errors,
+// and the scope checks their role rule cannot make (which ticket, which
+// unit).
+
+#include "actors/interfaces.hpp"
+#include "adapters/http/call.hpp"
+#include "adapters/http/context.hpp"
+
+namespace hotline::http::handlers {
+
+/// The ticket of a reply, or throws: its failure as an api_error, or
+/// partition_moved when the ticket's partition moved to another node.
+actors::ticket_reply must(const call_ptr& c, actors::ticket_reply t);
+
+/// M-D-3: the office and the units the ticket concerns (assigned, its
+/// supervisor, cooperating, the concrete handler) may read it; others 403.
+void need_involved(const call_ptr& c, const actors::ticket_reply& t);
+
+/// A handling unit's staff act in their unit's name only; 403 for the
+/// office's accounts.
+const std::string& acting_unit(const call_ptr& c);
+
+/// Runs `f` on the blocking pool, answering 503 if Redis fails.
+void with_storage(const call_ptr& c, std::function<void()> f);
+
+} // namespace hotline::http::handlers

@@ -1,0 +1,60 @@
+#pragma once
+// Every handler of the route table, by resource family; each family lives
+// in its own file beside this header. A handler validates its input,
+// checks the scope its role rule cannot (which unit, which ticket), sends
+// the request on and returns; the answer follows through the call.
+
+#include "adapters/http/call.hpp"
+
+namespace hotline::http::handlers {
+
+// system.cpp — health, metrics, the cluster view, the test clock
+void healthz(const call_ptr& c);
+void metrics(const call_ptr& c);
+void cluster_view(const call_ptr& c);
+void move_test_clock(const call_ptr& c);
+
+// catalog.cpp — public reference data
+void categories(const call_ptr& c);
+void units(const call_ptr& c);
+void refusal_rules(const call_ptr& c);
+
+// demands.cpp — intake (M-R-1, M-C-1, M-RT-1, M-S-2)
+void post_demand(const call_ptr& c);
+
+// tickets.cpp — one ticket: views and every act on it
+void get_ticket(const call_ptr& c);
+void timeline(const call_ptr& c);
+void accept(const call_ptr& c);
+void reply(const call_ptr& c);
+void return_ticket(const call_ptr& c);
+void request_extension(const call_ptr& c);
+void decide_extension(const call_ptr& c);
+void opinion(const call_ptr& c);
+void name_handler(const call_ptr& c);
+void handler_report(const call_ptr& c);
+void designation(const call_ptr& c);
+void escalate(const call_ptr& c);
+void callback(const call_ptr& c);
+
+// caller.cpp — the caller's contact, revealed for a purpose and audited
+void reveal_caller_contact(const call_ptr& c);
+
+// units.cpp, office.cpp — worklists
+void inbox(const call_ptr& c);
+void coordination_queue(const call_ptr& c);
+void returns(const call_ptr& c);
+
+// people.cpp — sessions and accounts (M-U-1)
+void login(const call_ptr& c);
+void logout(const call_ptr& c);
+void whoami(const call_ptr& c);
+void list_users(const call_ptr& c);
+void add_user(const call_ptr& c);
+void disable_user(const call_ptr& c);
+void enable_user(const call_ptr& c);
+
+// audit.cpp — the audit log, for auditors
+void read_audit(const call_ptr& c);
+
+} // namespace hotline::http::handlers

@@ -1,0 +1,177 @@
+#include "adapters/http/routes.hpp"
+
+#include <sstream>
+
+#include "adapters/http/handlers/handlers.hpp"
+
+namespace hotline::http {
+
+namespace h = handlers;
+using routing::role;
+using routing::role_set;
+
+namespace {
+
+access_rule open() {
+  return {true, false, {}};
+}
+access_rule staff(std::initializer_list<role> rs) {
+  return {false, false, role_set::of(rs)};
+}
+access_rule anonymous_or(std::initializer_list<role> rs) {
+  return {false, true, role_set::of(rs)};
+}
+
+access_rule staff(role_set rs) {
+  return {false, false, rs};
+}
+role_set all_roles() {
+  role_set s;
+  for (std::size_t i = 0; i < routing::role_count; ++i)
+    s.add(static_cast<role>(i));
+  return s;
+}
+
+const auto op = role::operator_;
+const auto sup = role::supervisor;
+const auto lia = role::liaison;
+const auto hnd = role::handler;
+
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    auto j = path.find('/', i);
+    if (j == std::string_view::npos)
+      j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool matches(std::string_view pattern, const std::vector<std::string_view>& parts,
+             std::map<std::string, std::string>* params) {
+  const auto want = segments(pattern);
+  if (want.size() != parts.size())
+    return false;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
+      if (params)
+        (*params)[std::string(want[i].substr(1, want[i].size() - 2))] = std::string(parts[i]);
+    } else if (want[i] != parts[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+const std::vector<route>& route_table() {
+  static const std::vector<route> table{
+      {"GET", "/healthz", "healthz", open(), h::healthz, "健康检查：能否写入存储"},
+      {"GET", "/metrics", "metrics", staff({sup, role::admin}), h::metrics, "Prometheus 指标"},
+      {"GET", "/api/v1/cluster", "cluster", staff({sup, role::admin}), h::cluster_view,
+       "集群节点与分区"},
+      {"GET", "/api/v1/categories", "categories", open(), h::categories, "诉求分类"},
+      {"GET", "/api/v1/units", "units", open(), h::units, "承办单位名录"},
+      {"GET", "/api/v1/refusal-rules", "refusal_rules", open(), h::refusal_rules,
+       "不予受理的依据与引导 (M-S-2)"},
+      {"POST", "/api/v1/demands", "demands", anonymous_or({op, sup}), h::post_demand,
+       "登记诉求，即时处置或派单 (M-R-1, M-C-1, M-RT-1)"},
+      {"GET", "/api/v1/coordination", "coordination", staff({sup}), h::coordination_queue,
+       "热线协调队列 (M-RT-2)"},
+      {"GET", "/api/v1/returns", "returns", staff({sup}), h::returns, "各单位退单数 (M-RT-4)"},
+      {"GET", "/api/v1/units/{unit_id}/inbox", "inbox", staff({sup, lia, hnd}), h::inbox,
+       "单位待办工单"},
+      {"GET", "/api/v1/tickets/{no}", "ticket", anonymous_or({op, sup, lia, hnd}), h::get_ticket,
+       "工单：来电人凭提取码，工作人员凭身份"},
+      {"GET", "/api/v1/tickets/{no}/timeline", "timeline", staff({op, sup, lia, hnd}), h::timeline,
+       "工单全过程 (M-SV-3)"},
+      {"POST", "/api/v1/tickets/{no}/accept", "accept", staff({lia}), h::accept, "签收"},
+      {"POST", "/api/v1/tickets/{no}/reply", "reply", staff({lia, hnd}), h::reply, "答复"},
+      {"POST", "/api/v1/tickets/{no}/return", "return", staff({lia}), h::return_ticket,
+       "退单 (M-RT-4)"},
+      {"POST", "/api/v1/tickets/{no}/extension", "extension", staff({lia}), h::request_extension,
+       "申请延期 (M-DL-5)"},
+      {"POST", "/api/v1/tickets/{no}/extension/decision", "extension_decision", staff({sup, lia}),
+       h::decide_extension, "审批延期：上一级 (M-DL-5)"},
+      {"POST", "/api/v1/tickets/{no}/opinion", "opinion", staff({lia, hnd}), h::opinion,
+       "协办意见 (M-DL-4)"},
+      {"POST", "/api/v1/tickets/{no}/handler", "handler", staff({lia}), h::name_handler,
+       "指定具体承办单位 (M-RT-3)"},
+      {"POST", "/api/v1/tickets/{no}/handler-report", "handler-report", staff({lia, hnd}),
+       h::handler_report, "具体承办单位反馈 (M-RT-3)"},
+      {"POST", "/api/v1/tickets/{no}/designation", "designation", staff({sup}), h::designation,
+       "指定牵头与协办单位 (M-RT-2)"},
+      {"POST", "/api/v1/tickets/{no}/escalate", "escalate", staff({sup}), h::escalate,
+       "督办升级 (M-SV-1)"},
+      {"POST", "/api/v1/tickets/{no}/callback", "callback", staff({sup}), h::callback,
+       "回访 (M-SV-2)"},
+      {"POST", "/api/v1/tickets/{no}/caller-contact", "caller_contact", staff({op, sup}),
+       h::reveal_caller_contact, "查看来电人联系方式，须说明用途并留痕 (M-D-3)"},
+      {"POST", "/api/v1/session", "login", open(), h::login, "工作人员登录"},
+      {"GET", "/api/v1/session", "whoami", staff(all_roles()), h::whoami, "当前登录人"},
+      {"DELETE", "/api/v1/session", "logout", staff(all_roles()), h::logout, "退出登录"},
+      {"GET", "/api/v1/users", "users", staff({role::admin}), h::list_users, "账号列表"},
+      {"POST", "/api/v1/users", "user_add", staff({role::admin}), h::add_user, "新增账号"},
+      {"POST", "/api/v1/users/{username}/disable", "user_disable", staff({role::admin}),
+       h::disable_user, "停用账号并结束其全部会话"},
+      {"POST", "/api/v1/users/{username}/enable", "user_enable", staff({role::admin}),
+       h::enable_user, "启用账号"},
+      {"GET", "/api/v1/audit", "audit", staff({role::auditor}), h::read_audit, "审计日志"},
+  };
+  return table;
+}
+
+route_match find_route(const std::vector<route>& table, std::string_view method,
+                       std::string_view path) {
+  route_match out;
+  const auto parts = segments(path);
+  for (const auto& r : table) {
+    std::map<std::string, std::string> params;
+    if (!matches(r.pattern, parts, &params))
+      continue;
+    if (r.method == method) {
+      out.r = &r;
+      out.params = std::move(params);
+      return out;
+    }
+    out.allowed.push_back(r.method);
+  }
+  return out;
+}
+
+verdict authorize(const route& r, const std::optional<routing::principal>& who) {
+  if (r.who.open)
+    return verdict::allow;
+  if (!who)
+    return r.who.anonymous ? verdict::allow : verdict::unauthenticated;
+  return who->roles.any_of(r.who.roles) ? verdict::allow : verdict::forbidden;
+}
+
+std::string rbac_matrix_markdown(const std::vector<route>& table) {
+  std::ostringstream out;
+  out << "| endpoint | anonymous |";
+  for (std::size_t i = 0; i < routing::role_count; ++i)
+    out << " " << routing::to_string(static_cast<role>(i)) << " |";
+  out << "\n|---|---|";
+  for (std::size_t i = 0; i < routing::role_count; ++i)
+    out << "---|";
+  out << "\n";
+  for (const auto& r : table) {
+    out << "| `" << r.method << " " << r.pattern << "` | "
+        << (r.who.open || r.who.anonymous ? "✓" : "·") << " |";
+    for (std::size_t i = 0; i < routing::role_count; ++i)
+      out << " " << (r.who.open || r.who.roles.has(static_cast<role>(i)) ? "✓" : "·") << " |";
+    out << "\n";
+  }
+  return out.str();
+}
+
+} // namespace hotline::http
