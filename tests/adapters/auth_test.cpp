@@ -411,7 +411,9 @@ struct auth_cli_test : ::testing::Test {
   /// Logs in against the data dir's Redis, started for the check and
   /// stopped again (as the CLI does).
   bool can_login(const std::string& username, const std::string& password) {
-    redis::embedded_redis server({data.path()});
+    redis::embedded_options opts;
+    opts.data_dir = data.path();
+    redis::embedded_redis server(opts);
     redis::pool pool(server.where(), 1);
     sessions s(pool, fast_options());
     return static_cast<bool>(s.login(username, password, "127.0.0.1", t0));

@@ -211,43 +211,103 @@ http::request sample_request(const std::string& body) {
   r.body = body;
   r.authorization = "Bearer t";
   r.content_type = "application/json";
+  r.remote_ip = "127.0.0.9";
   return r;
+}
+
+forwarded_request sample_command(const std::string& body) {
+  routing::principal who;
+  who.user = "jfb.liaison";
+  who.display_name = "解放碑联络员";
+  who.unit_id = "500103003";
+  who.roles = routing::role_set::of({routing::role::liaison});
+  return {sample_request(body), who};
+}
+
+forwarder_options sealed(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  forwarder_options o;
+  o.seal_key = std::string(32, 'k');
+  o.timeout = timeout;
+  return o;
+}
+
+// Forwards and waits for the answer (tests only: the API never waits).
+std::optional<http::response> forward_and_wait(forwarder& f, partition_id p, forwarded_request fw) {
+  std::promise<std::optional<http::response>> answer;
+  f.forward(p, std::move(fw), [&](std::optional<http::response> r) { answer.set_value(r); });
+  return answer.get_future().get();
+}
+
+void never_owner(forwarded_request, answer_fn done) {
+  done(std::nullopt);
 }
 
 } // namespace
 
-TEST_F(cluster_test, AForwardedRequestIsRunByTheOwnerAndItsAnswerComesBack) {
+TEST_F(cluster_test, AForwardedCommandIsRunByTheOwnerAndItsAnswerComesBack) {
   ownership asking("n1", 8), owning("n2", 8);
   for (const auto& [p, token] : coord.acquire("n2", all(8)))
     owning.grant(p, token);
   owning.valid_until(std::chrono::steady_clock::now() + std::chrono::hours(1));
-  forwarder a(server->where(), pool, asking, {});
-  forwarder b(server->where(), pool, owning, {});
-  std::promise<http::request> seen;
-  a.start([](const http::request&) { return std::nullopt; });
-  b.start([&](const http::request& r) -> std::optional<http::response> {
-    seen.set_value(r);
+  forwarder a(server->where(), pool, asking, sealed());
+  forwarder b(server->where(), pool, owning, sealed());
+  std::promise<forwarded_request> seen;
+  a.start(never_owner);
+  b.start([&](forwarded_request fw, answer_fn done) {
+    seen.set_value(fw);
     http::response out;
     out.status = 201;
-    out.body = R"({"ok":"好"})";
+    out.body = R"({"ok":"好","extraction_code":"493021"})";
     out.headers = {{"Retry-After", "1"}};
-    return out;
+    done(out);
   });
-  auto answer = a.forward(3, sample_request("{\"text\":\"已处理\"}"));
+  auto answer = forward_and_wait(a, 3, sample_command("{\"text\":\"已处理\"}"));
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->status, 201);
-  EXPECT_EQ(answer->body, R"({"ok":"好"})");
+  EXPECT_EQ(answer->body, R"({"ok":"好","extraction_code":"493021"})");
   ASSERT_EQ(answer->headers.size(), 1u);
-  auto r = seen.get_future().get();
-  EXPECT_EQ(r.body, "{\"text\":\"已处理\"}");
-  EXPECT_EQ(r.query.at("q"), "值");
-  EXPECT_EQ(r.authorization, "Bearer t");
-  EXPECT_EQ(r.idempotency_key.rfind("fwd-", 0), 0u) << "a forwarded command gets a key";
+  auto fw = seen.get_future().get();
+  EXPECT_EQ(fw.req.body, "{\"text\":\"已处理\"}");
+  EXPECT_EQ(fw.req.query.at("q"), "值");
+  EXPECT_EQ(fw.req.remote_ip, "127.0.0.9");
+  // Issue 9: the owner gets who gave the command, never the client's token.
+  EXPECT_EQ(fw.req.authorization, "");
+  ASSERT_TRUE(fw.who);
+  EXPECT_EQ(fw.who->user, "jfb.liaison");
+  EXPECT_EQ(fw.who->display_name, "解放碑联络员");
+  EXPECT_EQ(fw.who->unit_id, "500103003");
+  EXPECT_TRUE(fw.who->roles.has(routing::role::liaison));
+  EXPECT_EQ(fw.req.idempotency_key.rfind("fwd-", 0), 0u) << "a forwarded command gets a key";
   b.stop(); // its worker finishes acknowledging
   EXPECT_EQ(b.served(), 1u);
-  // Acknowledged and deleted: nothing left in the partition's stream.
+  // Acknowledged and deleted: nothing left in the partition's stream, and
+  // the answer was deleted when read.
   redis::connection c(server->where());
   EXPECT_EQ(redis::reply_integer(c.command({"XLEN", "hl:in:3"}).get()), 0);
+  EXPECT_EQ(redis::reply_integer(c.command({"XLEN", "hl:reply:n1"}).get()), 0);
+}
+
+TEST_F(cluster_test, AForwardedCommandIsSealedInRedisAndAForeignOneIsDropped_M_D_3) {
+  ownership asking("n1", 8);
+  forwarder a(server->where(), pool, asking, sealed(std::chrono::milliseconds(300)));
+  a.start(never_owner);
+  // Nobody owns partition 4: the command waits in its stream, readable.
+  std::promise<std::optional<http::response>> late;
+  auto d = sample_command(R"({"caller":{"name":"欧阳秘密","phone":"13912345678"}})");
+  d.req.authorization = "Bearer secret-token";
+  a.forward(4, d, [&](std::optional<http::response> r) { late.set_value(r); });
+  redis::connection c(server->where());
+  auto rep = c.command({"XRANGE", "hl:in:4", "-", "+"});
+  ASSERT_EQ(rep->elements, 1u);
+  std::string stored;
+  for (std::size_t i = 0; i < rep->element[0]->element[1]->elements; ++i)
+    stored += redis::reply_string(rep->element[0]->element[1]->element[i]);
+  EXPECT_EQ(stored.find("欧阳秘密"), std::string::npos);
+  EXPECT_EQ(stored.find("13912345678"), std::string::npos);
+  EXPECT_EQ(stored.find("secret-token"), std::string::npos);
+  EXPECT_EQ(stored.find("jfb.liaison"), std::string::npos);
+  // The caller gives up after the timeout with no answer.
+  EXPECT_FALSE(late.get_future().get());
 }
 
 TEST_F(cluster_test, WhatADeadOwnerLeftPendingIsClaimedAndRunByTheNextOwner) {
@@ -256,20 +316,26 @@ TEST_F(cluster_test, WhatADeadOwnerLeftPendingIsClaimedAndRunByTheNextOwner) {
   for (const auto& [p, token] : leases)
     old_owner.grant(p, token);
   old_owner.valid_until(std::chrono::steady_clock::now() + std::chrono::hours(1));
-  forwarder a(server->where(), pool, asking, {});
-  a.start([](const http::request&) { return std::nullopt; });
+  forwarder a(server->where(), pool, asking, sealed());
+  a.start(never_owner);
   std::promise<void> taken, release;
   auto released = release.get_future().share();
   {
-    // The old owner reads the request, then hangs (as good as dead) before
+    // The old owner reads the command, then hangs (as good as dead) before
     // it answers: the entry stays pending under it, never acknowledged.
-    forwarder b(server->where(), pool, old_owner, {});
-    b.start([&](const http::request&) -> std::optional<http::response> {
-      taken.set_value();
-      released.wait();
-      return std::nullopt;
+    // (Its loop may still be reading partition 5 when the entry is queued
+    // again after the release: a later delivery is turned away at once.)
+    forwarder b(server->where(), pool, old_owner, sealed());
+    std::atomic<int> runs{0};
+    b.start([&](forwarded_request, answer_fn done) {
+      if (runs++ == 0) {
+        taken.set_value();
+        released.wait();
+      }
+      done(std::nullopt);
     });
-    auto asked = std::async(std::launch::async, [&] { return a.forward(5, sample_request("{}")); });
+    auto asked = std::async(std::launch::async,
+                            [&] { return forward_and_wait(a, 5, sample_command("{}")); });
     taken.get_future().wait();
     for (partition_id p = 0; p < 8; ++p)
       old_owner.revoke(p);
@@ -278,13 +344,13 @@ TEST_F(cluster_test, WhatADeadOwnerLeftPendingIsClaimedAndRunByTheNextOwner) {
     for (const auto& [p, token] : coord.acquire("n3", all(8)))
       new_owner.grant(p, token);
     new_owner.valid_until(std::chrono::steady_clock::now() + std::chrono::hours(1));
-    forwarder c(server->where(), pool, new_owner, {});
+    forwarder c(server->where(), pool, new_owner, sealed());
     c.gained(5);
-    c.start([](const http::request&) -> std::optional<http::response> {
+    c.start([](forwarded_request, answer_fn done) {
       http::response out;
       out.status = 200;
       out.body = "claimed";
-      return out;
+      done(out);
     });
     auto answer = asked.get();
     release.set_value();

@@ -3,6 +3,8 @@
 // partitions move, and retried commands apply once. The fault tests
 // (tests/fault/run.sh) do the same under load, with kills and pauses.
 #include <csignal>
+#include <fstream>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -36,9 +38,15 @@ struct cluster : ::testing::Test {
     return std::make_unique<service_process>(data->path(), flags);
   }
 
+  // The cluster view and metrics need a role (issue 9): a supervisor's.
+  static const std::string& supervisor() {
+    static const std::string token = office_token(*data);
+    return token;
+  }
+
   static json view(std::uint16_t port) {
     http_client http{"127.0.0.1", port};
-    auto r = http.get("/api/v1/cluster");
+    auto r = http.get("/api/v1/cluster", supervisor());
     EXPECT_EQ(r.status, 200) << r.body;
     return body_of(r);
   }
@@ -112,7 +120,7 @@ TEST_F(cluster, ANodeThatJoinsGetsItsFairShareAndAnyNodeAnswersAnyRequest) {
   }
   // Both nodes forwarded, both served forwarded requests.
   for (auto* http : {&h1, &h2}) {
-    auto metrics = http->get("/metrics").body;
+    auto metrics = http->get("/metrics", supervisor()).body;
     EXPECT_EQ(metrics.find("hotline_forwarded_total 0\n"), std::string::npos) << metrics;
     EXPECT_EQ(metrics.find("hotline_forwarded_served_total 0\n"), std::string::npos);
   }
@@ -166,7 +174,7 @@ TEST_F(cluster, BeyondItsCapacityANodeShedsRequestsAtOnceWithRetryAfter) {
   ASSERT_TRUE(settles(n1->port(), {{"n1", 256}}));
   http_client probe{"127.0.0.1", n1->port()};
   auto inflight = [&] {
-    auto m = probe.get("/metrics").body;
+    auto m = probe.get("/metrics", supervisor()).body;
     auto at = m.find("\nhotline_inflight ");
     return at == std::string::npos ? -1 : std::stoi(m.substr(at + 18));
   };
@@ -191,5 +199,185 @@ TEST_F(cluster, BeyondItsCapacityANodeShedsRequestsAtOnceWithRetryAfter) {
   EXPECT_EQ(first.get().status, 201) << "the accepted one completes";
   EXPECT_EQ(second.post("/api/v1/demands", yuzhong_demand("surge-2").dump()).status, 201)
       << "and the node takes work again at once";
-  EXPECT_NE(probe.get("/metrics").body.find("hotline_shed_total 1\n"), std::string::npos);
+  EXPECT_NE(probe.get("/metrics", supervisor()).body.find("hotline_shed_total 1\n"),
+            std::string::npos);
+}
+
+namespace {
+
+// Every string value Redis holds, read back type by type (strings, lists,
+// sets, hashes, sorted sets, streams), for the leak scan.
+std::string every_value(hotline::redis::connection& c) {
+  std::string all;
+  std::string cursor = "0";
+  do {
+    auto page = c.command({"SCAN", cursor, "COUNT", "1000"});
+    cursor = hotline::redis::reply_string(page->element[0]);
+    for (std::size_t i = 0; i < page->element[1]->elements; ++i) {
+      const auto key = hotline::redis::reply_string(page->element[1]->element[i]);
+      all += key + "\n";
+      const auto type = hotline::redis::reply_string(c.command({"TYPE", key}).get());
+      hotline::redis::reply_ptr r;
+      if (type == "string")
+        r = c.command({"GET", key});
+      else if (type == "list")
+        r = c.command({"LRANGE", key, "0", "-1"});
+      else if (type == "set")
+        r = c.command({"SMEMBERS", key});
+      else if (type == "hash")
+        r = c.command({"HGETALL", key});
+      else if (type == "zset")
+        r = c.command({"ZRANGE", key, "0", "-1"});
+      else if (type == "stream")
+        r = c.command({"XRANGE", key, "-", "+"});
+      std::function<void(const redisReply*)> walk = [&](const redisReply* x) {
+        if (!x)
+          return;
+        if (x->type == REDIS_REPLY_STRING || x->type == REDIS_REPLY_STATUS)
+          all += std::string(x->str, x->len) + "\n";
+        for (std::size_t k = 0; x->type == REDIS_REPLY_ARRAY && k < x->elements; ++k)
+          walk(x->element[k]);
+      };
+      walk(r.get());
+    }
+  } while (cursor != "0");
+  return all;
+}
+
+std::string every_file_below(const std::filesystem::path& dir) {
+  std::string all;
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!f.is_regular_file())
+      continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    all += std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  return all;
+}
+
+} // namespace
+
+// Issue 9, M-D-3: after forwarded intakes, replies, a reveal and logins on
+// two nodes, nothing in Redis — no key, no value, not the AOF — holds a
+// caller's name or phone in clear, an extraction code, a bearer token or a
+// password.
+TEST_F(cluster, NoCallerDataCodeTokenOrPasswordIsKeptInClear_M_D_3) {
+  auto n1 = start("n1");
+  auto n2 = start("n2");
+  ASSERT_TRUE(settles(n1->port(), {{"n1", 128}, {"n2", 128}}));
+  const std::string password = "长城-correct-horse-7";
+  auto add = run_cli_full({"user", "add", "--data-dir", data->path().string(), "--config",
+                           chongqing_config().string(), "--redis", redis->where().url(),
+                           "--username", "wang.li", "--unit", "office", "--role", "operator",
+                           "--display-name", "王丽"},
+                          password + "\n");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  http_client h1{"127.0.0.1", n1->port()}, h2{"127.0.0.1", n2->port()};
+  auto login
+      = h2.post("/api/v1/session", json{{"username", "wang.li"}, {"password", password}}.dump());
+  ASSERT_EQ(login.status, 201) << login.body;
+  const std::string session = body_of(login)["token"];
+  const auto unit = unit_token(*data, "500103003");
+  // An extraction code is six digits, which timestamps contain by chance:
+  // what would show a leaked answer is its field name.
+  std::vector<std::string> secrets{password, session, unit, supervisor(), "extraction_code"};
+  int forwarded = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto d = yuzhong_demand("leak-" + std::to_string(i));
+    d["caller"] = {{"name", "欧阳秘密" + std::to_string(i)},
+                   {"phone", "1391234" + std::to_string(5000 + i)}};
+    secrets.push_back(d["caller"]["name"]);
+    secrets.push_back(d["caller"]["phone"]);
+    // Operators' intakes on one node, anonymous ones on the other: about
+    // half land in a partition of the other node and are forwarded.
+    auto r = i % 2 ? h1.post("/api/v1/demands", d.dump(), session)
+                   : h2.post("/api/v1/demands", d.dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    const auto t = body_of(r);
+    ASSERT_TRUE(t.contains("extraction_code"));
+    const std::string no = t["ticket_no"];
+    ASSERT_EQ(h1.post("/api/v1/tickets/" + no + "/accept", "{}", unit).status, 200);
+    ASSERT_EQ(
+        h2.post("/api/v1/tickets/" + no + "/reply", json{{"text", "已处理"}}.dump(), unit).status,
+        200);
+    auto shown = h1.post("/api/v1/tickets/" + no + "/caller-contact",
+                         json{{"purpose", "callback"}}.dump(), session);
+    ASSERT_EQ(shown.status, 200) << shown.body;
+  }
+  for (auto* http : {&h1, &h2}) {
+    auto m = http->get("/metrics", supervisor()).body;
+    auto at = m.find("\nhotline_forwarded_total ");
+    forwarded += std::stoi(m.substr(at + 25));
+  }
+  EXPECT_GT(forwarded, 0) << "the scan must cover forwarded commands";
+  // The AOF holds every command ever written, so also what was deleted.
+  hotline::redis::connection c(redis->where());
+  const auto values = every_value(c);
+  const auto files = every_file_below(redis->dir());
+  for (const auto& s : secrets) {
+    EXPECT_EQ(values.find(s), std::string::npos) << "a key or value holds '" << s << "'";
+    EXPECT_EQ(files.find(s), std::string::npos) << "a file of Redis holds '" << s << "'";
+  }
+}
+
+// Issue 9: a disabled account's session is refused on every node within a
+// second (the session cache holds a verified session for at most 0.5 s).
+TEST_F(cluster, ADisabledAccountIsRefusedOnEveryNodeWithinOneSecond_M_U_1) {
+  auto n1 = start("n1");
+  auto n2 = start("n2");
+  ASSERT_TRUE(settles(n1->port(), {{"n1", 128}, {"n2", 128}}));
+  const std::string password = "another long passphrase";
+  ASSERT_EQ(run_cli_full({"user", "add", "--data-dir", data->path().string(), "--config",
+                          chongqing_config().string(), "--redis", redis->where().url(),
+                          "--username", "zhao.min", "--unit", "office", "--role", "supervisor"},
+                         password + "\n")
+                .exit_code,
+            0);
+  ASSERT_EQ(run_cli_full({"user", "add", "--data-dir", data->path().string(), "--config",
+                          chongqing_config().string(), "--redis", redis->where().url(),
+                          "--username", "admin.one", "--unit", "office", "--role", "admin"},
+                         password + "\n")
+                .exit_code,
+            0);
+  http_client h1{"127.0.0.1", n1->port()}, h2{"127.0.0.1", n2->port()};
+  auto login = [&](http_client& h, const std::string& user) {
+    auto r = h.post("/api/v1/session", json{{"username", user}, {"password", password}}.dump());
+    EXPECT_EQ(r.status, 201) << r.body;
+    return body_of(r)["token"].get<std::string>();
+  };
+  const auto token = login(h1, "zhao.min");
+  const auto admin = login(h1, "admin.one");
+  // Both nodes have verified (and cached) the session.
+  ASSERT_EQ(h1.get("/api/v1/session", token).status, 200);
+  ASSERT_EQ(h2.get("/api/v1/session", token).status, 200);
+  auto off = h1.post("/api/v1/users/zhao.min/disable", "{}", admin);
+  ASSERT_EQ(off.status, 200) << off.body;
+  const auto disabled_at = std::chrono::steady_clock::now();
+  std::map<http_client*, std::chrono::steady_clock::duration> refused_after;
+  // Polls each node until it refuses (bounded at 5 s; the claim is 1 s).
+  while (refused_after.size() < 2
+         && std::chrono::steady_clock::now() - disabled_at < std::chrono::seconds(5)) {
+    for (auto* h : {&h1, &h2})
+      if (!refused_after.count(h) && h->get("/api/v1/session", token).status == 401)
+        refused_after[h] = std::chrono::steady_clock::now() - disabled_at;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(refused_after.size(), 2u);
+  for (const auto& [h, after] : refused_after)
+    EXPECT_LT(after, std::chrono::seconds(1));
+  // And it cannot sign in again.
+  auto again
+      = h2.post("/api/v1/session", json{{"username", "zhao.min"}, {"password", password}}.dump());
+  expect_error(again, 401, "invalid_credentials", "password");
+  // The admin's act is in the audit log.
+  ASSERT_EQ(run_cli_full({"user", "add", "--data-dir", data->path().string(), "--config",
+                          chongqing_config().string(), "--redis", redis->where().url(),
+                          "--username", "audit.one", "--unit", "office", "--role", "auditor"},
+                         password + "\n")
+                .exit_code,
+            0);
+  auto log = body_of(h2.get("/api/v1/audit?user=admin.one", login(h2, "audit.one")));
+  ASSERT_FALSE(log["entries"].empty()) << log.dump();
+  EXPECT_EQ(log["entries"][0]["action"], "user_disable");
+  EXPECT_EQ(log["entries"][0]["subject"], "zhao.min");
 }

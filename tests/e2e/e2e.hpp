@@ -96,4 +96,16 @@ inline std::string office_token(const temp_dir& data) {
   return run_cli({"token", "--data-dir", data.path().string(), "--office"});
 }
 
+/// An automation token of the office or of unit `unit` ("" = the office)
+/// holding `role` (M-U-1).
+inline std::string role_token(const temp_dir& data, const std::string& role,
+                              const std::string& unit = "") {
+  std::vector<std::string> args{"token", "--data-dir", data.path().string(), "--role", role};
+  if (unit.empty())
+    args.push_back("--office");
+  else
+    args.insert(args.end(), {"--unit", unit});
+  return run_cli(args);
+}
+
 } // namespace hotline::test

@@ -157,9 +157,19 @@ struct redis_acl : ::testing::Test {
   std::unique_ptr<hotlined_run> start(const std::string& log, std::vector<std::string> flags) {
     return std::make_unique<hotlined_run>(dir->path() / "data", dir->path() / log, flags);
   }
+  /// An automation token of the nodes' data dir, e.g. ("--office", "supervisor").
+  static std::string token(const std::string& who, const std::string& role) {
+    std::vector<std::string> args{"token", "--data-dir", (dir->path() / "data").string(), "--role",
+                                  role};
+    if (who == "--office")
+      args.push_back(who);
+    else
+      args.insert(args.end(), {"--unit", who});
+    return run_cli(args);
+  }
   static json cluster_view(std::uint16_t port) {
     http_client http{"127.0.0.1", port};
-    auto r = http.get("/api/v1/cluster");
+    auto r = http.get("/api/v1/cluster", token("--office", "supervisor"));
     EXPECT_EQ(r.status, 200) << r.body;
     return body_of(r);
   }
@@ -205,8 +215,34 @@ TEST_F(redis_acl, TwoNodesAsTheHotlineUserOfTheDeployAclServeIntakeAndNeverShowT
     auto steps = other.get("/api/v1/tickets/" + no + "/timeline", unit);
     EXPECT_EQ(steps.status, 200) << steps.body;
   }
+  // People through the ACL too: an admin adds an operator, who signs in and
+  // reveals a caller's contact; an auditor reads the log (issue 9).
+  auto added = h1.post("/api/v1/users",
+                       json{{"username", "acl.operator"},
+                            {"display_name", "话务员甲"},
+                            {"unit_id", "office"},
+                            {"roles", {"operator"}},
+                            {"password", "a long passphrase"}}
+                           .dump(),
+                       token("--office", "admin"));
+  ASSERT_EQ(added.status, 201) << added.body;
+  auto login
+      = h2.post("/api/v1/session",
+                json{{"username", "acl.operator"}, {"password", "a long passphrase"}}.dump());
+  ASSERT_EQ(login.status, 201) << login.body;
+  const std::string session = body_of(login)["token"];
+  const std::string no
+      = body_of(h1.post("/api/v1/demands", yuzhong_demand("acl-reveal").dump()))["ticket_no"];
+  auto shown = h2.post("/api/v1/tickets/" + no + "/caller-contact",
+                       json{{"purpose", "clarification"}}.dump(), session);
+  EXPECT_EQ(shown.status, 200) << shown.body;
+  auto log = h1.get("/api/v1/audit?ticket=" + no, token("--office", "auditor"));
+  ASSERT_EQ(log.status, 200) << log.body;
+  EXPECT_EQ(body_of(log)["entries"].size(), 1u) << log.body;
+  EXPECT_EQ(h2.request("DELETE", "/api/v1/session", "", session).status, 204);
+  EXPECT_EQ(h1.get("/api/v1/session", session).status, 401);
   for (auto* http : {&h1, &h2}) {
-    auto metrics = http->get("/metrics").body;
+    auto metrics = http->get("/metrics", token("--office", "supervisor")).body;
     EXPECT_EQ(metrics.find("hotline_forwarded_total 0\n"), std::string::npos) << metrics;
   }
   for (auto port : {n1->port, n2->port}) {

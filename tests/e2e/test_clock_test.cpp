@@ -4,6 +4,8 @@
 
 #include <sys/wait.h>
 
+#include <fstream>
+
 using namespace hotline;
 using namespace hotline::test;
 
@@ -18,16 +20,28 @@ struct clock_flags {
 
 using test_clock = service_suite<clock_flags>;
 
-// Exit status of hotlined run with the real config and `args`, which must
-// make it refuse to start (124 if it started and had to be stopped).
-int refused_start(const std::vector<std::string>& args) {
+// How hotlined ended when run with the real config and `args`, which must
+// make it refuse to start: its exit code (124 if `timeout` had to stop it,
+// that is if it started) and what it printed on stderr.
+struct refusal {
+  int code = -1;
+  std::string err;
+};
+
+refusal refused_start(const std::vector<std::string>& args) {
+  const temp_dir out("hotline-clock-err");
+  const auto err_file = out.path() / "stderr";
   std::string cmd = "timeout 20 " + std::string(HOTLINE_BIN_DIR) + "/hotlined --config '"
                     + chongqing_config().string() + "' --listen 127.0.0.1:0";
   for (const auto& a : args)
     cmd += " '" + a + "'";
-  cmd += " >/dev/null 2>&1";
+  cmd += " >/dev/null 2>'" + err_file.string() + "'";
   const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  refusal r;
+  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
 }
 
 } // namespace
@@ -69,7 +83,7 @@ TEST_F(test_clock, TheOfficeMovesTheClockForwardOnlyAndActsHappenAtThatTime) {
       422, "invalid_field", "now");
   expect_error(
       http.post("/api/v1/test/clock", json{{"now", "2026-09-22T09:30:00+08:00"}}.dump(), unit), 403,
-      "forbidden", "authorization");
+      "forbidden", "role");
   expect_error(http.post("/api/v1/test/clock", json{{"now", "tomorrow"}}.dump(), office), 422,
                "invalid_field", "now");
 }
@@ -84,12 +98,21 @@ TEST(TestClockFlag, IsOffByDefaultSoTheEndpointDoesNotExist) {
 }
 
 TEST(TestClockFlag, IsRefusedWithoutAStartOrAStartWithoutTheFlag) {
+  // The exact refusal, not just "not 0": a hotlined that started and was
+  // stopped by `timeout` (124) must fail this test.
   temp_dir data("hotline-badclock");
-  EXPECT_NE(refused_start({"--data-dir", data.path().string(), "--test-clock"}), 0);
-  EXPECT_NE(refused_start({"--data-dir", data.path().string(), "--test-clock-start",
-                           "2026-09-18T15:00:00+08:00"}),
-            0);
-  EXPECT_NE(refused_start({"--data-dir", data.path().string(), "--test-clock", "--test-clock-start",
-                           "2026-09-18T15:00:00"}),
-            0); // no offset
+  auto no_start = refused_start({"--data-dir", data.path().string(), "--test-clock"});
+  EXPECT_EQ(no_start.code, 2) << no_start.err;
+  EXPECT_NE(no_start.err.find("--test-clock needs --test-clock-start"), std::string::npos)
+      << no_start.err;
+  // CLI11's "requires" refusal (ExitCodes::RequiresError).
+  auto no_flag = refused_start(
+      {"--data-dir", data.path().string(), "--test-clock-start", "2026-09-18T15:00:00+08:00"});
+  EXPECT_EQ(no_flag.code, 107) << no_flag.err;
+  EXPECT_NE(no_flag.err.find("--test-clock-start requires --test-clock"), std::string::npos)
+      << no_flag.err;
+  auto no_offset = refused_start({"--data-dir", data.path().string(), "--test-clock",
+                                  "--test-clock-start", "2026-09-18T15:00:00"});
+  EXPECT_EQ(no_offset.code, 2) << no_offset.err;
+  EXPECT_NE(no_offset.err.find("with an offset"), std::string::npos) << no_offset.err;
 }

@@ -51,15 +51,14 @@ pid_t spawn_with_stdout(const std::vector<std::string>& args, int& out_fd) {
 
 service_process::service_process(const std::filesystem::path& data_dir,
                                  std::vector<std::string> extra) {
-  std::vector<std::string> args{std::string(HOTLINE_BIN_DIR) + "/hotlined",
-                                "--data-dir",
-                                data_dir.string(),
-                                "--listen",
-                                "127.0.0.1:0",
-                                "--config",
-                                std::string(HOTLINE_SOURCE_DIR) + "/config/chongqing",
-                                "--log-level",
-                                "warn"};
+  std::vector<std::string> args{
+      std::string(HOTLINE_BIN_DIR) + "/hotlined", "--data-dir", data_dir.string(), "--listen",
+      "127.0.0.1:0", "--config", std::string(HOTLINE_SOURCE_DIR) + "/config/chongqing",
+      "--log-level", "warn",
+      // Tests send many anonymous requests from one
+      // address; the tests of these limits set their
+      // own (the last value of a flag wins).
+      "--anonymous-rate", "100000", "--anonymous-intakes-per-minute", "1000000"};
   args.insert(args.end(), extra.begin(), extra.end());
   pid_ = spawn_with_stdout(args, out_fd_);
   // Read stdout until the serving line; startup replays the AOF, allow time.
