@@ -9,7 +9,7 @@
 ///   clang++-14 -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 ///     fuzz/http_request_fuzz.cpp adapters/http/request_parse.cpp -o http_request_fuzz
 ///   mkdir -p /tmp/http_corpus && ./http_request_fuzz -max_total_time=60 /tmp/http_corpus \
-///     fuzz/corpus/http_request   # new inputs go to the first directory
+///     fuzz/corpus/http_request_fuzz  # new inputs go to the first directory
 /// Keep Boost's assertions enabled (no NDEBUG): one of Beast's found a bug.
 
 #include <algorithm>

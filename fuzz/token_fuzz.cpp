@@ -1,7 +1,6 @@
-// Bearer tokens: verify_token on arbitrary bytes must refuse without
-// crashing, and whatever principal the input describes must survive
-// sign/verify and be refused under another secret. Kept tiny so it follows
-// the token format when crypto.hpp changes it: only the two calls below.
+// Automation tokens: verify_automation_token on arbitrary bytes must refuse
+// without crashing, and whatever grant the input describes must survive
+// sign/verify, and be refused under another secret, tampered, or expired.
 
 #include "adapters/crypto/crypto.hpp"
 #include "fuzz_check.hpp"
@@ -14,30 +13,47 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace crypto = hotline::crypto;
+  namespace r = hotline::routing;
   using hotline::fuzz::check;
   static const std::string secret(32, 's');
   static const std::string other_secret(32, 'o');
+  static const std::string office = "cq.office";
+  constexpr std::int64_t now = 1'764'000'000'000;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
 
   // Forged: without the secret nothing verifies.
-  check(!crypto::verify_token(secret, input), "an unsigned input verifies");
+  check(!crypto::verify_automation_token(secret, input, now, office), "an unsigned input verifies");
 
-  // Round trip: byte 0 picks the role, the rest is the unit id.
-  crypto::principal p;
-  p.who = !input.empty() && (input[0] & 1) ? crypto::role::office : crypto::role::unit;
-  if (p.who == crypto::role::unit && !input.empty())
-    p.unit_id = std::string(input.substr(1));
+  // Round trip: byte 0 picks office or unit and the roles, the rest is the
+  // unit id.
+  crypto::token_grant g;
+  const unsigned b = input.empty() ? 0 : static_cast<unsigned char>(input[0]);
+  g.office = b & 1;
+  g.roles.bits = (b >> 1) & 0x3f;
+  if (!g.office)
+    g.unit_id = std::string(input.substr(input.empty() ? 0 : 1));
+  g.expires_at = now + 1000;
   std::string token;
   try {
-    token = crypto::sign_token(secret, p);
+    token = crypto::sign_automation_token(secret, g);
   } catch (const std::invalid_argument&) {
-    return 0; // a unit id sign_token refuses
+    return 0; // a grant sign_automation_token refuses
   }
-  const auto back = crypto::verify_token(secret, token);
-  check(back && *back == p, "a signed token does not verify to its principal");
-  check(!crypto::verify_token(other_secret, token), "a token verifies under another secret");
+  const auto back = crypto::verify_automation_token(secret, token, now, office);
+  if (back) {
+    check(back->roles == g.roles, "a signed token verifies to other roles");
+    check(back->office == g.office, "a signed token verifies to another kind");
+    check(g.office || back->unit_id == g.unit_id, "a signed token verifies to another unit");
+  } else {
+    check(!g.office && g.unit_id == office, "a signed token does not verify");
+  }
+  check(!crypto::verify_automation_token(other_secret, token, now, office),
+        "a token verifies under another secret");
+  check(!crypto::verify_automation_token(secret, token, now + 1000, office),
+        "an expired token verifies");
   std::string tampered = token;
   tampered[size % tampered.size()] ^= 0x01;
-  check(!crypto::verify_token(secret, tampered), "a tampered token verifies");
+  check(!crypto::verify_automation_token(secret, tampered, now, office),
+        "a tampered token verifies");
   return 0;
 }
