@@ -231,7 +231,7 @@ Office token (any node accepts it):
   OFFICE=$token
 
 Try:
-  curl -s ${urls[0]}api/v1/cluster
+  curl -s ${urls[0]}api/v1/cluster -H "Authorization: Bearer \$OFFICE"
   # then README.md's "Five minutes with curl" against any node, e.g. port ${node_ports[1]};
   # tokens: $hotline token --data-dir $demo_dir/node-1 --office | --unit UNIT_ID
 
@@ -256,5 +256,5 @@ while true; do
     fi
   done
   ((left > 0)) || die "no node left"
-  say "$left node(s) left: curl -s ${live_url}api/v1/cluster"
+  say "$left node(s) left: curl -s ${live_url}api/v1/cluster -H \"Authorization: Bearer \$OFFICE\""
 done
