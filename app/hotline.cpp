@@ -294,7 +294,7 @@ int run_user_add(const user_args& a) {
   auth::accounts accounts(pool);
   const auto added = accounts.add(n, cfg->directory, now_ms());
   std::cerr << "hotline user add: added " << added.username << " (" << added.display_name << ", "
-            << added.unit_id << ", " << auth::join_roles(added.roles) << ")\n";
+            << added.unit_id << ", " << routing::join_roles(added.roles) << ")\n";
   if (generated)
     std::cout << "password: " << n.password << std::endl;
   return 0;
@@ -323,7 +323,7 @@ int run_user_list(const user_args& a) {
       {"USERNAME", "NAME", "UNIT", "ROLES", "STATUS", "CREATED"}};
   for (const auto& acc : accounts.list())
     rows.push_back({acc.username, acc.display_name, acc.unit_id + (acc.office ? " (office)" : ""),
-                    auth::join_roles(acc.roles), acc.disabled ? "disabled" : "active",
+                    routing::join_roles(acc.roles), acc.disabled ? "disabled" : "active",
                     routing::format_instant(acc.created_at)});
   print_table(rows);
   return 0;

@@ -42,6 +42,29 @@ std::vector<role> role_set::list() const {
   return out;
 }
 
+std::string join_roles(role_set roles) {
+  std::string out;
+  for (auto r : roles.list()) {
+    if (!out.empty())
+      out += ',';
+    out += to_string(r);
+  }
+  return out;
+}
+
+std::optional<role_set> split_roles(std::string_view text) {
+  role_set out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    const auto r = parse_role(text.substr(0, comma));
+    if (!r)
+      return std::nullopt;
+    out.add(*r);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return out;
+}
+
 role_set office_roles() {
   return role_set::of({role::operator_, role::supervisor, role::auditor, role::admin});
 }

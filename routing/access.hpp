@@ -48,6 +48,12 @@ struct role_set {
   friend bool operator!=(role_set a, role_set b) { return a.bits != b.bits; }
 };
 
+/// Role names joined by ',' ("operator,supervisor"), as accounts, sessions
+/// and automation tokens store them.
+std::string join_roles(role_set roles);
+/// Inverse of join_roles; nullopt on an unknown name.
+std::optional<role_set> split_roles(std::string_view text);
+
 /// Roles an office account may hold, and roles a unit account may hold.
 /// An admin or auditor belongs to the office.
 role_set office_roles();

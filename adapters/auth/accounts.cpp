@@ -57,7 +57,7 @@ std::optional<account> parse_account(std::string username, const redisReply* r) 
   a.display_name = field(0);
   a.unit_id = field(1);
   a.office = field(2) == "1";
-  a.roles = split_roles(field(3)).value_or(routing::role_set{});
+  a.roles = routing::split_roles(field(3)).value_or(routing::role_set{});
   a.disabled = field(4) == "1";
   a.created_at = to_int(field(5));
   a.updated_at = to_int(field(6));
@@ -115,29 +115,6 @@ std::optional<std::string> display_name_problem(std::string_view name) {
   return std::nullopt;
 }
 
-std::string join_roles(routing::role_set roles) {
-  std::string out;
-  for (auto r : roles.list()) {
-    if (!out.empty())
-      out += ',';
-    out += routing::to_string(r);
-  }
-  return out;
-}
-
-std::optional<routing::role_set> split_roles(std::string_view text) {
-  routing::role_set out;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    const auto r = routing::parse_role(text.substr(0, comma));
-    if (!r)
-      return std::nullopt;
-    out.add(*r);
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-  }
-  return out;
-}
-
 accounts::accounts(redis::pool& pool, password_options passwords, std::string prefix)
     : pool_(pool), passwords_(passwords), prefix_(std::move(prefix)) {}
 
@@ -167,8 +144,8 @@ account accounts::add(const new_account& a, const routing::directory& dir, std::
   auto r = add_script.run(
       *c, {keys::user(prefix_, a.username), keys::users(prefix_), keys::user(prefix_, "")},
       {"name", a.display_name, "unit", a.unit_id, "office", office ? "1" : "0", "roles",
-       join_roles(a.roles), "hash", hash, "disabled", "0", "created", stamp, "updated", stamp,
-       "gen", "1"},
+       routing::join_roles(a.roles), "hash", hash, "disabled", "0", "created", stamp, "updated",
+       stamp, "gen", "1"},
       "add account");
   if (redis::reply_integer(r.get()) != 1)
     throw account_refused(account_errc::exists, "username",
@@ -251,7 +228,7 @@ void accounts::set_roles(std::string_view username, routing::role_set roles, std
     not_found(username);
   if (auto e = routing::check_account_roles(current->office, roles))
     throw account_refused(account_errc::invalid_role, e->field, e->message);
-  if (!update(username, {"roles", join_roles(roles)}, true, now))
+  if (!update(username, {"roles", routing::join_roles(roles)}, true, now))
     not_found(username);
 }
 

@@ -112,9 +112,4 @@ class accounts {
   std::string prefix_;
 };
 
-/// Role names joined by ',' ("operator,supervisor"), as stored.
-std::string join_roles(routing::role_set roles);
-/// Inverse of join_roles; nullopt on an unknown name.
-std::optional<routing::role_set> split_roles(std::string_view text);
-
 } // namespace hotline::auth

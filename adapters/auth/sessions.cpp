@@ -188,7 +188,7 @@ login_outcome sessions::login(std::string_view username, std::string_view passwo
   // One Argon2id run on every path, so the time does not tell whether the
   // username exists or the account is disabled.
   const bool password_ok = verify_password(exists ? hash : dummy_hash_, password);
-  const auto roles = split_roles(roles_text);
+  const auto roles = routing::split_roles(roles_text);
   if (!exists || !password_ok || disabled != "0" || !roles)
     return out;
 
@@ -234,7 +234,7 @@ std::optional<verified_session> sessions::check(std::string_view token, std::int
                              "verify session");
   if (r->type != REDIS_REPLY_ARRAY || r->elements != 6)
     return std::nullopt;
-  const auto roles = split_roles(element(r.get(), 4));
+  const auto roles = routing::split_roles(element(r.get(), 4));
   if (!roles)
     return std::nullopt;
   verified_session s;

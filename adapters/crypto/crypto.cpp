@@ -422,19 +422,9 @@ std::optional<std::string> authentic_payload(std::string_view secret, std::strin
   return payload;
 }
 
-std::string join_role_names(routing::role_set roles) {
-  std::string out;
-  for (auto r : roles.list()) {
-    if (!out.empty())
-      out += ',';
-    out += routing::to_string(r);
-  }
-  return out;
-}
-
 std::string grant_payload(const token_grant& g) {
   return std::string(g.office ? "v2|office|" : "v2|unit|") + g.unit_id + "|"
-         + join_role_names(g.roles) + "|" + std::to_string(g.expires_at);
+         + routing::join_roles(g.roles) + "|" + std::to_string(g.expires_at);
 }
 
 /// Splits `text` at '|' into exactly `n` fields; nullopt otherwise.
@@ -462,14 +452,10 @@ std::optional<token_grant> parse_grant(std::string_view text) {
   token_grant g;
   g.office = (*f)[1] == "office";
   g.unit_id = std::string((*f)[2]);
-  for (std::string_view rest = (*f)[3]; !rest.empty();) {
-    const auto comma = rest.find(',');
-    const auto r = routing::parse_role(rest.substr(0, comma));
-    if (!r)
-      return std::nullopt;
-    g.roles.add(*r);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-  }
+  const auto roles = routing::split_roles((*f)[3]);
+  if (!roles)
+    return std::nullopt;
+  g.roles = *roles;
   const std::string_view exp = (*f)[4];
   if (exp.empty() || exp.size() > 18 || exp.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;

@@ -1,4 +1,5 @@
 #include "adapters/http/json_input.hpp"
+#include "adapters/http/http_text.hpp"
 
 #include <functional>
 #include <optional>
@@ -243,14 +244,6 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 // RFC 9110 §5.6.2 token characters.
 bool is_token(std::string_view s) {
   if (s.empty())
@@ -280,14 +273,14 @@ bool is_json_media_type(std::string_view type) {
 
 bool is_json_content_type(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
-  if (!is_json_media_type(trim(content_type.substr(0, semicolon))))
+  if (!is_json_media_type(trim_ows(content_type.substr(0, semicolon))))
     return false;
   bool charset_seen = false;
   for (auto rest = semicolon == std::string_view::npos ? std::string_view{}
                                                        : content_type.substr(semicolon + 1);
        ;) {
     const auto next = rest.find(';');
-    const auto parameter = trim(rest.substr(0, next));
+    const auto parameter = trim_ows(rest.substr(0, next));
     if (!parameter.empty()) {
       const auto eq = parameter.find('=');
       if (eq == std::string_view::npos || !iequals(parameter.substr(0, eq), "charset")

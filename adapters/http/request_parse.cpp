@@ -1,4 +1,5 @@
 #include "adapters/http/request_parse.hpp"
+#include "adapters/http/http_text.hpp"
 
 #include <cstdint>
 #include <utility>
@@ -182,14 +183,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
-
 parse_error bad_framing(std::string message) {
   return {400, "bad_framing", std::move(message), std::nullopt};
 }
@@ -213,7 +206,7 @@ std::optional<parse_error> check_framing(const std::vector<std::string_view>& co
   for (auto line : codings_lines) {
     while (!line.empty()) {
       const auto comma = line.find(',');
-      const auto item = trim(line.substr(0, comma));
+      const auto item = trim_ows(line.substr(0, comma));
       line = comma == std::string_view::npos ? std::string_view{} : line.substr(comma + 1);
       if (!item.empty()) // RFC 9110 §5.6.1: empty list elements are ignored
         codings.push_back(lower(item));
