@@ -202,9 +202,6 @@ bool valid_unit_id(std::string_view id) {
   return true;
 }
 
-constexpr std::string_view office_payload = "v1|office|";
-constexpr std::string_view unit_prefix = "v1|unit|";
-
 std::string to_hex(const unsigned char* p, std::size_t n) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
