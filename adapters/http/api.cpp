@@ -135,6 +135,16 @@ void api::handle(request req, responder done) {
     }
   };
 
+  // Single-valued headers sent twice (RFC 9110 §5.3): a proxy and this
+  // server could each read another one, so the request is refused whole.
+  for (const char* name :
+       {"authorization", "content-type", "idempotency-key", "x-extraction-code"}) {
+    const auto n = std::count_if(c->req.headers.begin(), c->req.headers.end(),
+                                 [&](const auto& h) { return h.first == name; });
+    if (n > 1)
+      return c->fail({400, "duplicate_header", std::string("send ") + name + " once", name});
+  }
+
   // CORS preflight (docs/SECURITY.md): only for the configured origins.
   if (c->req.method == "OPTIONS" && !m.allowed.empty()) {
     response out;

@@ -3,6 +3,11 @@
 // contact, strict input, unverified repeats, the staff share of capacity.
 #include "tests/e2e/e2e.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <future>
 #include <thread>
@@ -27,6 +32,27 @@ struct access : service_suite<access_flags> {
     return body_of(r);
   }
 };
+
+// Sends `request` as is on a fresh connection and returns all it gets
+// back until the server closes (bounded by a 5 s receive timeout).
+std::string raw_exchange(std::uint16_t port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0
+      && ::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size())) {
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+      out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
 
 std::string fill(std::string pattern, const std::map<std::string, std::string>& values) {
   for (const auto& [name, value] : values) {
@@ -169,6 +195,16 @@ TEST_F(access, OnlyStrictJsonReachesTheHandlers) {
   expect_error(http.post("/api/v1/demands", nul.dump()), 400, "invalid_character", "content");
   auto r = http.get("/api/v1/categories");
   EXPECT_EQ(r.headers["x-content-type-options"], "nosniff");
+  // A single-valued header sent twice is refused whole, whatever the values
+  // (the test client cannot send one twice: a raw request).
+  const auto raw = raw_exchange(service->port(), "GET /api/v1/categories HTTP/1.1\r\n"
+                                                 "Host: 127.0.0.1\r\n"
+                                                 "X-Extraction-Code: 123456\r\n"
+                                                 "X-Extraction-Code: 654321\r\n"
+                                                 "Connection: close\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 400", 0), 0u) << raw;
+  EXPECT_NE(raw.find(R"("code":"duplicate_header")"), std::string::npos) << raw;
+  EXPECT_NE(raw.find(R"("field":"x-extraction-code")"), std::string::npos) << raw;
 }
 
 // M-S-2: a phone number alone proves nothing. An anonymous repeat gets a
