@@ -239,6 +239,22 @@ TEST_F(http_stream, outlives_the_header_and_read_timeouts) {
   EXPECT_FALSE(conn.closed());
 }
 
+TEST_F(http_stream, sends_unframed_bytes_and_closes_at_the_end_for_http_1_0) {
+  start();
+  auto conn = raw();
+  conn.send("GET /stream HTTP/1.0\r\n\r\n");
+  const auto w = writer(0);
+  w->write("raw ");
+  w->write("bytes");
+  w->close();
+  const auto reply = conn.read_until_closed(5s);
+  EXPECT_TRUE(conn.closed());
+  EXPECT_EQ(reply.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << reply;
+  EXPECT_EQ(reply.find("Transfer-Encoding"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Connection: close\r\n"), std::string::npos) << reply;
+  EXPECT_EQ(reply.substr(reply.find("\r\n\r\n") + 4), "raw bytes");
+}
+
 TEST_F(http_stream, ends_the_stream_when_the_server_stops) {
   start();
   auto conn = raw();
