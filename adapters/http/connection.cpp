@@ -1,10 +1,13 @@
 #include "adapters/http/connection.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <utility>
 #include <string_view>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/write.hpp>
@@ -205,6 +208,11 @@ void connection::handle_request() {
                      [self, out = std::move(out)]() mutable { self->deliver(std::move(out)); });
         }
       },
+      [answers = ctx_.answers, weak = weak_from_this()](response head) {
+        std::lock_guard<std::mutex> lock(answers->mutex);
+        auto self = answers->open ? weak.lock() : nullptr;
+        return self ? self->open_stream(std::move(head)) : nullptr;
+      },
       method_ + " " + log_path_);
   try {
     ctx_.handle(std::move(req), done);
@@ -319,9 +327,241 @@ void connection::on_drain(beast::error_code ec, std::size_t n) {
 void connection::close_now() {
   closed_ = true;
   awaiting_.reset(); // an answer that comes later finds nobody
+  if (streaming_) {
+    // The producer learns it may stop. The outbox stays: a write may still
+    // hold its first buffer until it completes as cancelled.
+    streaming_->ended = true;
+    streaming_.reset();
+    finishing_ = false;
+  }
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
   stream_.close();
+}
+
+// --- streamed answers ---------------------------------------------------------------
+
+stream_channel::stream_channel(std::shared_ptr<stream_state> state, std::weak_ptr<connection> conn,
+                               std::shared_ptr<gate> answers, std::size_t limit)
+    : state_(std::move(state)), conn_(std::move(conn)), answers_(std::move(answers)),
+      limit_(limit) {}
+
+stream_channel::~stream_channel() {
+  close();
+}
+
+template <class F>
+void stream_channel::post(F&& f) {
+  std::lock_guard<std::mutex> lock(answers_->mutex);
+  auto conn = answers_->open ? conn_.lock() : nullptr;
+  if (!conn) {
+    state_->ended = true; // the server stopped or the connection is gone
+    return;
+  }
+  asio::post(conn->stream_.get_executor(), [conn, f = std::forward<F>(f)]() mutable { f(*conn); });
+}
+
+void stream_channel::write(std::string chunk) {
+  if (chunk.empty() || state_->ended.load())
+    return;
+  const auto n = chunk.size();
+  if (state_->queued.fetch_add(n) + n > limit_) {
+    // The client does not read: cut it off rather than buffer without end.
+    if (!state_->ended.exchange(true))
+      post([state = state_](connection& c) { c.stream_abort(state); });
+    return;
+  }
+  post([state = state_, chunk = std::move(chunk)](connection& c) mutable {
+    c.stream_push(state, std::move(chunk));
+  });
+}
+
+void stream_channel::close() {
+  if (!state_->ended.exchange(true))
+    post([state = state_](connection& c) { c.stream_finish(state); });
+}
+
+bool stream_channel::closed() const {
+  return state_->ended.load();
+}
+
+/// Called by the responder, from any thread, with the gate held. The head is
+/// sent on the strand; writes posted after this run after it.
+std::shared_ptr<stream_writer> connection::open_stream(response head) {
+  auto state = std::make_shared<stream_state>();
+  auto writer = std::make_shared<stream_channel>(state, weak_from_this(), ctx_.answers,
+                                                 ctx_.opts.stream_buffer_limit);
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this(), head = std::move(head), state]() mutable {
+               self->begin_stream(std::move(head), state);
+             });
+  return writer;
+}
+
+/// Sends the head of a streamed answer and starts watching for the client to
+/// leave: from now on no timeout applies, only the client's presence.
+void connection::begin_stream(response head, const std::shared_ptr<stream_state>& state) {
+  if (closed_ || !awaiting_) {
+    state->ended = true;
+    return;
+  }
+  const auto self = std::move(awaiting_);
+  chunked_ = reader_.version() >= 11;
+  if (!chunked_)
+    keep_alive_ = false; // without framing only the close marks the end
+  const int status = head.status;
+  auto why = build(std::move(head), !keep_alive_);
+  if (!why && (status == 204 || status == 304))
+    why = "status " + std::to_string(status) + " has no body";
+  if (why) {
+    spdlog::error("http: handler opened an invalid stream ({}) on {} {}", *why, method_, log_path_);
+    state->ended = true;
+    return send(internal_error(), !keep_alive_);
+  }
+  res_.erase(bhttp::field::content_length);
+  if (chunked_)
+    res_.chunked(true);
+  res_.set(bhttp::field::cache_control, "no-store");
+
+  std::string text = chunked_ ? "HTTP/1.1 " : "HTTP/1.0 ";
+  const auto add = [&text](beast::string_view v) { text.append(v.data(), v.size()); };
+  text += std::to_string(res_.result_int()) + " ";
+  add(res_.reason());
+  text += "\r\n";
+  for (const auto& field : res_) {
+    add(field.name_string());
+    text += ": ";
+    add(field.value());
+    text += "\r\n";
+  }
+  text += "\r\n";
+
+  streaming_ = state;
+  outbox_.clear();
+  outbox_.emplace_back(std::move(text), 0);
+  finishing_ = false;
+  ending_ = false;
+  stash_.clear();
+  stream_.expires_never();
+  spdlog::debug("http: {} {} -> {} stream opened", method_, log_path_, status);
+  watch(); // before the first write: `pump` then times only the writes
+  pump();
+}
+
+void connection::stream_push(const std::shared_ptr<stream_state>& state, std::string chunk) {
+  if (state != streaming_ || finishing_ || closed_)
+    return;
+  const auto n = chunk.size();
+  if (chunked_) {
+    char size[20];
+    const int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
+    chunk.insert(0, size, static_cast<std::size_t>(len));
+    chunk += "\r\n";
+  }
+  outbox_.emplace_back(std::move(chunk), n);
+  pump();
+}
+
+void connection::stream_finish(const std::shared_ptr<stream_state>& state) {
+  if (state != streaming_ || finishing_ || closed_)
+    return;
+  finishing_ = true;
+  if (chunked_)
+    outbox_.emplace_back("0\r\n\r\n", 0);
+  if (!writing_ && outbox_.empty())
+    return end_stream();
+  pump();
+}
+
+void connection::stream_abort(const std::shared_ptr<stream_state>& state) {
+  if (state != streaming_ || closed_)
+    return;
+  spdlog::warn("http: {} {} from {}: stream cut, the client does not read (over {} bytes queued)",
+               method_, log_path_, remote_, ctx_.opts.stream_buffer_limit);
+  close_now();
+}
+
+/// Writes the outbox one buffer at a time, in order.
+void connection::pump() {
+  if (writing_ || outbox_.empty() || closed_)
+    return;
+  writing_ = true;
+  // The watch read is pending, so this deadline applies to this write only:
+  // a client that stops reading cannot hold a write forever.
+  stream_.expires_after(ctx_.opts.read_timeout);
+  asio::async_write(stream_, asio::buffer(outbox_.front().first),
+                    beast::bind_front_handler(&connection::on_stream_write, shared_from_this()));
+}
+
+void connection::on_stream_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec || closed_) // closed meanwhile: the write may still have succeeded
+    return close_now();
+  const auto payload = outbox_.front().second;
+  outbox_.pop_front();
+  if (streaming_)
+    streaming_->queued -= payload;
+  if (!outbox_.empty())
+    return pump();
+  if (finishing_)
+    end_stream();
+}
+
+/// Keeps a read pending while streaming: it completes when the client leaves.
+void connection::watch() {
+  watching_ = true;
+  stream_.async_read_some(asio::buffer(read_buffer_),
+                          beast::bind_front_handler(&connection::on_watch, shared_from_this()));
+}
+
+void connection::on_watch(beast::error_code ec, std::size_t n) {
+  watching_ = false;
+  if (ending_) { // `end_stream` cancelled us (or we raced it)
+    ending_ = false;
+    if (ec && ec != asio::error::operation_aborted)
+      return close_now();
+    stash_.append(read_buffer_.data(), n);
+    return after_stream();
+  }
+  if (ec || closed_) {
+    if (streaming_)
+      spdlog::debug("http: {} {}: stream client left ({})", method_, log_path_, ec.message());
+    return close_now();
+  }
+  // A pipelined next request; kept for later, within bounds.
+  stash_.append(read_buffer_.data(), n);
+  if (stash_.size() > ctx_.opts.body_limit + parse_limits{}.header_limit)
+    return close_now();
+  watch();
+}
+
+/// Everything including the last chunk is sent.
+void connection::end_stream() {
+  const auto ms = std::chrono::duration<double, std::milli>(clock::now() - started_).count();
+  spdlog::debug("http: {} {} -> {} stream closed after {:.1f} ms", method_, log_path_,
+                res_.result_int(), ms);
+  streaming_->ended = true;
+  streaming_.reset();
+  finishing_ = false;
+  if (watching_) {
+    ending_ = true;
+    beast::error_code ec;
+    stream_.socket().cancel(ec);
+    return;
+  }
+  after_stream();
+}
+
+/// Serves the next request (perhaps already stashed), or closes.
+void connection::after_stream() {
+  if (closed_)
+    return;
+  if (!keep_alive_)
+    return graceful_close();
+  reader_.next();
+  if (!stash_.empty())
+    reader_.append(std::exchange(stash_, {}));
+  await_request();
 }
 
 } // namespace hotline::http::detail

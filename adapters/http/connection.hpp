@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <mutex>
@@ -74,6 +75,39 @@ struct context {
   boost::asio::io_context ioc;
 };
 
+/// What a stream's producer and its connection share.
+struct stream_state {
+  /// Set once the stream has ended for any reason; writes are ignored then.
+  std::atomic<bool> ended{false};
+  /// Payload bytes handed to `write` and not yet sent (the slow-consumer bound).
+  std::atomic<std::size_t> queued{0};
+};
+
+/// The `stream_writer` the server hands out. Like a responder it reaches its
+/// connection only through the gate and a weak pointer, so it may outlive
+/// both the connection and the server.
+class stream_channel final : public stream_writer {
+ public:
+  stream_channel(std::shared_ptr<stream_state> state, std::weak_ptr<connection> conn,
+                 std::shared_ptr<gate> answers, std::size_t limit);
+  /// The last reference is gone: end the stream cleanly.
+  ~stream_channel() override;
+
+  void write(std::string chunk) override;
+  void close() override;
+  bool closed() const override;
+
+ private:
+  /// Runs `f` on the connection's strand, unless the server or it is gone.
+  template <class F>
+  void post(F&& f);
+
+  const std::shared_ptr<stream_state> state_;
+  const std::weak_ptr<connection> conn_;
+  const std::shared_ptr<gate> answers_;
+  const std::size_t limit_;
+};
+
 /// One client connection, admitted by `connection_limits`. All its work runs
 /// on the strand of its socket.
 class connection : public std::enable_shared_from_this<connection> {
@@ -91,6 +125,7 @@ class connection : public std::enable_shared_from_this<connection> {
   void close_from_outside();
 
  private:
+  friend class stream_channel;
   using clock = std::chrono::steady_clock;
 
   void await_request();
@@ -108,6 +143,18 @@ class connection : public std::enable_shared_from_this<connection> {
   void drain();
   void on_drain(boost::beast::error_code ec, std::size_t n);
   void close_now();
+
+  std::shared_ptr<stream_writer> open_stream(response head);
+  void begin_stream(response head, const std::shared_ptr<stream_state>& state);
+  void stream_push(const std::shared_ptr<stream_state>& state, std::string chunk);
+  void stream_finish(const std::shared_ptr<stream_state>& state);
+  void stream_abort(const std::shared_ptr<stream_state>& state);
+  void pump();
+  void on_stream_write(boost::beast::error_code ec, std::size_t);
+  void watch();
+  void on_watch(boost::beast::error_code ec, std::size_t n);
+  void end_stream();
+  void after_stream();
 
   boost::beast::tcp_stream stream_;
   context& ctx_;
@@ -128,6 +175,23 @@ class connection : public std::enable_shared_from_this<connection> {
   std::string method_ = "-";
   std::string log_path_ = "-";
   std::size_t drained_ = 0;
+
+  // A streamed answer (`responder::open_stream`); all on the strand.
+  /// The open stream, null when none is.
+  std::shared_ptr<stream_state> streaming_;
+  /// Framed bytes to send, each with its payload size (for `stream_state::queued`).
+  std::deque<std::pair<std::string, std::size_t>> outbox_;
+  bool writing_ = false;
+  /// The last chunk is queued: once the outbox is empty, the stream is over.
+  bool finishing_ = false;
+  /// A read is pending that only notices the client leaving.
+  bool watching_ = false;
+  /// Waiting for the cancelled watch read before serving the next request.
+  bool ending_ = false;
+  /// HTTP/1.1 chunk framing; an HTTP/1.0 client gets raw bytes and a close.
+  bool chunked_ = true;
+  /// Bytes the client sent during the stream (a pipelined next request).
+  std::string stash_;
 };
 
 } // namespace hotline::http::detail

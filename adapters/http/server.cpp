@@ -26,6 +26,7 @@ namespace hotline::http {
 
 struct responder::state {
   std::function<void(response)> deliver;
+  std::function<std::shared_ptr<stream_writer>(response)> open;
   std::string label;
   std::atomic<bool> answered{false};
 
@@ -48,6 +49,40 @@ responder::responder(std::function<void(response)> deliver, std::string label)
     : state_(std::make_shared<state>()) {
   state_->deliver = std::move(deliver);
   state_->label = std::move(label);
+}
+
+responder::responder(std::function<void(response)> deliver,
+                     std::function<std::shared_ptr<stream_writer>(response)> open,
+                     std::string label)
+    : responder(std::move(deliver), std::move(label)) {
+  state_->open = std::move(open);
+}
+
+namespace {
+
+/// What `open_stream` returns when there is no stream: every call is a no-op.
+class ended_stream final : public stream_writer {
+ public:
+  void write(std::string) override {}
+  void close() override {}
+  bool closed() const override { return true; }
+};
+
+} // namespace
+
+std::shared_ptr<stream_writer>
+responder::open_stream(int status, std::string content_type,
+                       std::vector<std::pair<std::string, std::string>> headers) const {
+  if (state_->answered.exchange(true))
+    return std::make_shared<ended_stream>();
+  if (!state_->open) {
+    spdlog::error("http: open_stream on a responder that cannot stream{}{}",
+                  state_->label.empty() ? "" : " ", state_->label);
+    state_->deliver(error_response(500, "internal", "internal error"));
+    return std::make_shared<ended_stream>();
+  }
+  auto writer = state_->open(response{status, std::move(content_type), {}, std::move(headers)});
+  return writer ? writer : std::make_shared<ended_stream>();
 }
 
 void responder::operator()(response r) const {

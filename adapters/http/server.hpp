@@ -80,6 +80,31 @@ struct response {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+/// The producer's end of a streamed answer (see `responder::open_stream`),
+/// e.g. for Server-Sent Events. Shared by the producer; all calls are safe
+/// from any thread, also after the client or the whole server is gone (then
+/// they do nothing).
+///
+/// Chunks are sent in the order the calls reached the connection (calls from
+/// one thread keep their order). The stream ends on the first of: `close()`,
+/// the last reference dropped (like `close()`), the client disconnecting, the
+/// server stopping, or more than `server_options::stream_buffer_limit` bytes
+/// queued because the client does not read (a slow consumer is cut off rather
+/// than buffered without end). The producer polls `closed()` to learn that it
+/// may stop producing.
+class stream_writer {
+ public:
+  virtual ~stream_writer() = default;
+  /// Queues `chunk` (sent as one HTTP chunk); an empty chunk is ignored, as
+  /// it would end the stream.
+  virtual void write(std::string chunk) = 0;
+  /// Sends the last chunk after everything queued; the connection then serves
+  /// the client's next request, or closes if the client asked for that.
+  virtual void close() = 0;
+  /// Whether the stream has ended, for any of the reasons above.
+  virtual bool closed() const = 0;
+};
+
 /// How a handler answers one request. A copyable handle to shared state.
 ///
 /// The first call sends the answer; later calls are ignored. Calls are safe
@@ -93,9 +118,24 @@ class responder {
   /// copies are dropped unanswered (`label` then names it in the log). The
   /// server makes its own; this one serves tests and adapters.
   explicit responder(std::function<void(response)> deliver, std::string label = {});
+  /// Like the above, and `open` starts a streamed answer for `open_stream`
+  /// (it gets the head, with an empty body). The server makes these.
+  responder(std::function<void(response)> deliver,
+            std::function<std::shared_ptr<stream_writer>(response)> open, std::string label = {});
 
   /// Sends `r` unless an answer was sent already.
   void operator()(response r) const;
+  /// Answers with a stream instead of one response, unless an answer was sent
+  /// already (then the writer returned is closed). The head (`status`,
+  /// `content_type` and `headers` as in `response`) is sent at once, with
+  /// `Transfer-Encoding: chunked` and `Cache-Control: no-store`; to an
+  /// HTTP/1.0 client the chunks go unframed and the connection closes at the
+  /// end. While the stream is open the connection's timeouts do not apply,
+  /// so a stream may last for hours. An invalid head, 204 or 304 is answered
+  /// with a 500 and a closed writer, as is a responder made without `open`.
+  std::shared_ptr<stream_writer>
+  open_stream(int status, std::string content_type,
+              std::vector<std::pair<std::string, std::string>> headers = {}) const;
   /// Whether an answer was sent already.
   bool answered() const;
 
@@ -135,6 +175,11 @@ struct server_options {
   /// Open connections per client IP address at most; further ones are refused
   /// like those over `max_connections`, so one client cannot starve the others.
   std::size_t max_connections_per_client = 64;
+  /// Bytes a stream (`responder::open_stream`) may have queued but not yet
+  /// sent; past this the client counts as not reading and the stream is cut.
+  /// Counted from `write` on, so a producer's burst larger than this is cut
+  /// too, however fast the client reads.
+  std::size_t stream_buffer_limit = 1 << 20;
 };
 
 /// Counters for monitoring; a consistent snapshot is not guaranteed.
