@@ -151,6 +151,10 @@ embedded_redis::embedded_redis(embedded_options opts) : opts_(std::move(opts)) {
     args.insert(args.end(), {"--port", std::to_string(ep_.port), "--bind", "127.0.0.1"});
   }
   args.insert(args.end(), opts_.server_args.begin(), opts_.server_args.end());
+  // posix_spawn cannot set PR_SET_PDEATHSIG; setpriv (util-linux) sets it
+  // and execs the server under the same pid.
+  if (opts_.die_with_parent)
+    args.insert(args.begin(), {"setpriv", "--pdeathsig", "KILL", "--"});
   std::vector<char*> argv;
   for (auto& a : args)
     argv.push_back(a.data());
@@ -168,7 +172,7 @@ embedded_redis::embedded_redis(embedded_options opts) : opts_(std::move(opts)) {
   posix_spawnattr_setsigdefault(&attr, &defaults);
   posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, opts_.binary.c_str(), nullptr, &attr, argv.data(), environ);
+  const int rc = ::posix_spawnp(&pid, argv[0], nullptr, &attr, argv.data(), environ);
   posix_spawnattr_destroy(&attr);
   if (rc != 0)
     throw std::runtime_error("embedded redis: cannot start '" + opts_.binary + "': "

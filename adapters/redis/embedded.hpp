@@ -24,6 +24,11 @@ struct embedded_options {
   /// own PING and SHUTDOWN, and put in where().
   std::string user;
   std::string password;
+  /// Tests: the server is killed when the thread that started it ends (as
+  /// when a test process aborts), so a failed run leaves no redis-server
+  /// behind. hotlined leaves it off: its server outlives a crash on purpose,
+  /// to be adopted by the next start.
+  bool die_with_parent = false;
 };
 
 class embedded_redis {

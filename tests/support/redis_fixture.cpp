@@ -46,12 +46,14 @@ temp_dir::~temp_dir() {
 redis_server::redis_server() : dir_("hotline-redis") {
   redis::embedded_options opts;
   opts.data_dir = dir_.path();
+  opts.die_with_parent = true; // a crashed test leaves no server behind
   server_ = std::make_unique<redis::embedded_redis>(opts);
 }
 
 redis_server::redis_server(const redis_auth& auth) : dir_("hotline-redis") {
   redis::embedded_options opts;
   opts.data_dir = dir_.path();
+  opts.die_with_parent = true; // a crashed test leaves no server behind
   if (!auth.requirepass.empty())
     opts.server_args.insert(opts.server_args.end(), {"--requirepass", auth.requirepass});
   if (!auth.aclfile.empty())
