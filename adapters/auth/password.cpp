@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "routing/privacy.hpp"
+
 #include <stdexcept>
 
 namespace hotline::auth {
@@ -15,39 +17,6 @@ void ensure_sodium() {
     throw std::runtime_error("auth: libsodium cannot start");
 }
 
-/// Decodes one code point at `text[i]`, advancing `i`; false if invalid.
-bool next_code_point(std::string_view text, std::size_t& i, char32_t& cp) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char b0 = byte(i);
-  std::size_t n = 0;
-  char32_t min = 0;
-  if (b0 < 0x80) {
-    cp = b0;
-    ++i;
-    return true;
-  } else if ((b0 & 0xe0) == 0xc0) {
-    n = 1, cp = b0 & 0x1f, min = 0x80;
-  } else if ((b0 & 0xf0) == 0xe0) {
-    n = 2, cp = b0 & 0x0f, min = 0x800;
-  } else if ((b0 & 0xf8) == 0xf0) {
-    n = 3, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return false;
-  }
-  if (i + n >= text.size())
-    return false; // truncated sequence
-  for (std::size_t k = 1; k <= n; ++k) {
-    const unsigned char b = byte(i + k);
-    if ((b & 0xc0) != 0x80)
-      return false;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-    return false;
-  i += n + 1;
-  return true;
-}
-
 } // namespace
 
 password_options password_options::interactive() {
@@ -59,12 +28,9 @@ password_options password_options::minimum() {
 }
 
 std::optional<std::size_t> utf8_length(std::string_view text) {
-  std::size_t count = 0;
-  char32_t cp = 0;
-  for (std::size_t i = 0; i < text.size(); ++count)
-    if (!next_code_point(text, i, cp))
-      return std::nullopt;
-  return count;
+  if (!routing::valid_utf8(text))
+    return std::nullopt;
+  return routing::utf8_length(text);
 }
 
 std::optional<std::string> password_problem(std::string_view password) {
