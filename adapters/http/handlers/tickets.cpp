@@ -24,20 +24,16 @@ actors::runtime::then<actors::ticket_reply> answer_view(const call_ptr& c) {
   });
 }
 
-// A unit's act on its ticket, in its own name; the ticket actor decides.
-void unit_act(const call_ptr& c, const r::command& cmd) {
+// An act on a ticket by the office or, in its own name, by a unit (the
+// principal says which); the ticket actor decides.
+void act(const call_ptr& c, const r::command& cmd) {
   const auto& no = ticket_no(c);
   const auto claim = command_claim(c->req);
   c->need_owner(c->ctx.svc.store.partition_of(no));
-  c->ctx.rt.unit_command(c->who->unit_id, no, cmd, claim, c->person(), answer_view(c));
-}
-
-// The office's act on a ticket.
-void office_act(const call_ptr& c, const r::command& cmd) {
-  const auto& no = ticket_no(c);
-  const auto claim = command_claim(c->req);
-  c->need_owner(c->ctx.svc.store.partition_of(no));
-  c->ctx.rt.office_command(no, cmd, claim, c->person(), answer_view(c));
+  if (c->office())
+    c->ctx.rt.office_command(no, cmd, claim, c->person(), answer_view(c));
+  else
+    c->ctx.rt.unit_command(c->who->unit_id, no, cmd, claim, c->person(), answer_view(c));
 }
 
 void need_office(const call_ptr& c, const char* what) {
@@ -46,8 +42,6 @@ void need_office(const call_ptr& c, const char* what) {
 }
 
 } // namespace
-
-void get_ticket(const call_ptr& c); // caller.cpp: the caller's view needs the code guard
 
 void timeline(const call_ptr& c) {
   const auto no = ticket_no(c);
@@ -63,20 +57,20 @@ void timeline(const call_ptr& c) {
 void accept(const call_ptr& c) {
   const auto& unit = acting_unit(c);
   parse_optional_body(c->req); // optional, but JSON if given
-  unit_act(c, r::accept_ticket{unit});
+  act(c, r::accept_ticket{unit});
 }
 
 void reply(const call_ptr& c) {
   const auto& unit = acting_unit(c);
   auto body = parse_body(c->req);
-  unit_act(c, r::reply_ticket{unit, text_field(body, "text", "text", 1, 4000)});
+  act(c, r::reply_ticket{unit, text_field(body, "text", "text", 1, 4000)});
 }
 
 // M-RT-4: 退单 within the window.
 void return_ticket(const call_ptr& c) {
   const auto& unit = acting_unit(c);
   auto body = parse_body(c->req);
-  unit_act(c, r::return_ticket{unit, text_field(body, "reason", "reason", 1, 1000)});
+  act(c, r::return_ticket{unit, text_field(body, "reason", "reason", 1, 1000)});
 }
 
 // M-DL-5: the assigned unit asks before its deadline, with reasons and the
@@ -89,7 +83,7 @@ void request_extension(const call_ptr& c) {
   cmd.reason = text_field(body, "reason", "reason", 1, 1000);
   cmd.progress = text_field(body, "progress", "progress", 1, 2000);
   cmd.new_due = instant_field(body, "new_deadline");
-  unit_act(c, cmd);
+  act(c, cmd);
 }
 
 // M-DL-5: the unit one level up (the office for city departments) decides.
@@ -97,17 +91,15 @@ void decide_extension(const call_ptr& c) {
   auto body = parse_body(c->req);
   const bool approve = bool_field(body, "approve");
   const auto note = text_field(body, "note", "note", 0, 1000, false);
-  if (c->office())
-    return office_act(c,
-                      r::decide_extension{c->ctx.svc.config.directory.office_id(), approve, note});
-  unit_act(c, r::decide_extension{acting_unit(c), approve, note});
+  const auto approver = c->office() ? c->ctx.svc.config.directory.office_id() : acting_unit(c);
+  act(c, r::decide_extension{approver, approve, note});
 }
 
 // M-DL-4: a cooperating unit's opinion.
 void opinion(const call_ptr& c) {
   const auto& unit = acting_unit(c);
   auto body = parse_body(c->req);
-  unit_act(c, r::submit_opinion{unit, text_field(body, "text", "text", 1, 4000)});
+  act(c, r::submit_opinion{unit, text_field(body, "text", "text", 1, 4000)});
 }
 
 // M-RT-3: the assigned unit names a concrete handler within its authority.
@@ -119,15 +111,14 @@ void name_handler(const call_ptr& c) {
     throw api_error{403, "forbidden",
                     "'" + handler + "' is not within this unit's authority (M-RT-3)",
                     "handler_unit_id"};
-  unit_act(c,
-           r::name_handler{unit, handler, text_field(body, "instruction", "instruction", 1, 2000)});
+  act(c, r::name_handler{unit, handler, text_field(body, "instruction", "instruction", 1, 2000)});
 }
 
 // M-RT-3: the concrete handler reports back.
 void handler_report(const call_ptr& c) {
   const auto& unit = acting_unit(c);
   auto body = parse_body(c->req);
-  unit_act(c, r::report_handling{unit, text_field(body, "text", "text", 1, 4000)});
+  act(c, r::report_handling{unit, text_field(body, "text", "text", 1, 4000)});
 }
 
 // M-RT-2: the office names the lead unit and the cooperating units.
@@ -163,14 +154,14 @@ void designation(const call_ptr& c) {
   cmd.lead.supervisor_id = lead->supervisor;
   cmd.lead.reasons = {{"M-RT-2", "热线协调指定牵头单位" + lead->name
                                      + (names.empty() ? "" : "，协同单位" + names) + "：" + why}};
-  office_act(c, cmd);
+  act(c, cmd);
 }
 
 // M-SV-1: the office escalates at any time.
 void escalate(const call_ptr& c) {
   need_office(c, "escalates (M-SV-1)");
   auto body = parse_body(c->req);
-  office_act(c, r::escalate{text_field(body, "reason", "reason", 1, 1000)});
+  act(c, r::escalate{text_field(body, "reason", "reason", 1, 1000)});
 }
 
 // M-SV-2: the callback's evaluation.
@@ -181,7 +172,7 @@ void callback(const call_ptr& c) {
   cb.result = enum_field<r::satisfaction>(body, "satisfaction", r::parse_satisfaction,
                                           "satisfied, basically_satisfied, not_satisfied");
   cb.resolved = bool_field(body, "resolved");
-  office_act(c, cb);
+  act(c, cb);
 }
 
 } // namespace hotline::http::handlers
