@@ -130,6 +130,18 @@ class raw_connection {
   bool closed_ = false;
 };
 
+/// Polls `done` every 10 ms for at most `limit`; true once it holds.
+template <class Pred>
+bool eventually(Pred done, std::chrono::milliseconds limit = 5s) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
 const std::string internal_error_body
     = R"({"error":{"code":"internal","message":"internal error","field":null}})";
 

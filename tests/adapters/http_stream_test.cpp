@@ -35,18 +35,6 @@ std::optional<std::string> dechunk(std::string_view body) {
   }
 }
 
-/// Polls `done` every 10 ms for at most `limit`; true once it holds.
-template <class Pred>
-bool eventually(Pred done, std::chrono::milliseconds limit = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
 const std::string stream_request = "GET /stream HTTP/1.1\r\nHost: t\r\n\r\n";
 
 /// A server whose /stream opens a stream and hands the writer to the test;
