@@ -226,7 +226,7 @@ json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
 }
 
 json timeline_view(const actors::services& svc, const std::string& no, const r::ticket_state& s,
-                   const std::vector<redis::store::recorded>& recorded) {
+                   const std::vector<redis::recorded_event>& recorded) {
   std::vector<r::event> events;
   std::vector<r::person> people;
   for (const auto& x : recorded) {

@@ -26,7 +26,7 @@ nlohmann::json intake_view(const actors::services& svc, const actors::ticket_rep
 /// M-SV-3: the steps of a ticket, with the person who took each (staff).
 nlohmann::json timeline_view(const actors::services& svc, const std::string& no,
                              const routing::ticket_state& s,
-                             const std::vector<redis::store::recorded>& events);
+                             const std::vector<redis::recorded_event>& events);
 nlohmann::json cluster_json(const cluster::cluster_view& v);
 
 } // namespace hotline::http

@@ -224,25 +224,34 @@ msgpack::object_handle unpack_event(std::string_view bytes) {
   }
 }
 
-r::event decode_unchecked(std::string_view bytes);
+r::event decode_unchecked(const map_reader& m);
 
-} // namespace
-
-r::event decode(std::string_view bytes) {
-  // A field of the wrong type is msgpack::type_error (a bad_cast): the
-  // promise is runtime_error for every bad input (found by fuzzing).
+// The event and its person from one unpacking. A field of the wrong type is
+// msgpack::type_error (a bad_cast): the promise is runtime_error for every
+// bad input (found by fuzzing).
+recorded_event decode_map(std::string_view bytes) {
+  const auto oh = unpack_event(bytes);
   try {
-    return decode_unchecked(bytes);
+    const map_reader m(oh.get());
+    return {decode_unchecked(m), {m.get<std::string>("u"), m.get<std::string>("un")}};
   } catch (const msgpack::type_error&) {
     throw std::runtime_error("event has a field of the wrong type");
   }
 }
 
+} // namespace
+
+r::event decode(std::string_view bytes) {
+  return decode_map(bytes).e;
+}
+
+recorded_event decode_recorded(std::string_view bytes) {
+  return decode_map(bytes);
+}
+
 namespace {
 
-r::event decode_unchecked(std::string_view bytes) {
-  const auto oh = unpack_event(bytes);
-  const map_reader m(oh.get());
+r::event decode_unchecked(const map_reader& m) {
   const auto type = m.get<std::string>("t");
   const auto at = m.get<std::int64_t>("at");
   if (type == "registered") {
@@ -338,15 +347,5 @@ r::event decode_unchecked(std::string_view bytes) {
 }
 
 } // namespace
-
-r::person decode_person(std::string_view bytes) {
-  const auto oh = unpack_event(bytes);
-  try {
-    const map_reader m(oh.get());
-    return {m.get<std::string>("u"), m.get<std::string>("un")};
-  } catch (const msgpack::type_error&) {
-    throw std::runtime_error("event has a field of the wrong type");
-  }
-}
 
 } // namespace hotline::redis

@@ -20,8 +20,12 @@ std::string encode(const routing::event& e, const routing::person& by = {});
 /// Throws std::runtime_error for bytes that are not an event of a known type.
 routing::event decode(std::string_view bytes);
 
-/// The person recorded with an encoded event (empty if none); throws like
-/// decode.
-routing::person decode_person(std::string_view bytes);
+/// An event with the person recorded with it (empty if none).
+struct recorded_event {
+  routing::event e;
+  routing::person by;
+};
+/// The event and its person from one unpacking; throws like decode.
+recorded_event decode_recorded(std::string_view bytes);
 
 } // namespace hotline::redis

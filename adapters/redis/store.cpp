@@ -287,24 +287,26 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
   return out;
 }
 
-std::vector<r::event> store::load(const std::string& no) {
-  std::vector<r::event> out;
-  for (auto& x : load_recorded(no))
-    out.push_back(std::move(x.e));
-  return out;
-}
-
-std::vector<store::recorded> store::load_recorded(const std::string& no) {
+// Every stored event of `no`, each decoded by `as` (the actor's load needs
+// only the events, the timeline also the people).
+template <class T, class Decode>
+std::vector<T> store::load_as(const std::string& no, Decode as) {
   auto c = pool_.acquire();
   auto rep = c->command({"LRANGE", key("t", no), "0", "-1"});
   check(rep.get(), "LRANGE");
-  std::vector<recorded> out;
+  std::vector<T> out;
   out.reserve(rep->elements);
-  for (std::size_t i = 0; i < rep->elements; ++i) {
-    const std::string_view bytes(rep->element[i]->str, rep->element[i]->len);
-    out.push_back({decode(bytes), decode_person(bytes)});
-  }
+  for (std::size_t i = 0; i < rep->elements; ++i)
+    out.push_back(as(std::string_view(rep->element[i]->str, rep->element[i]->len)));
   return out;
+}
+
+std::vector<r::event> store::load(const std::string& no) {
+  return load_as<r::event>(no, [](std::string_view b) { return decode(b); });
+}
+
+std::vector<recorded_event> store::load_recorded(const std::string& no) {
+  return load_as<recorded_event>(no, [](std::string_view b) { return decode_recorded(b); });
 }
 
 bool store::postpone_timer(const due_timer& t, r::instant at, const std::string& fence) {

@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "adapters/cluster/partitioning.hpp"
+#include "adapters/redis/codec.hpp"
 #include "adapters/redis/connection.hpp"
-#include "routing/access.hpp"
 #include "routing/ticket.hpp"
 
 namespace hotline::redis {
@@ -106,11 +106,7 @@ class store {
   /// Every event of ticket `no`, oldest first; empty if it does not exist.
   std::vector<routing::event> load(const std::string& no);
   /// Every event of ticket `no` with the person who took it (M-SV-3).
-  struct recorded {
-    routing::event e;
-    routing::person by;
-  };
-  std::vector<recorded> load_recorded(const std::string& no);
+  std::vector<recorded_event> load_recorded(const std::string& no);
 
   /// Open tickets assigned to `unit_id`, sorted by number.
   std::vector<std::string> inbox(const std::string& unit_id);
@@ -128,6 +124,8 @@ class store {
   static constexpr std::chrono::hours request_ttl{24 * 30};
 
  private:
+  template <class T, class Decode>
+  std::vector<T> load_as(const std::string& no, Decode as);
   std::string key(const std::string& kind, const std::string& id) const;
   std::string timers_key(cluster::partition_id p) const;
   std::string format_ticket_no(const std::string& date, long long n, cluster::partition_id p) const;

@@ -163,7 +163,7 @@ TEST_F(store_test, ADecoderRefusesFieldsOfTheWrongTypeAndLyingSizesAsBadEvents) 
                                          18)),
                std::runtime_error);
   EXPECT_THROW(redis::decode(std::string("\xdd\xff\xff\xff\xff", 5)), std::runtime_error);
-  EXPECT_THROW(redis::decode_person(std::string("\xdd\xff\xff\xff\xff", 5)), std::runtime_error);
+  EXPECT_THROW(redis::decode_recorded(std::string("\xdd\xff\xff\xff\xff", 5)), std::runtime_error);
 }
 
 TEST_F(store_test, AppendedEventsLoadBackInOrder) {
