@@ -117,10 +117,9 @@ void api::handle(request req, responder done) {
     done(std::move(out));
   };
   c->moved = [this](const call_ptr& mc, cluster::partition_id p) {
-    cluster::forwarded_request fw{mc->req, mc->who};
-    fw.req.authorization.clear(); // the owner trusts the principal, never sees the token
+    // The owner trusts the principal; the forwarder drops the token.
     try {
-      ctx_->cluster.forwarder->forward(p, std::move(fw), [mc](std::optional<response> answer) {
+      ctx_->cluster.forwarder->forward(p, {mc->req, mc->who}, [mc](std::optional<response> answer) {
         if (answer)
           mc->reply(std::move(*answer));
         else
