@@ -1,0 +1,173 @@
+#include "adapters/redis/feed.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+namespace hotline::redis {
+
+std::optional<stream_id> stream_id::parse(std::string_view s) {
+  const auto dash = s.find('-');
+  if (dash == std::string_view::npos || dash == 0 || dash + 1 == s.size())
+    return std::nullopt;
+  stream_id out;
+  auto num = [](std::string_view part, unsigned long long& v) {
+    for (char c : part)
+      if (c < '0' || c > '9')
+        return false;
+    auto [p, ec] = std::from_chars(part.data(), part.data() + part.size(), v);
+    return ec == std::errc() && p == part.data() + part.size();
+  };
+  if (!num(s.substr(0, dash), out.ms) || !num(s.substr(dash + 1), out.seq))
+    return std::nullopt;
+  return out;
+}
+
+std::string stream_id::str() const {
+  return std::to_string(ms) + "-" + std::to_string(seq);
+}
+
+std::string with_id(const std::string& data, const std::string& id) {
+  // The data is a JSON object written by us ("{…}"); the id goes first.
+  if (data.size() < 2 || data.front() != '{')
+    return data;
+  std::string out = "{\"id\":\"" + id + "\"";
+  if (data != "{}")
+    out += ",";
+  out.append(data, 1, std::string::npos);
+  return out;
+}
+
+std::vector<push_entry> parse_entries(const redisReply* r) {
+  std::vector<push_entry> out;
+  if (!r || r->type != REDIS_REPLY_ARRAY)
+    return out;
+  out.reserve(r->elements);
+  for (std::size_t i = 0; i < r->elements; ++i) {
+    const auto* item = r->element[i];
+    if (item->type != REDIS_REPLY_ARRAY || item->elements < 2)
+      continue;
+    push_entry e;
+    e.id = reply_string(item->element[0]);
+    const auto* fields = item->element[1];
+    for (std::size_t f = 0; f + 1 < fields->elements; f += 2) {
+      const auto name = reply_string(fields->element[f]);
+      auto value = reply_string(fields->element[f + 1]);
+      if (name == "e")
+        e.step = std::move(value);
+      else if (name == "d")
+        e.data = std::move(value);
+      else if (name == "s")
+        e.summary = std::move(value);
+      else if (name == "u") {
+        std::size_t at = 0;
+        while (at <= value.size() && !value.empty()) {
+          const auto comma = value.find(',', at);
+          e.units.push_back(value.substr(at, comma - at));
+          if (comma == std::string::npos)
+            break;
+          at = comma + 1;
+        }
+      }
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+feed::feed(pool& p, std::string prefix) : pool_(p), prefix_(std::move(prefix)) {}
+
+std::string feed::last_id() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"XREVRANGE", feed_key(), "+", "-", "COUNT", "1"});
+  check(rep.get(), "XREVRANGE");
+  auto entries = parse_entries(rep.get());
+  return entries.empty() ? "0-0" : entries.front().id;
+}
+
+std::vector<push_entry> feed::after(const std::string& id, std::size_t count) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"XRANGE", feed_key(), "(" + id, "+", "COUNT", std::to_string(count)});
+  check(rep.get(), "XRANGE");
+  return parse_entries(rep.get());
+}
+
+std::vector<push_entry> feed::unit_after(const std::string& unit, const std::string& id,
+                                         std::size_t count) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"XRANGE", unit_key(unit), "(" + id, "+", "COUNT", std::to_string(count)});
+  check(rep.get(), "XRANGE");
+  auto out = parse_entries(rep.get());
+  for (auto& e : out)
+    e.units = {unit};
+  return out;
+}
+
+std::optional<std::string> feed::unit_first_id(const std::string& unit) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"XRANGE", unit_key(unit), "-", "+", "COUNT", "1"});
+  check(rep.get(), "XRANGE");
+  auto entries = parse_entries(rep.get());
+  if (entries.empty())
+    return std::nullopt;
+  return entries.front().id;
+}
+
+feed_tail::feed_tail(endpoint ep, std::string prefix, sink s)
+    : ep_(std::move(ep)), key_(prefix + ":push:feed"), sink_(std::move(s)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+feed_tail::~feed_tail() {
+  stop_ = true;
+  if (thread_.joinable())
+    thread_.join();
+}
+
+std::string feed_tail::position() const {
+  std::lock_guard<std::mutex> lock(mtx_);
+  return last_;
+}
+
+void feed_tail::run() {
+  std::unique_ptr<connection> c;
+  bool started = false;
+  while (!stop_) {
+    try {
+      if (!c || c->broken()) {
+        // A blocking read waits up to a second; the socket timeout is longer.
+        c = std::make_unique<connection>(ep_, std::chrono::seconds(5));
+        if (!started) {
+          auto rep = c->command({"XREVRANGE", key_, "+", "-", "COUNT", "1"});
+          check(rep.get(), "XREVRANGE");
+          auto newest = parse_entries(rep.get());
+          std::lock_guard<std::mutex> lock(mtx_);
+          last_ = newest.empty() ? "0-0" : newest.front().id;
+          started = true;
+        }
+      }
+      std::string from = position();
+      auto rep = c->command({"XREAD", "COUNT", "1000", "BLOCK", "1000", "STREAMS", key_, from});
+      check(rep.get(), "XREAD");
+      if (rep->type != REDIS_REPLY_ARRAY || rep->elements == 0)
+        continue; // timed out: nothing new
+      const auto* stream = rep->element[0];
+      if (stream->type != REDIS_REPLY_ARRAY || stream->elements < 2)
+        continue;
+      for (auto& e : parse_entries(stream->element[1])) {
+        {
+          std::lock_guard<std::mutex> lock(mtx_);
+          last_ = e.id;
+        }
+        sink_(e);
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("feed: {}; reading again in 200 ms", e.what());
+      c.reset();
+      for (int i = 0; i < 4 && !stop_; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+}
+
+} // namespace hotline::redis

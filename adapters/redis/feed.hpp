@@ -1,0 +1,110 @@
+#pragma once
+// The push feed (issue 10): every notice of a ticket step, written by the
+// append script in the same atomic step as the events (adapters/redis/store),
+// so a notice exists exactly when its step was persisted.
+//
+// Layout (prefix "hl"):
+//   hl:push:feed      STREAM  one entry per notice, all units: fields
+//                     e = step ("dispatched", …), u = the units told,
+//                     comma-separated, d = the data (JSON object, no "id"),
+//                     s = the ticket's summary after the step (MessagePack,
+//                     codec.hpp), so a unit's projection follows from it.
+//   hl:push:u:{unit}  STREAM  the notices of one unit (e, d), each with the
+//                     same id as in the feed: one event id everywhere (SSE
+//                     `id:`, X-Hotline-Event-Id, Last-Event-ID).
+// Entries older than the retention (default 7 days) are trimmed by the
+// appends themselves (XADD MINID ~).
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "adapters/redis/connection.hpp"
+
+namespace hotline::redis {
+
+/// One notice as stored. `summary` is empty for entries read from a unit's
+/// stream (which keeps only e and d).
+struct push_entry {
+  std::string id; // Redis stream id "ms-seq"
+  std::string step;
+  std::vector<std::string> units;
+  std::string data;
+  std::string summary;
+};
+
+/// A Redis stream id "ms-seq" (both decimal, fitting 64 bits).
+struct stream_id {
+  unsigned long long ms = 0, seq = 0;
+  static std::optional<stream_id> parse(std::string_view s);
+  std::string str() const;
+  friend bool operator<(const stream_id& a, const stream_id& b) {
+    return a.ms < b.ms || (a.ms == b.ms && a.seq < b.seq);
+  }
+  friend bool operator==(const stream_id& a, const stream_id& b) {
+    return a.ms == b.ms && a.seq == b.seq;
+  }
+};
+
+/// The data of a notice with its id as the first member: what an SSE
+/// client and a webhook receiver get.
+std::string with_id(const std::string& data, const std::string& id);
+
+class feed {
+ public:
+  explicit feed(pool& p, std::string prefix = "hl");
+
+  std::string feed_key() const { return prefix_ + ":push:feed"; }
+  std::string unit_key(const std::string& unit) const { return prefix_ + ":push:u:" + unit; }
+
+  /// The id of the newest entry of the feed, "0-0" when it is empty.
+  std::string last_id();
+  /// At most `count` feed entries after `id` (exclusive), oldest first.
+  std::vector<push_entry> after(const std::string& id, std::size_t count);
+  /// At most `count` entries of `unit`'s stream after `id`, oldest first.
+  std::vector<push_entry> unit_after(const std::string& unit, const std::string& id,
+                                     std::size_t count);
+  /// The id of the oldest entry `unit` still has, if any (a client asking
+  /// for less may have missed trimmed events).
+  std::optional<std::string> unit_first_id(const std::string& unit);
+
+ private:
+  pool& pool_;
+  std::string prefix_;
+};
+
+/// Reads the entries of a stream reply (XRANGE, or one stream of XREAD).
+std::vector<push_entry> parse_entries(const redisReply* r);
+
+/// Follows the feed on a connection of its own (XREAD BLOCK) and hands each
+/// new entry, in order, to `sink` on its own thread. Starts after the entry
+/// that is newest when it starts; reconnects after a failure and goes on
+/// from the last entry it handed over, so nothing written meanwhile is
+/// skipped.
+class feed_tail {
+ public:
+  using sink = std::function<void(const push_entry&)>;
+  feed_tail(endpoint ep, std::string prefix, sink s);
+  ~feed_tail();
+  feed_tail(const feed_tail&) = delete;
+  feed_tail& operator=(const feed_tail&) = delete;
+  /// The id of the last entry handed over.
+  std::string position() const;
+
+ private:
+  void run();
+  endpoint ep_;
+  std::string key_;
+  sink sink_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mtx_;
+  std::string last_;
+  std::thread thread_;
+};
+
+} // namespace hotline::redis
