@@ -13,6 +13,7 @@
 #include "adapters/cluster/partitioning.hpp"
 #include "routing/access.hpp"
 #include "routing/ticket.hpp"
+#include "routing/worklist.hpp"
 
 namespace hotline::actors {
 
@@ -25,6 +26,8 @@ using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 using drop_atom = caf::atom_constant<caf::atom("drop")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+using notice_atom = caf::atom_constant<caf::atom("notice")>;
+using overview_atom = caf::atom_constant<caf::atom("overview")>;
 using caf::get_atom;
 
 /// A refusal that adapters turn into their error format: a stable code, a
@@ -66,10 +69,27 @@ struct ticket_reply {
   bool linked = false;  // true when an intake was a repeat linked to an open ticket (M-S-2)
 };
 
-/// The open tickets of a unit.
+/// Which page of a unit's worklist (issue 10); validated by the adapter.
+struct inbox_query {
+  routing::worklist_filter filter;
+  std::string cursor; // "" for the first page
+  std::size_t limit = 50;
+};
+
+/// A page of a unit's worklist and its counts, from the unit's projection.
 struct inbox_reply {
   std::optional<failure> error;
-  std::vector<ticket_reply> tickets;
+  routing::worklist_page page;
+  routing::worklist_counts counts;
+};
+
+/// A unit's counts and, for a unit others answer to (a district
+/// government, the office), each subordinate's (issue 10).
+struct overview_reply {
+  std::optional<failure> error;
+  std::string unit_id;
+  routing::worklist_counts own;
+  std::vector<std::pair<std::string, routing::worklist_counts>> subordinates;
 };
 
 /// The only writer of one ticket (DESIGN: ticket actor). Runs decide,
@@ -109,10 +129,16 @@ using office_actor = caf::typed_actor<
     /// This node no longer owns the partition: stop its ticket actors.
     caf::reacts_to<drop_atom, cluster::partition_id>>;
 
-/// A handling unit (承办单位): its inbox and its own decisions on tickets.
+/// A handling unit (承办单位), a district government or the office: its
+/// worklist, kept live from what its tickets tell it, and its own decisions
+/// on tickets.
 using unit_actor = caf::typed_actor<
-    /// The unit's open tickets.
-    caf::replies_to<inbox_atom>::with<inbox_reply>,
+    /// A page of the unit's worklist at `now`.
+    caf::replies_to<inbox_atom, inbox_query, routing::instant>::with<inbox_reply>,
+    /// A ticket that concerns the unit took a step: its summary after it.
+    caf::reacts_to<notice_atom, routing::ticket_summary>,
+    /// The unit's counts at `now`; with `subordinates`, also theirs.
+    caf::replies_to<overview_atom, routing::instant, bool>::with<overview_reply>,
     /// The unit acts on ticket `no` (accept, reply, …): checked to be this
     /// unit's own act, then handed to the ticket through the office.
     caf::replies_to<command_atom, std::string, routing::command, std::string,
@@ -125,3 +151,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::routing::person)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::intake_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::ticket_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::inbox_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::inbox_query)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::overview_reply)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::routing::ticket_summary)

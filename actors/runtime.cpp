@@ -16,10 +16,15 @@ runtime::runtime(const services& svc, runtime_options opts) : svc_(svc), opts_(o
   if (opts_.worker_threads > 0)
     cfg_.set("scheduler.max-threads", opts_.worker_threads);
   sys_ = std::make_unique<caf::actor_system>(cfg_);
+  // Issue 10: a ticket tells the units of this node of its steps directly.
+  svc_.tell_units = [this](const routing::ticket_summary& t, const std::vector<std::string>& us) {
+    notify(t, us);
+  };
   office_ = sys_->spawn(office, &svc_);
 }
 
 runtime::~runtime() {
+  svc_.tell_units = nullptr;
   {
     std::lock_guard<std::mutex> lock(units_mtx_);
     for (auto& [id, u] : units_)
@@ -94,14 +99,30 @@ void runtime::get(const std::string& no, then<ticket_reply> k) {
   ask_async<ticket_reply>(std::move(k), office_, get_atom::value, no);
 }
 
-void runtime::inbox(const std::string& unit_id, then<inbox_reply> k) {
+void runtime::inbox(const std::string& unit_id, const inbox_query& q, then<inbox_reply> k) {
   auto u = unit_for(unit_id);
   if (!u) {
     inbox_reply r;
     r.error = failure{"not_found", "no unit " + unit_id, "unit_id"};
     return k(std::move(r));
   }
-  ask_async<inbox_reply>(std::move(k), u, inbox_atom::value);
+  ask_async<inbox_reply>(std::move(k), u, inbox_atom::value, q, svc_.clk.now());
+}
+
+void runtime::overview(const std::string& unit_id, bool subordinates, then<overview_reply> k) {
+  auto u = unit_for(unit_id);
+  if (!u) {
+    overview_reply r;
+    r.error = failure{"not_found", "no unit " + unit_id, "unit_id"};
+    return k(std::move(r));
+  }
+  ask_async<overview_reply>(std::move(k), u, overview_atom::value, svc_.clk.now(), subordinates);
+}
+
+void runtime::notify(const routing::ticket_summary& t, const std::vector<std::string>& units) {
+  for (const auto& id : units)
+    if (auto u = live_unit(id))
+      caf::anon_send(u, notice_atom::value, t);
 }
 
 std::optional<std::size_t> runtime::office_count(caf::timespan timeout) {
@@ -189,8 +210,15 @@ unit_actor runtime::unit_for(const std::string& unit_id) {
   std::lock_guard<std::mutex> lock(units_mtx_);
   auto& u = units_[unit_id];
   if (!u)
-    u = sys_->spawn(unit, unit_id, office_, &svc_);
+    u = sys_->spawn(unit, unit_id, office_, &svc_,
+                    unit_lookup([this](const std::string& id) { return unit_for(id); }));
   return u;
+}
+
+unit_actor runtime::live_unit(const std::string& unit_id) {
+  std::lock_guard<std::mutex> lock(units_mtx_);
+  auto i = units_.find(unit_id);
+  return i == units_.end() ? unit_actor{} : i->second;
 }
 
 } // namespace hotline::actors

@@ -39,7 +39,14 @@ class runtime {
   void unit_command(const std::string& unit_id, const std::string& no, const routing::command& cmd,
                     const std::string& claim, const routing::person& by, then<ticket_reply> k);
   void get(const std::string& no, then<ticket_reply> k);
-  void inbox(const std::string& unit_id, then<inbox_reply> k);
+  /// A page of unit `unit_id`'s worklist, from its actor's projection.
+  void inbox(const std::string& unit_id, const inbox_query& q, then<inbox_reply> k);
+  /// The counts of unit `unit_id` and, with `subordinates`, of each unit it
+  /// supervises (a district government's townships and departments).
+  void overview(const std::string& unit_id, bool subordinates, then<overview_reply> k);
+  /// A step written by any node (from the push feed): the unit actors of
+  /// this node among `units` take the ticket's summary (issue 10).
+  void notify(const routing::ticket_summary& t, const std::vector<std::string>& units);
   /// Live (not passivated) ticket actors, as the office last counted them
   /// (never waits).
   std::size_t live_tickets();
@@ -55,6 +62,8 @@ class runtime {
 
  private:
   unit_actor unit_for(const std::string& unit_id);
+  /// The unit actor if it runs on this node (never spawns).
+  unit_actor live_unit(const std::string& unit_id);
   /// The office's count of live ticket actors; nullopt if it did not answer.
   std::optional<std::size_t> office_count(caf::timespan timeout);
   /// Blocks the calling thread for the answer (timers, shutdown only).

@@ -5,12 +5,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 
 #include "adapters/cluster/ownership.hpp"
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/vault.hpp"
 #include "adapters/redis/store.hpp"
+#include "routing/notice.hpp"
 #include "routing/router.hpp"
 #include "routing/ticket.hpp"
 
@@ -74,6 +76,13 @@ struct services {
   /// How many ticket actors live now, as the office last counted them (for
   /// metrics that must not wait for the office).
   mutable std::atomic<std::size_t> live_ticket_actors{0};
+  /// How long the push feed and the units' streams keep a notice, so a
+  /// client that reconnects within it misses nothing (issue 10).
+  std::chrono::milliseconds push_retention{std::chrono::hours(24 * 7)};
+  /// Tells the unit actors of this node that hold `units` the ticket's new
+  /// summary (set once by the runtime before any actor starts).
+  mutable std::function<void(const routing::ticket_summary&, const std::vector<std::string>& units)>
+      tell_units;
 };
 
 } // namespace hotline::actors

@@ -2,6 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
+
+#include "adapters/push/notice_data.hpp"
+#include "adapters/redis/codec.hpp"
+
 namespace hotline::actors {
 
 namespace {
@@ -11,6 +17,41 @@ using self_ptr = ticket_actor::stateful_pointer<ticket_actor_state>;
 failure unavailable(const std::exception& e) {
   spdlog::error("ticket: store unavailable: {}", e.what());
   return {"unavailable", "storage is unavailable, nothing was changed; retry", ""};
+}
+
+// Issue 10: the worklists and notices of `events`, which take the ticket
+// from `before` to `after`; `told` gets every unit whose worklist or
+// stream changes, for the unit actors of this node.
+redis::push_writes push_of(const std::string& no, const routing::ticket_state& before,
+                           const std::vector<routing::event>& events,
+                           const routing::ticket_summary& summary, const services& svc,
+                           std::vector<std::string>& told) {
+  redis::push_writes w;
+  w.holders_before = routing::holders(routing::summarize(no, before, svc.policy), svc.policy);
+  w.holders_after = routing::holders(summary, svc.policy);
+  w.summary = redis::encode(summary);
+  w.keep_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        (std::chrono::system_clock::now() - svc.push_retention).time_since_epoch())
+                        .count();
+  routing::ticket_state s = before;
+  for (const auto& e : events) {
+    auto next = routing::apply(s, e);
+    for (auto& n : routing::notices_for(s, e, next, svc.policy))
+      w.notices.push_back({n.step, n.units,
+                           push::notice_data(n, routing::summarize(no, next, svc.policy), next,
+                                             svc.config.directory, svc.vault)});
+    s = std::move(next);
+  }
+  auto add = [&](const std::vector<std::string>& us) {
+    for (const auto& u : us)
+      if (std::find(told.begin(), told.end(), u) == told.end())
+        told.push_back(u);
+  };
+  add(w.holders_before);
+  add(w.holders_after);
+  for (const auto& n : w.notices)
+    add(n.units);
+  return w;
 }
 
 // Loads the ticket's events the first time they are needed.
@@ -107,10 +148,14 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
           const auto timers = routing::timers_for(after, svc->policy);
           // No events (a timer no longer wanted): the append only puts the
           // timers right, still version-checked and fenced.
+          const auto summary = routing::summarize(st.no, after, svc->policy);
+          std::vector<std::string> told;
+          const auto push = push_of(st.no, st.ticket, events, summary, *svc, told);
           redis::append_result res;
           try {
             res = svc->store.append(st.no, st.ticket.version, st.ticket, events,
-                                    events.empty() ? std::string() : claim, &timers, fence, by);
+                                    events.empty() ? std::string() : claim, &timers, fence, by,
+                                    &push);
           } catch (const std::exception& e) {
             // The script may have run before the connection failed: forget
             // what we hold and read the truth again on the next message.
@@ -145,6 +190,10 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
             continue;
           }
           st.ticket = std::move(after); // persisted: the state we computed is the truth
+          // The units of this node hear it before the caller does, so a
+          // unit's worklist read after the answer shows the step.
+          if (svc->tell_units)
+            svc->tell_units(summary, told);
           spdlog::info("ticket: {} {} -> {} (v{})", st.no, routing::event_type(events.back()),
                        routing::to_string(st.ticket.status), st.ticket.version);
           auto r = reply_of(self);

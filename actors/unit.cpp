@@ -27,10 +27,32 @@ std::string acting_unit(const routing::command& cmd) {
   return "";
 }
 
+// Loads the worklist once; false if Redis did not answer (the next
+// request tries again).
+bool ensure_loaded(unit_actor::stateful_pointer<unit_state> self, const services& svc) {
+  auto& st = self->state;
+  if (st.work)
+    return true;
+  try {
+    routing::worklist w(st.id, svc.policy);
+    for (const auto& t : svc.store.worklist(st.id))
+      w.apply(t);
+    st.work = std::move(w);
+    return true;
+  } catch (const std::exception& e) {
+    spdlog::error("unit: {}: store unavailable: {}", st.id, e.what());
+    return false;
+  }
+}
+
+failure unavailable() {
+  return failure{"unavailable", "storage is unavailable; retry", ""};
+}
+
 } // namespace
 
 unit_actor::behavior_type unit(unit_actor::stateful_pointer<unit_state> self, std::string id,
-                               office_actor office, const services* svc) {
+                               office_actor office, const services* svc, unit_lookup peers) {
   if (!svc->config.directory.find_unit(id)) {
     // STYLE 3: refuse to start on a unit that does not exist.
     spdlog::error("unit: refusing to start for unknown unit {}", id);
@@ -38,21 +60,73 @@ unit_actor::behavior_type unit(unit_actor::stateful_pointer<unit_state> self, st
     return unit_actor::behavior_type::make_empty_behavior();
   }
   self->state.id = std::move(id);
+  for (const auto& u : svc->config.directory.units())
+    if (u.supervisor == self->state.id && u.id != self->state.id)
+      self->state.subordinates.push_back(u.id);
+  ensure_loaded(self, *svc);
   return {
-      [=](inbox_atom) -> inbox_reply {
+      [=](inbox_atom, const inbox_query& q, routing::instant now) -> inbox_reply {
         inbox_reply out;
-        try {
-          for (const auto& no : svc->store.inbox(self->state.id)) {
-            ticket_reply t;
-            t.ticket_no = no;
-            t.state = routing::fold(svc->store.load(no));
-            out.tickets.push_back(std::move(t));
-          }
-        } catch (const std::exception& e) {
-          spdlog::error("unit: {}: store unavailable: {}", self->state.id, e.what());
-          out.error = failure{"unavailable", "storage is unavailable; retry", ""};
+        if (!ensure_loaded(self, *svc)) {
+          out.error = unavailable();
+          return out;
         }
+        out.page = self->state.work->page(q.filter, q.cursor, q.limit, now);
+        out.counts = self->state.work->counts(now);
         return out;
+      },
+      [=](notice_atom, const routing::ticket_summary& t) {
+        // Before the load, the load reads this step (or a later one) anyway.
+        if (self->state.work)
+          self->state.work->apply(t);
+      },
+      [=](overview_atom, routing::instant now,
+          bool with_subordinates) -> caf::result<overview_reply> {
+        overview_reply out;
+        out.unit_id = self->state.id;
+        if (!ensure_loaded(self, *svc)) {
+          out.error = unavailable();
+          return out;
+        }
+        out.own = self->state.work->counts(now);
+        const auto& subs = self->state.subordinates;
+        if (!with_subordinates || subs.empty())
+          return out;
+        // Asks every subordinate at once and answers when the last is in.
+        struct gather {
+          overview_reply reply;
+          std::size_t left = 0;
+        };
+        auto g = std::make_shared<gather>();
+        g->reply = std::move(out);
+        g->reply.subordinates.resize(subs.size());
+        g->left = subs.size();
+        auto rp = self->make_response_promise<overview_reply>();
+        for (std::size_t i = 0; i < subs.size(); ++i) {
+          g->reply.subordinates[i].first = subs[i];
+          auto done = [g, rp]() mutable {
+            if (--g->left == 0)
+              rp.deliver(std::move(g->reply));
+          };
+          auto peer = peers(subs[i]);
+          if (!peer) {
+            done();
+            continue;
+          }
+          self->request(peer, std::chrono::seconds(10), overview_atom::value, now, false)
+              .then(
+                  [g, i, done](overview_reply& r) mutable {
+                    if (r.error)
+                      g->reply.error = r.error;
+                    g->reply.subordinates[i].second = std::move(r.own);
+                    done();
+                  },
+                  [g, done](caf::error&) mutable {
+                    g->reply.error = unavailable();
+                    done();
+                  });
+        }
+        return rp;
       },
       [=](command_atom, const std::string& no, const routing::command& cmd,
           const std::string& claim, const routing::person& by) -> caf::result<ticket_reply> {

@@ -27,6 +27,9 @@
 #include "adapters/auth/sessions.hpp"
 #include "adapters/cluster/coordination.hpp"
 #include "adapters/cluster/forwarder.hpp"
+#include "adapters/http/event_hub.hpp"
+#include "adapters/redis/codec.hpp"
+#include "adapters/redis/feed.hpp"
 #include "adapters/cluster/node.hpp"
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/crypto.hpp"
@@ -58,6 +61,8 @@ int main(int argc, char** argv) {
   cluster::partition_id partitions = cluster::default_partitions;
   long lease_ms = 3000;
   bool test_clock = false;
+  int push_retention_hours = 24 * 7;
+  int sse_heartbeat_seconds = 15;
   std::string test_clock_start;
   // The last of a repeated --config, --data-dir or --listen wins, so that
   // `scripts/run --listen HOST:PORT` overrides the script's own defaults.
@@ -139,6 +144,12 @@ int main(int argc, char** argv) {
                  "ticket actors kept in memory; the least recently used stop first")
       ->check(CLI::Range(1, 100000000))
       ->capture_default_str();
+  app.add_option("--push-retention-hours", push_retention_hours,
+                 "how long units' event streams keep events for Last-Event-ID replays")
+      ->check(CLI::Range(1, 24 * 366));
+  app.add_option("--sse-heartbeat-seconds", sse_heartbeat_seconds,
+                 "comment sent on idle event streams so proxies keep them open")
+      ->check(CLI::Range(1, 3600));
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -288,6 +299,7 @@ int main(int argc, char** argv) {
       const actors::clock& clk = manual ? static_cast<const actors::clock&>(*manual) : real_clock;
       actors::services svc(cfg, store, crypto::vault(caller_key), clk, own);
       svc.max_live_tickets = max_live_tickets;
+      svc.push_retention = std::chrono::hours(push_retention_hours);
       actors::runtime_options rt_opts;
       rt_opts.worker_threads = actor_threads;
       actors::runtime rt(svc, rt_opts);
@@ -308,7 +320,24 @@ int main(int argc, char** argv) {
       auth::sessions sessions(pool, session_opts);
       auth::session_cache session_cache(sessions, 500);
       http::auth_link auth_link{&accounts, &sessions, &session_cache, token_secret};
-      http::api api(rt, svc, pool, auth_link, {&node, &fwd}, manual.get(), limits);
+      // Issue 10: every node follows the push feed; each notice goes to
+      // this node's event streams of the units it tells and to the unit
+      // actors of this node whose worklist it changes.
+      redis::feed feed(pool, "hl");
+      http::event_hub hub{std::chrono::seconds(sse_heartbeat_seconds)};
+      redis::feed_tail tail(ep, "hl", [&](const redis::push_entry& e) {
+        hub.publish(e);
+        if (e.summary.empty())
+          return;
+        try {
+          auto units = e.units;
+          units.insert(units.end(), e.worklists.begin(), e.worklists.end());
+          rt.notify(redis::decode_summary(e.summary), units);
+        } catch (const std::exception& ex) {
+          spdlog::error("feed: entry {}: {}", e.id, ex.what());
+        }
+      });
+      http::api api(rt, svc, pool, auth_link, {&node, &fwd}, manual.get(), limits, {&hub, &feed});
       fwd.start([&api](cluster::forwarded_request fw, cluster::answer_fn done) {
         api.handle_forwarded(std::move(fw), std::move(done));
       });

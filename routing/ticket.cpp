@@ -93,6 +93,10 @@ std::string_view label_zh(ticket_status s) {
   return name_of(statuses_zh, s);
 }
 
+std::optional<ticket_status> parse_status(std::string_view s) {
+  return parse_of(statuses, s);
+}
+
 std::string_view event_type(const event& e) {
   return std::visit(
       overloaded{

@@ -39,6 +39,7 @@ enum class ticket_status {
 };
 std::string_view to_string(ticket_status s);
 std::string_view label_zh(ticket_status s);
+std::optional<ticket_status> parse_status(std::string_view s);
 
 // --- events (the truth; DESIGN rule 1) -------------------------------------
 

@@ -73,9 +73,10 @@ std::optional<r::principal> api_context::authenticate(const std::string& token) 
 }
 
 api::api(actors::runtime& rt, const actors::services& svc, redis::pool& pool, auth_link auth,
-         cluster_link cluster, actors::manual_clock* test_clock, limit_options limits)
+         cluster_link cluster, actors::manual_clock* test_clock, limit_options limits,
+         push_link push)
     : ctx_(std::make_unique<api_context>(rt, svc, pool, cluster, test_clock, std::move(auth),
-                                         std::move(limits), categories_json(svc))),
+                                         std::move(limits), categories_json(svc), push)),
       routes_(route_table()), pool_(std::make_unique<pool_impl>()) {
   if (test_clock)
     routes_.push_back({"POST",
@@ -115,6 +116,16 @@ void api::handle(request req, responder done) {
     }
     ctx_->count(name, out.status);
     done(std::move(out));
+  };
+  c->stream = [this, done, once, name, cors_ok, origin](response head) {
+    if (once->exchange(true))
+      return std::shared_ptr<stream_writer>();
+    if (cors_ok) {
+      head.headers.emplace_back("Access-Control-Allow-Origin", origin);
+      head.headers.emplace_back("Vary", "Origin");
+    }
+    ctx_->count(name, head.status);
+    return done.open_stream(head.status, head.content_type, head.headers);
   };
   c->moved = [this](const call_ptr& mc, cluster::partition_id p) {
     // The owner trusts the principal; the forwarder drops the token.

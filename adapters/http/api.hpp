@@ -20,7 +20,8 @@ class api {
   /// `test_clock` is given only under `hotlined --test-clock`: it adds
   /// `POST /api/v1/test/clock`, which moves that clock.
   api(actors::runtime& rt, const actors::services& svc, redis::pool& pool, auth_link auth,
-      cluster_link cluster, actors::manual_clock* test_clock = nullptr, limit_options limits = {});
+      cluster_link cluster, actors::manual_clock* test_clock = nullptr, limit_options limits = {},
+      push_link push = {});
   ~api();
 
   /// A request from a client of this node.

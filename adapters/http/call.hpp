@@ -39,6 +39,9 @@ struct call : std::enable_shared_from_this<call> {
   std::optional<cluster::partition_id> partition;
   /// Sends the answer (set by the dispatcher; called once).
   std::function<void(response)> send;
+  /// Answers with a stream instead (Server-Sent Events): the head's status,
+  /// content type and headers go at once; nullptr if answered already.
+  std::function<std::shared_ptr<stream_writer>(response head)> stream;
   /// Held while the request counts against the in-flight limit.
   std::shared_ptr<void> slot;
   /// The dispatcher's answer to partition_moved: forward, or give up.

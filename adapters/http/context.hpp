@@ -17,6 +17,7 @@
 #include "adapters/cluster/node.hpp"
 #include "adapters/http/limits.hpp"
 #include "adapters/redis/connection.hpp"
+#include "adapters/redis/feed.hpp"
 
 namespace hotline::http {
 
@@ -35,11 +36,21 @@ struct auth_link {
   std::string token_secret;
 };
 
+class event_hub;
+
+/// Push to people (issue 10): the node's open event streams and the feed
+/// their replays read.
+struct push_link {
+  event_hub* hub = nullptr;
+  redis::feed* feed = nullptr;
+};
+
 struct api_context {
   api_context(actors::runtime& r, const actors::services& s, redis::pool& p, cluster_link cl,
-              actors::manual_clock* tc, auth_link a, limit_options lo, std::string cats)
+              actors::manual_clock* tc, auth_link a, limit_options lo, std::string cats,
+              push_link pl)
       : rt(r), svc(s), pool(p), cluster(cl), test_clock(tc), auth(std::move(a)),
-        limits(std::move(lo)), categories_json(std::move(cats)) {}
+        limits(std::move(lo)), categories_json(std::move(cats)), push(pl) {}
 
   /// The principal of a bearer token: a person's session ("s1.…") or an
   /// automation token; nullopt if expired, revoked, tampered or of a
@@ -55,6 +66,7 @@ struct api_context {
   auth_link auth;
   api_limits limits;
   std::string categories_json;
+  push_link push;
 
   /// Runs `f` on the small pool for synchronous Redis work (reads of
   /// indexes and logs), so that no io thread waits on Redis.

@@ -348,4 +348,43 @@ r::event decode_unchecked(const map_reader& m) {
 
 } // namespace
 
+std::string encode(const r::ticket_summary& t) {
+  map_writer w;
+  w.put("no", t.no).put("v", t.version).put("st", std::string(r::to_string(t.status)));
+  w.put("cat", t.category).put("at", t.updated).put("lead", t.lead);
+  w.put("coop", t.cooperating).put("op", t.opinions_given).put("sup", t.supervisor);
+  w.put("hnd", t.handler).put("apr", t.approver).put("due", t.due).put("odue", t.opinion_due);
+  w.put("esc", t.escalation ? std::string(r::to_string(*t.escalation)) : std::string());
+  return w.finish();
+}
+
+r::ticket_summary decode_summary(std::string_view bytes) {
+  const auto oh = unpack_event(bytes);
+  try {
+    const map_reader m(oh.get());
+    r::ticket_summary t;
+    t.no = m.get<std::string>("no");
+    t.version = m.get<std::uint64_t>("v");
+    const auto st = m.get<std::string>("st");
+    if (auto s = r::parse_status(st))
+      t.status = *s;
+    else
+      throw std::runtime_error("summary has an unknown status: " + st);
+    t.category = m.get<std::string>("cat");
+    t.updated = m.get<std::int64_t>("at");
+    t.lead = m.get<std::string>("lead");
+    t.cooperating = m.get<std::vector<std::string>>("coop");
+    t.opinions_given = m.get<std::vector<std::string>>("op");
+    t.supervisor = m.get<std::string>("sup");
+    t.handler = m.get<std::string>("hnd");
+    t.approver = m.get<std::string>("apr");
+    t.due = m.get<std::int64_t>("due");
+    t.opinion_due = m.get<std::int64_t>("odue");
+    t.escalation = r::parse_escalation_level(m.get<std::string>("esc"));
+    return t;
+  } catch (const msgpack::type_error&) {
+    throw std::runtime_error("summary has a field of the wrong type");
+  }
+}
+
 } // namespace hotline::redis

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "routing/access.hpp"
+#include "routing/notice.hpp"
 #include "routing/ticket.hpp"
 
 namespace hotline::redis {
@@ -27,5 +28,10 @@ struct recorded_event {
 };
 /// The event and its person from one unpacking; throws like decode.
 recorded_event decode_recorded(std::string_view bytes);
+
+/// A ticket's summary for the worklists (hl:wl:{unit}, the push feed's "s").
+std::string encode(const routing::ticket_summary& t);
+/// Throws std::runtime_error for bytes that are not a summary.
+routing::ticket_summary decode_summary(std::string_view bytes);
 
 } // namespace hotline::redis

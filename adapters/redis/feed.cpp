@@ -38,6 +38,23 @@ std::string with_id(const std::string& data, const std::string& id) {
   return out;
 }
 
+namespace {
+
+std::vector<std::string> split_units(const std::string& csv) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (!csv.empty()) {
+    const auto comma = csv.find(',', at);
+    out.push_back(csv.substr(at, comma - at));
+    if (comma == std::string::npos)
+      break;
+    at = comma + 1;
+  }
+  return out;
+}
+
+} // namespace
+
 std::vector<push_entry> parse_entries(const redisReply* r) {
   std::vector<push_entry> out;
   if (!r || r->type != REDIS_REPLY_ARRAY)
@@ -59,16 +76,10 @@ std::vector<push_entry> parse_entries(const redisReply* r) {
         e.data = std::move(value);
       else if (name == "s")
         e.summary = std::move(value);
-      else if (name == "u") {
-        std::size_t at = 0;
-        while (at <= value.size() && !value.empty()) {
-          const auto comma = value.find(',', at);
-          e.units.push_back(value.substr(at, comma - at));
-          if (comma == std::string::npos)
-            break;
-          at = comma + 1;
-        }
-      }
+      else if (name == "u")
+        e.units = split_units(value);
+      else if (name == "h")
+        e.worklists = split_units(value);
     }
     out.push_back(std::move(e));
   }
@@ -101,16 +112,6 @@ std::vector<push_entry> feed::unit_after(const std::string& unit, const std::str
   for (auto& e : out)
     e.units = {unit};
   return out;
-}
-
-std::optional<std::string> feed::unit_first_id(const std::string& unit) {
-  auto c = pool_.acquire();
-  auto rep = c->command({"XRANGE", unit_key(unit), "-", "+", "COUNT", "1"});
-  check(rep.get(), "XRANGE");
-  auto entries = parse_entries(rep.get());
-  if (entries.empty())
-    return std::nullopt;
-  return entries.front().id;
 }
 
 feed_tail::feed_tail(endpoint ep, std::string prefix, sink s)

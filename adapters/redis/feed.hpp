@@ -8,7 +8,8 @@
 //                     e = step ("dispatched", …), u = the units told,
 //                     comma-separated, d = the data (JSON object, no "id"),
 //                     s = the ticket's summary after the step (MessagePack,
-//                     codec.hpp), so a unit's projection follows from it.
+//                     codec.hpp), so a unit's projection follows from it,
+//                     h = the units whose worklist the step changed.
 //   hl:push:u:{unit}  STREAM  the notices of one unit (e, d), each with the
 //                     same id as in the feed: one event id everywhere (SSE
 //                     `id:`, X-Hotline-Event-Id, Last-Event-ID).
@@ -36,6 +37,7 @@ struct push_entry {
   std::vector<std::string> units;
   std::string data;
   std::string summary;
+  std::vector<std::string> worklists; // "h": worklists the step changed
 };
 
 /// A Redis stream id "ms-seq" (both decimal, fitting 64 bits).
@@ -69,9 +71,6 @@ class feed {
   /// At most `count` entries of `unit`'s stream after `id`, oldest first.
   std::vector<push_entry> unit_after(const std::string& unit, const std::string& id,
                                      std::size_t count);
-  /// The id of the oldest entry `unit` still has, if any (a client asking
-  /// for less may have missed trimmed events).
-  std::optional<std::string> unit_first_id(const std::string& unit);
 
  private:
   pool& pool_;

@@ -14,7 +14,7 @@ namespace {
 // KEYS[1] events, KEYS[2] request key or "", KEYS[3] lease key or "";
 // ARGV[1] expected version, ARGV[2] ticket no, ARGV[3] request ttl seconds,
 // ARGV[4] fencing value ("node|token"), ARGV[5] event count n,
-// ARGV[6..5+n] events, then (op, key, member[, score]) index operations.
+// ARGV[6..5+n] events, then index and push operations (op, arguments…).
 // Replies {1, len} appended, {0, len} version conflict, {2, len, owner}
 // request id already claimed, {3, len} fenced (the lease is not ours).
 constexpr const char* append_script = R"lua(
@@ -28,27 +28,34 @@ if len ~= tonumber(ARGV[1]) then return {0, len} end
 if KEYS[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'EX', tonumber(ARGV[3])) end
 local n = tonumber(ARGV[5])
 for i = 6, 5 + n do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+-- (op, its arguments): how many arguments each operation takes
+local arity = {sadd = 2, srem = 2, hincr = 2, set = 2, del_if = 2, zrem = 2, zadd = 3,
+               hset = 3, hdel = 2, xfeed = 7, xunit = 4}
+local id = nil
 local i = 6 + n
-while i + 2 <= #ARGV do
-  if ARGV[i] == 'sadd' then
-    redis.call('SADD', ARGV[i + 1], ARGV[i + 2])
-  elseif ARGV[i] == 'srem' then
-    redis.call('SREM', ARGV[i + 1], ARGV[i + 2])
-  elseif ARGV[i] == 'hincr' then
-    redis.call('HINCRBY', ARGV[i + 1], ARGV[i + 2], 1)
-  elseif ARGV[i] == 'set' then
-    redis.call('SET', ARGV[i + 1], ARGV[i + 2])
-  elseif ARGV[i] == 'del_if' then
+while i <= #ARGV do
+  local op, a, b, c = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  if op == 'sadd' then redis.call('SADD', a, b)
+  elseif op == 'srem' then redis.call('SREM', a, b)
+  elseif op == 'hincr' then redis.call('HINCRBY', a, b, 1)
+  elseif op == 'set' then redis.call('SET', a, b)
+  elseif op == 'del_if' then
     -- compare and delete: only if the key still names this ticket
-    if redis.call('GET', ARGV[i + 1]) == ARGV[i + 2] then redis.call('DEL', ARGV[i + 1]) end
-  elseif ARGV[i] == 'zrem' then
-    redis.call('ZREM', ARGV[i + 1], ARGV[i + 2])
-  elseif ARGV[i] == 'zadd' then
-    -- (zadd, key, member, score): one more argument than the others
-    redis.call('ZADD', ARGV[i + 1], ARGV[i + 3], ARGV[i + 2])
-    i = i + 1
+    if redis.call('GET', a) == b then redis.call('DEL', a) end
+  elseif op == 'zrem' then redis.call('ZREM', a, b)
+  elseif op == 'zadd' then redis.call('ZADD', a, c, b)
+  elseif op == 'hset' then redis.call('HSET', a, b, c)
+  elseif op == 'hdel' then redis.call('HDEL', a, b)
+  elseif op == 'xfeed' then
+    -- (key, minid, step, units, data, summary, worklists): one notice in
+    -- the feed; its id is the id of the same notice in every unit's stream
+    id = redis.call('XADD', a, 'MINID', '~', b, '*', 'e', c, 'u', ARGV[i + 4],
+                    'd', ARGV[i + 5], 's', ARGV[i + 6], 'h', ARGV[i + 7])
+  elseif op == 'xunit' then
+    -- (key, minid, step, data); never fails the script once events are in
+    redis.pcall('XADD', a, 'MINID', '~', b, id, 'e', c, 'd', ARGV[i + 4])
   end
-  i = i + 3
+  i = i + 1 + (arity[op] or 2)
 end
 return {1, len + n}
 )lua";
@@ -190,7 +197,8 @@ std::optional<std::string> store::find_claim(const std::string& claim) {
 append_result store::append(const std::string& no, std::uint64_t expected_version,
                             const r::ticket_state& before, const std::vector<r::event>& events,
                             const std::string& claim_request, const std::vector<r::timer>* timers,
-                            const std::optional<std::string>& fence, const r::person& by) {
+                            const std::optional<std::string>& fence, const r::person& by,
+                            const push_writes* push) {
   std::vector<std::string> args{
       "EVALSHA",
       "",
@@ -205,23 +213,9 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
       std::to_string(events.size())};
   for (const auto& e : events)
     args.push_back(encode(e, by));
-  // Index changes follow from the events: a dispatch puts the ticket in the
-  // inbox of its lead and cooperating units, a return or a close takes it
-  // out; waiting for coordination puts it in the office's queue; returns are
-  // counted per unit (M-RT-4).
-  std::vector<std::string> holders;
-  if (before.assignment) {
-    holders.push_back(before.assignment->unit_id);
-    for (const auto& c : before.assignment->cooperating)
-      holders.push_back(c);
-  }
-  if (before.handler && !before.handler_report)
-    holders.push_back(before.handler->handler_id);
-  auto leave_inboxes = [&] {
-    for (const auto& h : holders)
-      args.insert(args.end(), {"srem", key("inbox", h), no});
-    holders.clear();
-  };
+  // Index changes follow from the events: waiting for coordination puts
+  // the ticket in the office's queue, a dispatch or a close takes it out;
+  // returns are counted per unit (M-RT-4).
   const std::string queue = prefix_ + ":coordination";
   // M-S-2 repeats: an open ticket is found by its caller-and-matter key.
   std::string repeat = before.intake ? before.intake->repeat_key : "";
@@ -231,38 +225,42 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
       repeat = reg->repeat_key;
       if (!repeat.empty())
         args.insert(args.end(), {"set", key("open", repeat), no});
-    } else if (auto* d = std::get_if<r::dispatched>(&e)) {
-      leave_inboxes();
-      holders.push_back(d->unit_id);
-      for (const auto& c : d->cooperating)
-        holders.push_back(c);
-      for (const auto& h : holders)
-        args.insert(args.end(), {"sadd", key("inbox", h), no});
+    } else if (std::holds_alternative<r::dispatched>(e)) {
       args.insert(args.end(), {"srem", queue, no});
     } else if (std::holds_alternative<r::coordination_requested>(e)) {
-      // Waiting for the office: no unit can act on it until designation.
-      leave_inboxes();
       args.insert(args.end(), {"sadd", queue, no});
     } else if (auto* ret = std::get_if<r::returned>(&e)) {
-      leave_inboxes();
       args.insert(args.end(), {"sadd", queue, no});
       args.insert(args.end(), {"hincr", prefix_ + ":returns", ret->unit_id});
-    } else if (auto* h = std::get_if<r::handler_named>(&e)) {
-      // M-RT-3: the concrete handler sees it while it works on it.
-      args.insert(args.end(), {"sadd", key("inbox", h->handler_id), no});
-      holders.push_back(h->handler_id);
-    } else if (auto* h = std::get_if<r::handler_reported>(&e)) {
-      // Done as handler; still there if it is also the lead or cooperates.
-      auto held = std::count(holders.begin(), holders.end(), h->handler_id);
-      if (held <= 1) {
-        args.insert(args.end(), {"srem", key("inbox", h->handler_id), no});
-        holders.erase(std::remove(holders.begin(), holders.end(), h->handler_id), holders.end());
-      }
     } else if (std::holds_alternative<r::closed>(e)) {
-      leave_inboxes();
       args.insert(args.end(), {"srem", queue, no});
       if (!repeat.empty())
         args.insert(args.end(), {"del_if", key("open", repeat), no});
+    }
+  }
+  if (push && !events.empty()) {
+    // Issue 10: the worklists the ticket is in now hold its new summary;
+    // those it left drop it; each notice goes into the feed and into the
+    // stream of every unit it tells, with one id.
+    for (const auto& u : push->holders_after)
+      args.insert(args.end(), {"hset", key("wl", u), no, push->summary});
+    for (const auto& u : push->holders_before)
+      if (std::find(push->holders_after.begin(), push->holders_after.end(), u)
+          == push->holders_after.end())
+        args.insert(args.end(), {"hdel", key("wl", u), no});
+    const auto minid = std::to_string(push->keep_after_ms) + "-0";
+    std::string worklists; // every worklist the append changes
+    for (const auto* hs : {&push->holders_before, &push->holders_after})
+      for (const auto& u : *hs)
+        worklists += (worklists.empty() ? "" : ",") + u;
+    for (const auto& n : push->notices) {
+      std::string units;
+      for (const auto& u : n.units)
+        units += (units.empty() ? "" : ",") + u;
+      args.insert(args.end(), {"xfeed", prefix_ + ":push:feed", minid, n.step, units, n.data,
+                               push->summary, worklists});
+      for (const auto& u : n.units)
+        args.insert(args.end(), {"xunit", prefix_ + ":push:u:" + u, minid, n.step, n.data});
     }
   }
   if (timers)
@@ -379,8 +377,24 @@ bool store::ping() noexcept {
   }
 }
 
+std::vector<r::ticket_summary> store::worklist(const std::string& unit_id) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"HGETALL", key("wl", unit_id)});
+  check(rep.get(), "HGETALL");
+  std::vector<r::ticket_summary> out;
+  for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
+    const auto* v = rep->element[i + 1];
+    out.push_back(decode_summary(std::string_view(v->str, v->len)));
+  }
+  return out;
+}
+
 std::vector<std::string> store::inbox(const std::string& unit_id) {
-  return sorted_members(key("inbox", unit_id));
+  std::vector<std::string> out;
+  for (const auto& t : worklist(unit_id))
+    out.push_back(t.no);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 } // namespace hotline::redis

@@ -8,7 +8,11 @@
 //                    was applied to (also set for forwarded commands).
 //   hl:seq:{date}:{p} INTEGER tickets partition p has numbered on a Shanghai
 //                    date (numbering: adapters/cluster/partitioning.hpp).
-//   hl:inbox:{unit}  SET of open ticket numbers assigned to a unit.
+//   hl:wl:{unit}     HASH ticket number → its summary (codec), for every
+//                    ticket in the unit's worklist (routing/notice.hpp
+//                    `holders`): the unit actor's projection is rebuilt
+//                    from it with one read (issue 10).
+//   hl:push:…        the push feed and the units' streams (feed.hpp).
 //   hl:tickets       SET of every ticket number (for listings and repair).
 //   hl:coordination  SET of tickets waiting for the office (M-RT-2, M-RT-4).
 //   hl:returns       HASH unit → tickets it returned (M-RT-4).
@@ -38,6 +42,22 @@
 #include "routing/ticket.hpp"
 
 namespace hotline::redis {
+
+/// What an append tells (issue 10), computed by the domain
+/// (routing/notice.hpp): the worklists the ticket leaves and enters, and
+/// the notices of its steps, written by the same script as the events.
+struct push_writes {
+  std::vector<std::string> holders_before, holders_after;
+  std::string summary; // encoded summary after the events
+  struct notice {
+    std::string step;
+    std::vector<std::string> units;
+    std::string data; // JSON object, without id
+  };
+  std::vector<notice> notices;
+  /// Entries older than this (ms since epoch, Redis time) are trimmed.
+  std::int64_t keep_after_ms = 0;
+};
 
 struct append_result {
   enum class outcome { appended, version_conflict, request_taken, fenced };
@@ -78,14 +98,17 @@ class store {
   /// atomically: if any ticket holds it, nothing is written and
   /// request_taken is returned.
   /// `by` is the person who gave the command, stored with each event.
+  /// With `push`, the worklists and the push feed change with the events.
   /// With `fence` ("node|token"), nothing is written (fenced) unless the
   /// partition's lease in Redis still holds exactly that value (issue 4).
   /// No events and `timers` given: only the timers are replaced.
-  append_result
-  append(const std::string& no, std::uint64_t expected_version, const routing::ticket_state& before,
-         const std::vector<routing::event>& events, const std::string& claim_request = "",
-         const std::vector<routing::timer>* timers = nullptr,
-         const std::optional<std::string>& fence = std::nullopt, const routing::person& by = {});
+  append_result append(const std::string& no, std::uint64_t expected_version,
+                       const routing::ticket_state& before,
+                       const std::vector<routing::event>& events,
+                       const std::string& claim_request = "",
+                       const std::vector<routing::timer>* timers = nullptr,
+                       const std::optional<std::string>& fence = std::nullopt,
+                       const routing::person& by = {}, const push_writes* push = nullptr);
 
   struct due_timer {
     std::string ticket_no;
@@ -108,8 +131,10 @@ class store {
   /// Every event of ticket `no` with the person who took it (M-SV-3).
   std::vector<recorded_event> load_recorded(const std::string& no);
 
-  /// Open tickets assigned to `unit_id`, sorted by number.
+  /// The tickets in `unit_id`'s worklist, sorted by number.
   std::vector<std::string> inbox(const std::string& unit_id);
+  /// The summaries of the tickets in `unit_id`'s worklist (one read).
+  std::vector<routing::ticket_summary> worklist(const std::string& unit_id);
 
   /// Tickets waiting for the office to designate units (M-RT-2, M-RT-4).
   std::vector<std::string> coordination_queue();

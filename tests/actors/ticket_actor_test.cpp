@@ -180,7 +180,7 @@ TEST_F(actor_test, ActivityPostponesPassivation) {
 TEST_F(actor_test, AClosedTicketLeavesMemoryAtOnce) {
   auto t = h.ask<ticket_reply>(office, intake_atom::value, demand());
   const auto unit_id = t.state.assignment->unit_id;
-  auto u = h.system().spawn(actors::unit, unit_id, office, &svc);
+  auto u = h.system().spawn(actors::unit, unit_id, office, &svc, actors::unit_lookup{});
   EXPECT_FALSE(h.ask<ticket_reply>(u, command_atom::value, t.ticket_no,
                                    r::command{r::accept_ticket{unit_id}}, std::string(),
                                    r::person{"liaison.jfb", "王联络"})
@@ -207,7 +207,8 @@ TEST_F(actor_test, AClosedTicketLeavesMemoryAtOnce) {
 
 TEST_F(actor_test, AUnitCannotActInAnotherUnitsName) {
   auto t = h.ask<ticket_reply>(office, intake_atom::value, demand());
-  auto other = h.system().spawn(actors::unit, std::string("500103.housing"), office, &svc);
+  auto other = h.system().spawn(actors::unit, std::string("500103.housing"), office, &svc,
+                                actors::unit_lookup{});
   auto res = h.ask<ticket_reply>(other, command_atom::value, t.ticket_no,
                                  r::command{r::accept_ticket{t.state.assignment->unit_id}},
                                  std::string(), r::person{});
@@ -234,12 +235,56 @@ TEST_F(actor_test, AnUnknownTicketIsNotFoundAndLeavesNothingBehind) {
 }
 
 TEST_F(actor_test, AUnitActorRefusesToStartForAnUnknownUnit) {
-  auto u = h.system().spawn(actors::unit, std::string("no.such.unit"), office, &svc);
+  auto u = h.system().spawn(actors::unit, std::string("no.such.unit"), office, &svc,
+                            actors::unit_lookup{});
   h.run();
   caf::scoped_actor self{h.system()};
-  auto pending = self->request(u, caf::infinite, inbox_atom::value);
+  auto pending
+      = self->request(u, caf::infinite, inbox_atom::value, inbox_query{}, routing::instant{0});
   h.run();
   bool failed = false;
   pending.receive([&](inbox_reply&) {}, [&](caf::error&) { failed = true; });
   EXPECT_TRUE(failed);
+}
+
+// Issue 10: the ticket tells its unit of every step; the unit's worklist
+// follows without reading any ticket, and a unit actor started later
+// rebuilds it from the one worklist index in Redis.
+TEST_F(actor_test, AUnitsWorklistFollowsWhatItsTicketsTellIt) {
+  const auto first = demand();
+  std::string unit_id;
+  unit_actor u;
+  svc.tell_units = [&](const r::ticket_summary& t, const std::vector<std::string>& units) {
+    if (u && std::find(units.begin(), units.end(), unit_id) != units.end())
+      caf::anon_send(u, notice_atom::value, t);
+  };
+  auto t = h.ask<ticket_reply>(office, intake_atom::value, first);
+  unit_id = t.state.assignment->unit_id;
+  u = h.system().spawn(actors::unit, unit_id, office, &svc, actors::unit_lookup{});
+  auto page = [&] { return h.ask<inbox_reply>(u, inbox_atom::value, inbox_query{}, clk.now()); };
+  auto box = page();
+  ASSERT_EQ(box.page.items.size(), 1u) << "rebuilt from hl:wl at start";
+  EXPECT_EQ(box.page.items[0].no, t.ticket_no);
+  EXPECT_EQ(box.page.roles[0], r::worklist_role::lead);
+  // A second ticket after the unit started: told, not read.
+  auto t2 = h.ask<ticket_reply>(office, intake_atom::value, demand("req-2"));
+  redis::connection c(server->where());
+  c.command({"DEL", "hl:wl:" + unit_id}); // the actor must not need it now
+  box = page();
+  ASSERT_EQ(box.page.items.size(), 2u);
+  EXPECT_EQ(box.counts.by_status.at("dispatched"), 2u);
+  h.ask<ticket_reply>(u, command_atom::value, t.ticket_no, r::command{r::accept_ticket{unit_id}},
+                      std::string(), r::person{});
+  box = page();
+  EXPECT_EQ(box.counts.by_status.at("accepted"), 1u);
+  h.ask<ticket_reply>(u, command_atom::value, t.ticket_no,
+                      r::command{r::reply_ticket{unit_id, "已处理"}}, std::string(), r::person{});
+  h.ask<ticket_reply>(office, command_atom::value, t.ticket_no,
+                      r::command{r::record_callback{r::satisfaction::satisfied, true}},
+                      std::string(), r::person{});
+  box = page();
+  ASSERT_EQ(box.page.items.size(), 1u) << "closed: out of the worklist";
+  EXPECT_EQ(box.page.items[0].no, t2.ticket_no);
+  svc.tell_units = nullptr;
+  caf::anon_send_exit(u, caf::exit_reason::user_shutdown);
 }

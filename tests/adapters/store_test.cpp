@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "adapters/redis/codec.hpp"
+#include "adapters/redis/feed.hpp"
 #include "adapters/redis/store.hpp"
 #include "tests/support/redis_fixture.hpp"
 
@@ -261,20 +262,74 @@ TEST_F(store_test, AClaimedCommandAnswersTakenEvenAtAStaleVersion) {
   EXPECT_EQ(st.find_claim("cmd:k1").value(), "20261128-000001");
 }
 
-TEST_F(store_test, ADispatchedTicketIsInItsUnitsInboxUntilClosed) {
+// Issue 10: the worklists a step leaves and enters, as the ticket actor
+// computes them from the domain (routing::holders), with its summary.
+redis::push_writes worklists(std::vector<std::string> before, std::vector<std::string> after,
+                             std::uint64_t version) {
+  redis::push_writes w;
+  w.holders_before = std::move(before);
+  w.holders_after = std::move(after);
+  routing::ticket_summary t;
+  t.no = "20261128-000001";
+  t.version = version;
+  t.status = routing::ticket_status::dispatched;
+  w.summary = redis::encode(t);
+  return w;
+}
+
+TEST_F(store_test, ADispatchedTicketIsInItsUnitsWorklistUntilClosed) {
   auto events = intake_events();
-  st.append("20261128-000001", 0, {}, events);
+  auto in = worklists({}, {"500103001"}, 2);
+  st.append("20261128-000001", 0, {}, events, "", nullptr, std::nullopt, {}, &in);
   EXPECT_EQ(st.inbox("500103001"), std::vector<std::string>{"20261128-000001"});
+  ASSERT_EQ(st.worklist("500103001").size(), 1u);
+  EXPECT_EQ(st.worklist("500103001")[0].version, 2u);
   auto s = fold(events);
-  st.append("20261128-000001", 2, s, {closed{3000, "M-SV-2"}});
+  auto out = worklists({"500103001"}, {}, 3);
+  st.append("20261128-000001", 2, s, {closed{3000, "M-SV-2"}}, "", nullptr, std::nullopt, {}, &out);
+  EXPECT_TRUE(st.inbox("500103001").empty());
+}
+
+TEST_F(store_test, ANoticeGoesToTheFeedAndEachUnitsStreamWithOneId) {
+  auto w = worklists({}, {"500103001", "500103.housing"}, 2);
+  w.notices.push_back({"dispatched", {"500103001", "500103.housing"}, R"({"ticket_no":"x"})"});
+  w.keep_after_ms = 0;
+  st.append("20261128-000001", 0, {}, intake_events(), "", nullptr, std::nullopt, {}, &w);
+  redis::feed f(pool);
+  auto feed = f.after("0-0", 10);
+  ASSERT_EQ(feed.size(), 1u);
+  EXPECT_EQ(feed[0].step, "dispatched");
+  EXPECT_EQ(feed[0].units, (std::vector<std::string>{"500103001", "500103.housing"}));
+  EXPECT_EQ(redis::decode_summary(feed[0].summary).version, 2u);
+  for (const auto& unit : {"500103001", "500103.housing"}) {
+    auto mine = f.unit_after(unit, "0-0", 10);
+    ASSERT_EQ(mine.size(), 1u) << unit;
+    EXPECT_EQ(mine[0].id, feed[0].id) << "one event id everywhere";
+    EXPECT_EQ(mine[0].data, R"({"ticket_no":"x"})");
+  }
+  EXPECT_TRUE(f.unit_after("500103001", feed[0].id, 10).empty());
+  EXPECT_EQ(redis::with_id(R"({"a":1})", feed[0].id), R"({"id":")" + feed[0].id + R"(","a":1})");
+}
+
+TEST_F(store_test, AFencedAppendTellsNobody) {
+  auto w = worklists({}, {"500103001"}, 2);
+  w.notices.push_back({"dispatched", {"500103001"}, "{}"});
+  auto res = st.append("20261128-000001", 0, {}, intake_events(), "", nullptr,
+                       std::string("other-node|1"), {}, &w);
+  EXPECT_EQ(res.result, redis::append_result::outcome::fenced);
+  redis::feed f(pool);
+  EXPECT_TRUE(f.after("0-0", 10).empty());
   EXPECT_TRUE(st.inbox("500103001").empty());
 }
 
 TEST_F(store_test, AReturnMovesTheTicketFromTheInboxToTheQueueAndCountsIt_M_RT_4) {
   auto events = intake_events();
-  st.append("20261128-000001", 0, {}, events);
+  auto in = worklists({}, {"500103001"}, 2);
+  st.append("20261128-000001", 0, {}, events, "", nullptr, std::nullopt, {}, &in);
   auto s = fold(events);
-  st.append("20261128-000001", 2, s, {returned{3000, "500103001", "不属于"}});
+  auto back_to_office = worklists({"500103001"}, {"cq.office"}, 3);
+  st.append("20261128-000001", 2, s, {returned{3000, "500103001", "不属于"}}, "", nullptr,
+            std::nullopt, {}, &back_to_office);
   EXPECT_TRUE(st.inbox("500103001").empty());
   EXPECT_EQ(st.coordination_queue(), std::vector<std::string>{"20261128-000001"});
   EXPECT_EQ(st.return_counts()["500103001"], 1);
@@ -283,8 +338,10 @@ TEST_F(store_test, AReturnMovesTheTicketFromTheInboxToTheQueueAndCountsIt_M_RT_4
   d.at = 4000;
   d.unit_id = "500103.urban-management";
   d.cooperating = {"500103.housing"};
-  st.append("20261128-000001", 3, s, {d});
+  auto designated = worklists({"cq.office"}, {"500103.urban-management", "500103.housing"}, 4);
+  st.append("20261128-000001", 3, s, {d}, "", nullptr, std::nullopt, {}, &designated);
   EXPECT_TRUE(st.coordination_queue().empty());
+  EXPECT_TRUE(st.inbox("cq.office").empty());
   EXPECT_EQ(st.inbox("500103.urban-management"), std::vector<std::string>{"20261128-000001"});
   EXPECT_EQ(st.inbox("500103.housing"), std::vector<std::string>{"20261128-000001"});
   auto back = std::get<dispatched>(st.load("20261128-000001").back());

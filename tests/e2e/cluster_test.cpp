@@ -6,9 +6,11 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "tests/e2e/e2e.hpp"
+#include "tests/support/sse_client.hpp"
 
 using namespace hotline::test;
 
@@ -157,6 +159,58 @@ TEST_F(cluster, ADeadNodesPartitionsMoveAndItsTicketsStayWritable) {
   const auto unit = unit_token(*data, "500103003");
   auto r = h1.post("/api/v1/tickets/" + theirs + "/accept", "{}", unit);
   EXPECT_EQ(r.status, 200) << r.body;
+}
+
+// Issue 10: a unit's client on one node hears every step, written by
+// either node, exactly once; the writer's death (kill -9) loses nothing,
+// and a reconnect with Last-Event-ID to the survivor replays what was
+// missed.
+TEST_F(cluster, EventsReachAClientOnAnyNodeAcrossTheWritersDeath) {
+  auto n1 = start("n1");
+  auto n2 = start("n2");
+  ASSERT_TRUE(settles(n1->port(), {{"n1", 128}, {"n2", 128}}));
+  const auto liaison = role_token(*data, "liaison", "500103003");
+  const std::string target = "/api/v1/units/500103003/events";
+  auto sse = std::make_unique<sse_client>("127.0.0.1", n2->port(), target, liaison);
+  ASSERT_EQ(sse->status(), 200);
+  http_client h1{"127.0.0.1", n1->port()};
+  std::set<std::string> numbers;
+  for (int i = 0; i < 10; ++i) {
+    auto r = h1.post("/api/v1/demands", yuzhong_demand("push-" + std::to_string(i)).dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    numbers.insert(body_of(r)["ticket_no"].get<std::string>());
+  }
+  std::map<std::string, int> dispatched; // ticket → dispatched events heard
+  std::string last;
+  auto hear = [&](sse_client& c, std::size_t want) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (dispatched.size() < want && std::chrono::steady_clock::now() < until)
+      if (auto e = c.next(std::chrono::milliseconds(200))) {
+        last = e->id;
+        if (e->event == "dispatched")
+          ++dispatched[json::parse(e->data)["ticket_no"].get<std::string>()];
+      }
+  };
+  hear(*sse, 10);
+  ASSERT_EQ(dispatched.size(), 10u);
+  sse->close();
+  n1->stop(SIGKILL);
+  ASSERT_TRUE(settles(n2->port(), {{"n2", 256}})) << view(n2->port()).dump(2);
+  http_client h2{"127.0.0.1", n2->port()};
+  for (int i = 10; i < 20; ++i) {
+    auto r = h2.post("/api/v1/demands", yuzhong_demand("push-" + std::to_string(i)).dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    numbers.insert(body_of(r)["ticket_no"].get<std::string>());
+  }
+  // Back with the id of the last event heard: the ten missed, then live.
+  sse = std::make_unique<sse_client>("127.0.0.1", n2->port(), target, liaison, last);
+  ASSERT_EQ(sse->status(), 200);
+  hear(*sse, 20);
+  EXPECT_EQ(dispatched.size(), 20u);
+  for (const auto& no : numbers)
+    EXPECT_EQ(dispatched[no], 1) << no << " heard once";
+  for (const auto& e : sse->drain(std::chrono::milliseconds(300)))
+    EXPECT_NE(e.event, "dispatched") << "nothing more: " << e.data;
 }
 
 TEST_F(cluster, ANodeWithAnotherPartitionCountIsRefused) {

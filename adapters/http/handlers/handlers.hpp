@@ -40,10 +40,16 @@ void callback(const call_ptr& c);
 // caller.cpp — the caller's contact, revealed for a purpose and audited
 void reveal_caller_contact(const call_ptr& c);
 
-// units.cpp, office.cpp — worklists
+// worklists.cpp — worklists and overviews (issue 10)
 void inbox(const call_ptr& c);
+void unit_overview(const call_ptr& c);
+void office_overview(const call_ptr& c);
 void coordination_queue(const call_ptr& c);
 void returns(const call_ptr& c);
+
+// events.cpp — Server-Sent Events (issue 10)
+void unit_events(const call_ptr& c);
+void office_events(const call_ptr& c);
 
 // people.cpp — sessions and accounts (M-U-1)
 void login(const call_ptr& c);
