@@ -6,6 +6,7 @@
 
 #include "actors/office.hpp"
 #include "actors/unit.hpp"
+#include "adapters/redis/codec.hpp"
 
 namespace hotline::actors {
 
@@ -24,7 +25,6 @@ runtime::runtime(const services& svc, runtime_options opts) : svc_(svc), opts_(o
 }
 
 runtime::~runtime() {
-  svc_.tell_units = nullptr;
   {
     std::lock_guard<std::mutex> lock(units_mtx_);
     for (auto& [id, u] : units_)
@@ -37,6 +37,7 @@ runtime::~runtime() {
     self->request(office_, std::chrono::seconds(30), stop_atom::value)
         .receive([](std::size_t) {}, [](caf::error&) {});
   }
+  svc_.tell_units = nullptr; // no ticket actor runs any more
   caf::anon_send_exit(office_, caf::exit_reason::user_shutdown);
   office_ = nullptr;
   sys_.reset(); // waits for all actors
@@ -197,6 +198,20 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
     }
   }
   return fired;
+}
+
+std::size_t runtime::build_worklists() {
+  if (svc_.store.worklists_built())
+    return 0;
+  const auto tickets = svc_.store.all_tickets();
+  spdlog::info("runtime: building the units' worklists from {} tickets (once, after an upgrade)",
+               tickets.size());
+  for (const auto& no : tickets) {
+    const auto t = routing::summarize(no, routing::fold(svc_.store.load(no)), svc_.policy);
+    svc_.store.fill_worklists(no, routing::holders(t, svc_.policy), redis::encode(t));
+  }
+  svc_.store.mark_worklists_built();
+  return tickets.size();
 }
 
 void runtime::drop_partition(cluster::partition_id p) {

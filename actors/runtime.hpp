@@ -57,6 +57,10 @@ class runtime {
   /// manual clock), the clock is moved to each timer's time before it
   /// fires. Returns how many fired.
   std::size_t fire_due_timers(routing::instant until, manual_clock* step = nullptr);
+  /// Data written before issue 10 has no worklists (hl:wl:*): builds them
+  /// once from the tickets, before this node serves. Returns how many
+  /// tickets it read (0 when they were built already).
+  std::size_t build_worklists();
   /// This node lost partition `p`: its ticket actors stop.
   void drop_partition(cluster::partition_id p);
 

@@ -303,6 +303,7 @@ int main(int argc, char** argv) {
       actors::runtime_options rt_opts;
       rt_opts.worker_threads = actor_threads;
       actors::runtime rt(svc, rt_opts);
+      rt.build_worklists();
       cluster::forwarder_options fwd_opts;
       fwd_opts.seal_key = caller_key;
       cluster::forwarder fwd(ep, pool, own, fwd_opts);

@@ -63,7 +63,18 @@ bool worklist::apply(const ticket_summary& t) {
   auto it = items_.find(t.no);
   if (it != items_.end() && it->second.t.version >= t.version)
     return false;
-  items_[t.no] = entry{t, role_of(t, unit_, *policy_)};
+  const auto role = role_of(t, unit_, *policy_);
+  const bool was_held = it != items_.end() && it->second.role != worklist_role::none;
+  items_[t.no] = entry{t, role};
+  if (role == worklist_role::none && (was_held || it == items_.end())) {
+    departed_.push_back(t.no);
+    while (departed_.size() > remembered_departures) {
+      auto old = items_.find(departed_.front());
+      if (old != items_.end() && old->second.role == worklist_role::none)
+        items_.erase(old);
+      departed_.pop_front();
+    }
+  }
   return true;
 }
 

@@ -5,6 +5,7 @@
 // status, due date and role, a page at a time. Pure; time comes in.
 
 #include <cstddef>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +48,10 @@ class worklist {
  public:
   worklist(std::string unit, const policy& p) : unit_(std::move(unit)), policy_(&p) {}
 
+  /// Tickets that left are remembered this long (by count), far more than
+  /// a summary can be late by (the feed's delay).
+  static constexpr std::size_t remembered_departures = 4096;
+
   /// Takes a ticket's summary; false if it was not newer than the one held.
   bool apply(const ticket_summary& t);
   worklist_counts counts(instant now) const;
@@ -62,9 +67,10 @@ class worklist {
   bool matches(const entry& e, const worklist_filter& f, instant now) const;
   std::string unit_;
   const policy* policy_;
-  // Every ticket seen, kept (with role none) after it leaves, so a late
-  // older summary cannot bring it back.
+  // Every ticket held, and those that left (role none) among the last
+  // `remembered_departures`, so a late older summary cannot bring one back.
   std::unordered_map<std::string, entry> items_;
+  std::deque<std::string> departed_;
 };
 
 /// Past its deadline and not yet answered (M-SV-1).

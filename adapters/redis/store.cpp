@@ -377,6 +377,32 @@ bool store::ping() noexcept {
   }
 }
 
+bool store::worklists_built() {
+  return get(prefix_ + ":schema:worklists").has_value();
+}
+
+std::vector<std::string> store::all_tickets() {
+  return sorted_members(prefix_ + ":tickets");
+}
+
+void store::fill_worklists(const std::string& no, const std::vector<std::string>& units,
+                           const std::string& summary) {
+  if (units.empty())
+    return;
+  std::vector<std::vector<std::string>> cmds;
+  for (const auto& u : units)
+    cmds.push_back({"HSETNX", key("wl", u), no, summary});
+  auto c = pool_.acquire();
+  for (auto& rep : c->pipeline(cmds))
+    check(rep.get(), "HSETNX");
+}
+
+void store::mark_worklists_built() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"SET", prefix_ + ":schema:worklists", "1"});
+  check(rep.get(), "SET");
+}
+
 std::vector<r::ticket_summary> store::worklist(const std::string& unit_id) {
   auto c = pool_.acquire();
   auto rep = c->command({"HGETALL", key("wl", unit_id)});

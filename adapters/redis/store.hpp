@@ -131,6 +131,17 @@ class store {
   /// Every event of ticket `no` with the person who took it (M-SV-3).
   std::vector<recorded_event> load_recorded(const std::string& no);
 
+  /// Whether the worklists (hl:wl:*) were built for every ticket: false on
+  /// data written before issue 10, which kept only hl:inbox sets.
+  bool worklists_built();
+  /// Every ticket number ever registered.
+  std::vector<std::string> all_tickets();
+  /// Puts `summary` in each of `units`' worklists where the ticket is not
+  /// yet (an entry an append wrote meanwhile wins).
+  void fill_worklists(const std::string& no, const std::vector<std::string>& units,
+                      const std::string& summary);
+  void mark_worklists_built();
+
   /// The tickets in `unit_id`'s worklist, sorted by number.
   std::vector<std::string> inbox(const std::string& unit_id);
   /// The summaries of the tickets in `unit_id`'s worklist (one read).

@@ -3,6 +3,7 @@
 #include <spdlog/fmt/fmt.h>
 
 #include "actors/office.hpp"
+#include "actors/runtime.hpp"
 #include "actors/unit.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "tests/support/actor_harness.hpp"
@@ -287,4 +288,22 @@ TEST_F(actor_test, AUnitsWorklistFollowsWhatItsTicketsTellIt) {
   EXPECT_EQ(box.page.items[0].no, t2.ticket_no);
   svc.tell_units = nullptr;
   caf::anon_send_exit(u, caf::exit_reason::user_shutdown);
+}
+
+// Data written before issue 10 kept only hl:inbox sets: the worklists are
+// built from the tickets once, at start, and never again.
+TEST_F(actor_test, WorklistsAreBuiltOnceForTicketsFromBeforeThem) {
+  auto t = h.ask<ticket_reply>(office, intake_atom::value, demand());
+  const auto unit_id = t.state.assignment->unit_id;
+  redis::connection c(server->where());
+  c.command({"DEL", "hl:wl:" + unit_id, "hl:schema:worklists"});
+  ASSERT_TRUE(store.inbox(unit_id).empty());
+  {
+    actors::runtime rt(svc);
+    EXPECT_EQ(rt.build_worklists(), 1u);
+    EXPECT_EQ(store.inbox(unit_id), std::vector<std::string>{t.ticket_no});
+    c.command({"DEL", "hl:wl:" + unit_id});
+    EXPECT_EQ(rt.build_worklists(), 0u) << "built once";
+    EXPECT_TRUE(store.inbox(unit_id).empty());
+  }
 }
