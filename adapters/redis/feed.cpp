@@ -86,6 +86,25 @@ std::vector<push_entry> parse_entries(const redisReply* r) {
   return out;
 }
 
+void fill_data(connection& c, const std::string& prefix, std::vector<push_entry>& entries) {
+  std::vector<std::vector<std::string>> cmds;
+  std::vector<push_entry*> asked;
+  for (auto& e : entries)
+    if (e.data.empty() && !e.units.empty()) {
+      cmds.push_back({"XRANGE", prefix + ":push:u:" + e.units.front(), e.id, e.id});
+      asked.push_back(&e);
+    }
+  if (cmds.empty())
+    return;
+  auto reps = c.pipeline(cmds);
+  for (std::size_t i = 0; i < reps.size(); ++i) {
+    check(reps[i].get(), "XRANGE");
+    auto found = parse_entries(reps[i].get());
+    // Trimmed meanwhile (past the retention): an event with no data left.
+    asked[i]->data = found.empty() || found.front().data.empty() ? "{}" : found.front().data;
+  }
+}
+
 feed::feed(pool& p, std::string prefix) : pool_(p), prefix_(std::move(prefix)) {}
 
 std::string feed::last_id() {
@@ -100,7 +119,9 @@ std::vector<push_entry> feed::after(const std::string& id, std::size_t count) {
   auto c = pool_.acquire();
   auto rep = c->command({"XRANGE", feed_key(), "(" + id, "+", "COUNT", std::to_string(count)});
   check(rep.get(), "XRANGE");
-  return parse_entries(rep.get());
+  auto out = parse_entries(rep.get());
+  fill_data(*c, prefix_, out);
+  return out;
 }
 
 std::vector<push_entry> feed::unit_after(const std::string& unit, const std::string& id,
@@ -115,7 +136,7 @@ std::vector<push_entry> feed::unit_after(const std::string& unit, const std::str
 }
 
 feed_tail::feed_tail(endpoint ep, std::string prefix, sink s)
-    : ep_(std::move(ep)), key_(prefix + ":push:feed"), sink_(std::move(s)) {
+    : ep_(std::move(ep)), prefix_(prefix), key_(prefix + ":push:feed"), sink_(std::move(s)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -155,7 +176,9 @@ void feed_tail::run() {
       const auto* stream = rep->element[0];
       if (stream->type != REDIS_REPLY_ARRAY || stream->elements < 2)
         continue;
-      for (auto& e : parse_entries(stream->element[1])) {
+      auto entries = parse_entries(stream->element[1]);
+      fill_data(*c, prefix_, entries);
+      for (auto& e : entries) {
         {
           std::lock_guard<std::mutex> lock(mtx_);
           last_ = e.id;

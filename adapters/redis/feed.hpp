@@ -6,13 +6,16 @@
 // Layout (prefix "hl"):
 //   hl:push:feed      STREAM  one entry per notice, all units: fields
 //                     e = step ("dispatched", …), u = the units told,
-//                     comma-separated, d = the data (JSON object, no "id"),
-//                     s = the ticket's summary after the step (MessagePack,
-//                     codec.hpp), so a unit's projection follows from it,
-//                     h = the units whose worklist the step changed.
-//   hl:push:u:{unit}  STREAM  the notices of one unit (e, d), each with the
-//                     same id as in the feed: one event id everywhere (SSE
-//                     `id:`, X-Hotline-Event-Id, Last-Event-ID).
+//                     comma-separated, s = the ticket's summary after the
+//                     step (MessagePack, codec.hpp), so a unit's projection
+//                     follows from it, h = the units whose worklist the step
+//                     changed.
+//   hl:push:u:{unit}  STREAM  the notices of one unit: e, and d = the data
+//                     (JSON object, no "id"), each with the same id as in
+//                     the feed: one event id everywhere (SSE `id:`,
+//                     X-Hotline-Event-Id, Last-Event-ID). The data is kept
+//                     once per unit told, not again in the feed: readers of
+//                     the feed get it from the first unit's stream.
 // Entries older than the retention (default 7 days) are trimmed by the
 // appends themselves (XADD MINID ~).
 
@@ -62,11 +65,13 @@ class feed {
   explicit feed(pool& p, std::string prefix = "hl");
 
   std::string feed_key() const { return prefix_ + ":push:feed"; }
+  const std::string& prefix() const { return prefix_; }
   std::string unit_key(const std::string& unit) const { return prefix_ + ":push:u:" + unit; }
 
   /// The id of the newest entry of the feed, "0-0" when it is empty.
   std::string last_id();
-  /// At most `count` feed entries after `id` (exclusive), oldest first.
+  /// At most `count` feed entries after `id` (exclusive), oldest first,
+  /// with their data.
   std::vector<push_entry> after(const std::string& id, std::size_t count);
   /// At most `count` entries of `unit`'s stream after `id`, oldest first.
   std::vector<push_entry> unit_after(const std::string& unit, const std::string& id,
@@ -79,6 +84,9 @@ class feed {
 
 /// Reads the entries of a stream reply (XRANGE, or one stream of XREAD).
 std::vector<push_entry> parse_entries(const redisReply* r);
+/// Fills in the data of feed entries from their units' streams (one
+/// pipelined round trip).
+void fill_data(connection& c, const std::string& prefix, std::vector<push_entry>& entries);
 
 /// Follows the feed on a connection of its own (XREAD BLOCK) and hands each
 /// new entry, in order, to `sink` on its own thread. Starts after the entry
@@ -98,7 +106,7 @@ class feed_tail {
  private:
   void run();
   endpoint ep_;
-  std::string key_;
+  std::string prefix_, key_;
   sink sink_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mtx_;

@@ -301,6 +301,7 @@ TEST_F(store_test, ANoticeGoesToTheFeedAndEachUnitsStreamWithOneId) {
   EXPECT_EQ(feed[0].step, "dispatched");
   EXPECT_EQ(feed[0].units, (std::vector<std::string>{"500103001", "500103.housing"}));
   EXPECT_EQ(redis::decode_summary(feed[0].summary).version, 2u);
+  EXPECT_EQ(feed[0].data, R"({"ticket_no":"x"})") << "read from the first unit's stream";
   for (const auto& unit : {"500103001", "500103.housing"}) {
     auto mine = f.unit_after(unit, "0-0", 10);
     ASSERT_EQ(mine.size(), 1u) << unit;
