@@ -1,6 +1,7 @@
 // Health, metrics, the cluster view and the test clock.
 #include <sstream>
 
+#include "adapters/http/event_hub.hpp"
 #include "adapters/http/handlers/common.hpp"
 #include "adapters/http/input.hpp"
 #include "adapters/http/views.hpp"
@@ -53,6 +54,10 @@ void metrics(const call_ptr& c) {
   out << "# HELP hotline_units Handling units in the directory.\n"
          "# TYPE hotline_units gauge\n"
       << "hotline_units " << ctx.svc.config.directory.units().size() << "\n";
+  if (ctx.push.hub)
+    out << "# HELP hotline_event_streams Server-Sent Event streams open on this node.\n"
+           "# TYPE hotline_event_streams gauge\n"
+        << "hotline_event_streams " << ctx.push.hub->streams() << "\n";
   response res;
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   res.body = out.str();
