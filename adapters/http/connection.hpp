@@ -96,6 +96,7 @@ class stream_channel final : public stream_writer {
   void write(std::string chunk) override;
   void close() override;
   bool closed() const override;
+  std::size_t queued() const override { return state_->queued.load(); }
 
  private:
   /// Runs `f` on the connection's strand, unless the server or it is gone.

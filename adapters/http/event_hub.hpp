@@ -49,6 +49,7 @@ class event_hub {
     /// The replay is over: sends what arrived meanwhile, then goes live.
     void replayed();
     bool closed() const { return writer_->closed(); }
+    std::size_t queued() const { return writer_->queued(); }
     void comment(const std::string& text);
     std::string last_id() const;
 

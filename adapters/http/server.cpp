@@ -66,6 +66,7 @@ class ended_stream final : public stream_writer {
   void write(std::string) override {}
   void close() override {}
   bool closed() const override { return true; }
+  std::size_t queued() const override { return 0; }
 };
 
 } // namespace

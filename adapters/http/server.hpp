@@ -103,6 +103,9 @@ class stream_writer {
   virtual void close() = 0;
   /// Whether the stream has ended, for any of the reasons above.
   virtual bool closed() const = 0;
+  /// Bytes written and not yet sent: a producer with much to send (a
+  /// replay) waits while this is high instead of being cut off.
+  virtual std::size_t queued() const = 0;
 };
 
 /// How a handler answers one request. A copyable handle to shared state.

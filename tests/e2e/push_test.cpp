@@ -5,6 +5,7 @@
 #include "tests/e2e/e2e.hpp"
 
 #include <chrono>
+#include <set>
 
 #include "adapters/redis/feed.hpp"
 #include "tests/support/sse_client.hpp"
@@ -203,6 +204,38 @@ TEST_F(push, WorklistAndOverviewReadsDoNotGrowWithTheTickets) {
   expect_error(http.get(inbox + "?status=lost", liaison), 422, "invalid_field", "status");
   expect_error(http.get(inbox + "?cursor=x", liaison), 422, "invalid_field", "cursor");
   expect_error(http.get(inbox + "?limit=0", liaison), 422, "invalid_field", "limit");
+}
+
+// More than the server lets a stream queue (1 MiB) while the client was
+// away: all of it is replayed, in batches (which wait whenever the client
+// has not taken 256 KiB; a fast client on loopback rarely makes them).
+TEST_F(push, ALongAbsenceIsReplayedInFull) {
+  const auto liaison = token("liaison", street);
+  const auto target = std::string("/api/v1/units/") + street + "/events";
+  auto sse = listen(target, liaison);
+  const auto first = submit("absence-0");
+  auto mark = next_for(*sse, first["ticket_no"], std::chrono::seconds(2));
+  ASSERT_TRUE(mark);
+  sse->close();
+  std::set<std::string> missed;
+  const auto operator_ = token("operator");
+  for (int i = 1; i <= 2000; ++i) {
+    auto d = yuzhong_demand("absence-" + std::to_string(i));
+    d["caller"]["phone"] = std::to_string(13900000000LL + i); // no repeats (M-S-2)
+    auto r = http.post("/api/v1/demands", d.dump(), operator_);
+    ASSERT_EQ(r.status, 201) << r.body;
+    missed.insert(body_of(r)["ticket_no"].get<std::string>());
+  }
+  auto again = listen(target, liaison, mark->id);
+  std::set<std::string> heard;
+  std::size_t bytes = 0;
+  for (const auto& e : again->drain(std::chrono::seconds(2))) {
+    bytes += e.data.size();
+    if (e.event == "dispatched")
+      heard.insert(json::parse(e.data)["ticket_no"].get<std::string>());
+  }
+  EXPECT_GT(bytes, std::size_t(1) << 20) << "the replay is larger than the stream's buffer";
+  EXPECT_EQ(heard, missed);
 }
 
 TEST_F(push, AUnitHearsOnlyItsOwnEvents_M_D_3) {
