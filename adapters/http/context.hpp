@@ -17,6 +17,7 @@
 #include "adapters/cluster/node.hpp"
 #include "adapters/http/limits.hpp"
 #include "adapters/redis/connection.hpp"
+#include "adapters/webhooks/engine.hpp"
 
 namespace hotline::http {
 
@@ -33,6 +34,13 @@ struct auth_link {
   auth::sessions* sessions = nullptr;
   auth::session_cache* cache = nullptr;
   std::string token_secret;
+};
+
+/// Webhook subscriptions (issue 10): the store the handlers read and
+/// write, and the engine to wake after a replay. Null: not served here.
+struct webhook_link {
+  webhooks::store* store = nullptr;
+  webhooks::engine* engine = nullptr;
 };
 
 struct api_context {
@@ -55,6 +63,7 @@ struct api_context {
   auth_link auth;
   api_limits limits;
   std::string categories_json;
+  webhook_link webhooks;
 
   /// Runs `f` on the small pool for synchronous Redis work (reads of
   /// indexes and logs), so that no io thread waits on Redis.

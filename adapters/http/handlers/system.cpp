@@ -53,6 +53,15 @@ void metrics(const call_ptr& c) {
   out << "# HELP hotline_units Handling units in the directory.\n"
          "# TYPE hotline_units gauge\n"
       << "hotline_units " << ctx.svc.config.directory.units().size() << "\n";
+  if (const auto* wh = ctx.webhooks.engine) {
+    const auto st = wh->stats();
+    out << "# HELP hotline_webhook_deliveries_total Webhook deliveries by outcome (issue 10): "
+           "answered 2xx, failed tries, events parked as dead letters.\n"
+           "# TYPE hotline_webhook_deliveries_total counter\n"
+        << "hotline_webhook_deliveries_total{outcome=\"delivered\"} " << st.delivered << "\n"
+        << "hotline_webhook_deliveries_total{outcome=\"failed\"} " << st.failed << "\n"
+        << "hotline_webhook_deliveries_total{outcome=\"parked\"} " << st.parked << "\n";
+  }
   response res;
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   res.body = out.str();

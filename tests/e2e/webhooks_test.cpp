@@ -1,0 +1,245 @@
+// Webhooks (issue 10, item 4) against the real hotlined: subscriptions
+// validated with the one error format, then a receiver run by the test
+// that checks every signature, fails 30 % of the tries and answers 500 for
+// a while, and ends with every event of the feed exactly once after a
+// replay of what was parked. Waits are bounded polls.
+#include <random>
+#include <thread>
+
+#include "adapters/redis/feed.hpp"
+#include "tests/e2e/e2e.hpp"
+#include "tests/support/webhook_receiver.hpp"
+
+using namespace hotline;
+using namespace hotline::test;
+
+namespace {
+
+constexpr const char* secret = "e2e-webhook-secret-0123456789abcdef";
+
+struct webhook_flags {
+  static constexpr const char* tag = "hotline-webhooks";
+  static std::vector<std::string> extra() {
+    return {"--webhook-backoff-ms", "10",  "--webhook-max-attempts", "6",
+            "--webhook-timeout-ms", "2000"};
+  }
+};
+
+struct webhooks_e2e : service_suite<webhook_flags> {
+  static redis::endpoint redis_of_service() {
+    redis::endpoint ep;
+    ep.socket_path = (data->path() / "redis" / "redis.sock").string();
+    return ep;
+  }
+  const std::string& supervisor() {
+    static const std::string t = role_token(*data, "supervisor");
+    return t;
+  }
+  json create(const json& body, int status = 201) {
+    auto r = http.post("/api/v1/webhooks", body.dump(), supervisor());
+    EXPECT_EQ(r.status, status) << r.body;
+    return body_of(r);
+  }
+  json subscription(const std::string& id) {
+    auto r = http.get("/api/v1/webhooks/" + id, supervisor());
+    EXPECT_EQ(r.status, 200) << r.body;
+    return body_of(r);
+  }
+};
+
+/// The feed entries after `cursor`, as hotlined's Redis holds them.
+std::vector<redis::push_entry> feed_after(const redis::endpoint& ep, const std::string& cursor) {
+  redis::connection c(ep);
+  auto r = c.command({"XRANGE", "hl:push:feed", "(" + cursor, "+"});
+  redis::check(r.get(), "XRANGE");
+  return redis::parse_entries(r.get());
+}
+
+bool before(const std::string& a, const std::string& b) {
+  return *redis::stream_id::parse(a) < *redis::stream_id::parse(b);
+}
+
+} // namespace
+
+TEST_F(webhooks_e2e, SubscriptionsAreValidatedAndBadInputChangesNothing) {
+  const json good{{"url", "http://127.0.0.1:9/hook"}, {"secret", secret}};
+  auto as_operator = http.post("/api/v1/webhooks", good.dump(), role_token(*data, "operator"));
+  expect_error(as_operator, 403, "forbidden", "role");
+  expect_error(http.post("/api/v1/webhooks", good.dump()), 401, "unauthorized", "authorization");
+  expect_error(http.post("/api/v1/webhooks", "{}", supervisor()), 400, "missing_field", "url");
+  auto with = [&](const std::string& key, const json& value) {
+    auto b = good;
+    b[key] = value;
+    return http.post("/api/v1/webhooks", b.dump(), supervisor());
+  };
+  expect_error(with("url", "ftp://127.0.0.1/hook"), 422, "invalid_field", "url");
+  expect_error(with("url", "/hook"), 422, "invalid_field", "url");
+  expect_error(with("url", "http://user:pw@127.0.0.1/hook"), 422, "invalid_field", "url");
+  expect_error(with("secret", "too-short"), 422, "invalid_field", "secret");
+  expect_error(with("secret", 1234567890123456789), 422, "invalid_field", "secret");
+  expect_error(with("events", json{"dispatched", "teleported"}), 422, "invalid_field", "events[1]");
+  expect_error(with("events", "dispatched"), 422, "invalid_field", "events");
+  expect_error(with("units", json{"500103003", "nowhere"}), 422, "invalid_field", "units[1]");
+  expect_error(with("event", json::array()), 422, "invalid_field", "event");
+  expect_error(http.request("POST", "/api/v1/webhooks", good.dump(), supervisor(), "text/plain"),
+               415, "unsupported_media_type", "Content-Type");
+  auto list = http.get("/api/v1/webhooks", supervisor());
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(body_of(list)["webhooks"], json::array()) << "nothing was created";
+
+  for (const std::string id : {"wh_0000000000000000", "nothing", "WH_0000000000000000"}) {
+    expect_error(http.get("/api/v1/webhooks/" + id, supervisor()), 404, "not_found", "webhook_id");
+    expect_error(http.request("DELETE", "/api/v1/webhooks/" + id, "", supervisor()), 404,
+                 "not_found", "webhook_id");
+    expect_error(http.get("/api/v1/webhooks/" + id + "/dead-letters", supervisor()), 404,
+                 "not_found", "webhook_id");
+    expect_error(http.post("/api/v1/webhooks/" + id + "/dead-letters/replay", "{}", supervisor()),
+                 404, "not_found", "webhook_id");
+  }
+
+  // An admin may too; the answer never shows the secret.
+  auto made = http.post("/api/v1/webhooks",
+                        json{{"url", "https://hooks.example.gov.cn/12345"},
+                             {"secret", secret},
+                             {"events", {"supervision", "public_notice"}},
+                             {"units", {"500103003"}}}
+                            .dump(),
+                        role_token(*data, "admin"));
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(made.body.find(secret), std::string::npos);
+  const std::string id = body_of(made)["id"];
+  auto one = subscription(id);
+  EXPECT_EQ(one["url"], "https://hooks.example.gov.cn/12345");
+  EXPECT_EQ(one["events"], json({"supervision", "public_notice"}));
+  EXPECT_EQ(one["units"], json({"500103003"}));
+  EXPECT_EQ(one["created_by"], "token");
+  EXPECT_FALSE(one.contains("secret"));
+  list = http.get("/api/v1/webhooks", supervisor());
+  EXPECT_EQ(body_of(list)["webhooks"].size(), 1u);
+  EXPECT_EQ(list.body.find(secret), std::string::npos);
+  expect_error(http.post("/api/v1/webhooks/" + id + "/dead-letters/replay",
+                         json{{"ids", {"1-0"}}}.dump(), supervisor()),
+               422, "invalid_field", "ids[0]");
+  expect_error(http.post("/api/v1/webhooks/" + id + "/dead-letters/replay",
+                         json{{"ids", {"latest"}}}.dump(), supervisor()),
+               422, "invalid_field", "ids[0]");
+  EXPECT_EQ(http.request("DELETE", "/api/v1/webhooks/" + id, "", supervisor()).status, 204);
+  expect_error(http.request("DELETE", "/api/v1/webhooks/" + id, "", supervisor()), 404, "not_found",
+               "webhook_id");
+}
+
+TEST_F(webhooks_e2e, AReceiverGetsEveryStepOnceSignedThroughFailuresAndA500Period) {
+  webhook_receiver receiver{secret};
+  std::mt19937 rng(12345);
+  receiver.answer_with([&rng](std::size_t n, const webhook_try&) {
+    if (n >= 5 && n < 15)
+      return 500; // down for ten tries: the event in flight is parked
+    return std::uniform_int_distribution<int>(0, 9)(rng) < 3 ? 500 : 200;
+  });
+  auto made = create({{"url", receiver.url()}, {"secret", secret}});
+  const std::string id = made["id"];
+  const std::string start = made["cursor"];
+
+  std::vector<json> tickets;
+  for (int i = 0; i < 12; ++i) {
+    auto r = http.post("/api/v1/demands", yuzhong_demand("wh-e2e-" + std::to_string(i)).dump());
+    ASSERT_EQ(r.status, 201) << r.body;
+    tickets.push_back(body_of(r));
+  }
+  const auto ep = redis_of_service();
+  // Every intake is a `dispatched` notice, written with its events. Until
+  // the producer writes them, the test writes what it would.
+  auto entries = feed_after(ep, start);
+  if (entries.empty()) {
+    redis::connection c(ep);
+    for (const auto& t : tickets) {
+      const json d{{"ticket_no", t["ticket_no"]},
+                   {"status", "dispatched"},
+                   {"at", t.value("registered_at", "2026-12-01T09:00:00+08:00")},
+                   {"rule", "M-C-2"},
+                   {"event", "dispatched"}};
+      auto r = c.command({"XADD", "hl:push:feed", "*", "e", "dispatched", "u",
+                          std::string(t["assignment"]["unit_id"]) + ",cq.office", "d", d.dump(),
+                          "s", ""});
+      redis::check(r.get(), "XADD");
+    }
+    entries = feed_after(ep, start);
+  }
+  std::set<std::string> expected;
+  for (const auto& e : entries)
+    expected.insert(e.id);
+  for (const auto& t : tickets) {
+    const auto dispatched = std::count_if(entries.begin(), entries.end(), [&](const auto& e) {
+      return e.step == "dispatched" && json::parse(e.data)["ticket_no"] == t["ticket_no"];
+    });
+    EXPECT_EQ(dispatched, 1) << t["ticket_no"];
+  }
+
+  // The feed is worked through: delivered, or parked after six tries.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (subscription(id)["cursor"] != entries.back().id
+         && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(subscription(id)["cursor"], entries.back().id);
+  auto dead = body_of(http.get("/api/v1/webhooks/" + id + "/dead-letters", supervisor()));
+  ASSERT_GE(dead["dead_letters"].size(), 1u) << dead.dump();
+  std::vector<std::string> parked;
+  for (const auto& d : dead["dead_letters"]) {
+    parked.push_back(d["id"]);
+    EXPECT_EQ(d["attempts"], 6);
+    EXPECT_EQ(d["last_error"], "HTTP 500");
+    EXPECT_EQ(d["data"]["id"], d["id"]);
+    EXPECT_TRUE(expected.count(d["id"]));
+  }
+  auto replay = http.post("/api/v1/webhooks/" + id + "/dead-letters/replay", "", supervisor());
+  ASSERT_EQ(replay.status, 202) << replay.body;
+  EXPECT_EQ(body_of(replay)["queued"], json(parked));
+
+  ASSERT_TRUE(receiver.wait_for([&](const auto& r) { return r.accepted_once() == expected; }))
+      << receiver.accepted().size() << " of " << expected.size();
+  EXPECT_EQ(receiver.accepted().size(), expected.size()) << "each event once";
+  // In feed order, but for what was replayed at the end.
+  std::string last = "0-0";
+  for (const auto& got : receiver.accepted()) {
+    if (std::find(parked.begin(), parked.end(), got) != parked.end())
+      continue;
+    EXPECT_TRUE(before(last, got)) << got << " after " << last;
+    last = got;
+  }
+  for (const auto& t : receiver.tries()) {
+    EXPECT_TRUE(t.signature_ok) << t.id << " " << t.signature;
+    EXPECT_EQ(t.content_type, "application/json");
+    const auto body = json::parse(t.body);
+    EXPECT_EQ(body["id"], t.id);
+    for (const char* field : {"ticket_no", "status", "at", "rule"})
+      EXPECT_TRUE(body.contains(field)) << field << " in " << t.body;
+    const auto e
+        = std::find_if(entries.begin(), entries.end(), [&](const auto& x) { return x.id == t.id; });
+    ASSERT_NE(e, entries.end());
+    EXPECT_EQ(t.event, e->step);
+    EXPECT_EQ(body.dump(), json::parse(redis::with_id(e->data, e->id)).dump());
+    EXPECT_EQ(t.body.find("张三丰"), std::string::npos) << "no caller data";
+  }
+  EXPECT_TRUE(
+      body_of(http.get("/api/v1/webhooks/" + id + "/dead-letters", supervisor()))["dead_letters"]
+          .empty());
+  const auto metrics = http.get("/metrics", supervisor()).body;
+  EXPECT_NE(metrics.find("hotline_webhook_deliveries_total{outcome=\"parked\"} "
+                         + std::to_string(parked.size())),
+            std::string::npos)
+      << metrics;
+
+  // Nothing in Redis holds the secret in clear.
+  redis::connection c(ep);
+  auto keys = c.command({"KEYS", "hl:wh:*"});
+  for (std::size_t i = 0; i < keys->elements; ++i) {
+    const auto key = redis::reply_string(keys->element[i]);
+    auto type = c.command({"TYPE", key});
+    if (redis::reply_string(type.get()) != "hash")
+      continue;
+    auto all = c.command({"HGETALL", key});
+    for (std::size_t j = 0; j < all->elements; ++j)
+      EXPECT_EQ(redis::reply_string(all->element[j]).find(secret), std::string::npos) << key;
+  }
+  EXPECT_EQ(http.request("DELETE", "/api/v1/webhooks/" + id, "", supervisor()).status, 204);
+}
