@@ -7,7 +7,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <cstdlib>
 #include <random>
+#include <thread>
 
 #include "adapters/cluster/coordination.hpp"
 #include "adapters/webhooks/engine.hpp"
@@ -413,4 +421,102 @@ TEST_F(webhooks_test, ANodeDeliversOnlyTheSubscriptionsOfThePartitionsItOwns) {
   EXPECT_EQ(receiver.tries().size(), 1u) << "one deliverer";
   EXPECT_EQ(idle.stats().delivered + idle.stats().failed, 0u);
   EXPECT_EQ(cursor_of(sub.id), id);
+}
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+/// A TLS receiver: a certificate made by the openssl tool for the address
+/// 127.0.0.1 only (CN "test-receiver"), answering 200 to each request.
+struct tls_receiver {
+  temp_dir dir{"hotline-webhooks-tls"};
+  asio::io_context ioc;
+  asio::ssl::context ctx{asio::ssl::context::tls_server};
+  asio::ip::tcp::acceptor acceptor{ioc, {asio::ip::make_address("127.0.0.1"), 0}};
+  std::atomic<bool> stop{false};
+  std::atomic<int> served{0};
+  std::thread thread;
+
+  std::string cert() const { return (dir.path() / "cert.pem").string(); }
+
+  tls_receiver() {
+    const auto key = (dir.path() / "key.pem").string();
+    const auto cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-receiver "
+                     "-addext subjectAltName=IP:127.0.0.1 -keyout "
+                     + key + " -out " + cert() + " 2>/dev/null";
+    if (std::system(cmd.c_str()) != 0)
+      throw std::runtime_error("openssl req failed");
+    ctx.use_certificate_chain_file(cert());
+    ctx.use_private_key_file(key, asio::ssl::context::pem);
+    thread = std::thread([this] { serve(); });
+  }
+  ~tls_receiver() {
+    stop = true;
+    asio::ip::tcp::socket wake(ioc);
+    boost::system::error_code ec;
+    wake.connect(acceptor.local_endpoint(), ec);
+    thread.join();
+  }
+  std::string url(const std::string& host) const {
+    return "https://" + host + ":" + std::to_string(acceptor.local_endpoint().port()) + "/hook";
+  }
+  void serve() {
+    while (!stop) {
+      asio::ip::tcp::socket s(ioc);
+      boost::system::error_code ec;
+      acceptor.accept(s, ec);
+      if (ec || stop)
+        return;
+      beast::ssl_stream<asio::ip::tcp::socket> tls(std::move(s), ctx);
+      tls.handshake(asio::ssl::stream_base::server, ec);
+      if (ec)
+        continue; // the client refused our certificate
+      beast::flat_buffer buffer;
+      beast::http::request<beast::http::string_body> req;
+      beast::http::read(tls, buffer, req, ec);
+      if (ec)
+        continue;
+      beast::http::response<beast::http::string_body> res{beast::http::status::ok, 11};
+      res.body() = "{}";
+      res.prepare_payload();
+      beast::http::write(tls, res, ec);
+      tls.shutdown(ec);
+      ++served;
+    }
+  }
+};
+
+} // namespace
+
+TEST(WebhookTls, HttpsChecksTheReceiversCertificateAndName) {
+  tls_receiver tls;
+  wh::post_options opts;
+  opts.timeout = 5s;
+  opts.ca_file = tls.cert();
+  const std::string body = "{}";
+  auto ok = wh::post(*wh::parse_url(tls.url("127.0.0.1")), {}, body, opts);
+  EXPECT_EQ(ok.status, 200) << ok.describe();
+  // Not trusted without the CA file.
+  auto untrusted = wh::post(*wh::parse_url(tls.url("127.0.0.1")), {}, body, {5s, "", nullptr});
+  EXPECT_EQ(untrusted.status, 0);
+  EXPECT_NE(untrusted.error.find("TLS handshake"), std::string::npos) << untrusted.error;
+  // Trusted, but not for this name.
+  auto wrong_name = wh::post(*wh::parse_url(tls.url("localhost")), {}, body, opts);
+  EXPECT_EQ(wrong_name.status, 0);
+  EXPECT_NE(wrong_name.error.find("TLS handshake"), std::string::npos) << wrong_name.error;
+  EXPECT_EQ(tls.served, 1);
+}
+
+TEST(WebhookPost, NamesWhatFailedWhenNoStatusArrives) {
+  // A port nobody listens on: bind one, then close it.
+  asio::io_context ioc;
+  asio::ip::tcp::acceptor a{ioc, {asio::ip::make_address("127.0.0.1"), 0}};
+  const auto port = a.local_endpoint().port();
+  a.close();
+  auto refused = wh::post(*wh::parse_url("http://127.0.0.1:" + std::to_string(port) + "/"), {},
+                          "{}", {2s, "", nullptr});
+  EXPECT_EQ(refused.status, 0);
+  EXPECT_NE(refused.describe().find("connecting"), std::string::npos) << refused.describe();
 }
