@@ -3,9 +3,12 @@
 // that checks every signature, fails 30 % of the tries and answers 500 for
 // a while, and ends with every event of the feed exactly once after a
 // replay of what was parked. Waits are bounded polls.
+#include <csignal>
+#include <mutex>
 #include <random>
 #include <thread>
 
+#include "adapters/cluster/partitioning.hpp"
 #include "adapters/redis/feed.hpp"
 #include "tests/e2e/e2e.hpp"
 #include "tests/support/webhook_receiver.hpp"
@@ -31,10 +34,9 @@ struct webhooks_e2e : service_suite<webhook_flags> {
     ep.socket_path = (data->path() / "redis" / "redis.sock").string();
     return ep;
   }
-  const std::string& supervisor() {
-    static const std::string t = role_token(*data, "supervisor");
-    return t;
-  }
+  // Per test: a --gtest_repeat starts a new service with new keys.
+  const std::string sup = role_token(*data, "supervisor");
+  const std::string& supervisor() const { return sup; }
   json create(const json& body, int status = 201) {
     auto r = http.post("/api/v1/webhooks", body.dump(), supervisor());
     EXPECT_EQ(r.status, status) << r.body;
@@ -242,4 +244,126 @@ TEST_F(webhooks_e2e, AReceiverGetsEveryStepOnceSignedThroughFailuresAndA500Perio
       EXPECT_EQ(redis::reply_string(all->element[j]).find(secret), std::string::npos) << key;
   }
   EXPECT_EQ(http.request("DELETE", "/api/v1/webhooks/" + id, "", supervisor()).status, 204);
+}
+
+namespace {
+
+/// Two hotlined nodes on one Redis (issue 4) delivering webhooks.
+struct webhooks_cluster : ::testing::Test {
+  static inline std::unique_ptr<redis_server> redis;
+  static inline std::unique_ptr<temp_dir> data;
+  static void SetUpTestSuite() {
+    redis = std::make_unique<redis_server>();
+    data = std::make_unique<temp_dir>("hotline-webhooks-cluster");
+  }
+  static void TearDownTestSuite() {
+    redis.reset();
+    data.reset();
+  }
+  std::unique_ptr<service_process> start(const std::string& id) {
+    return std::make_unique<service_process>(
+        data->path(), std::vector<std::string>{"--redis", redis->where().url(), "--node-id", id,
+                                               "--lease-ms", "1000", "--webhook-backoff-ms", "10",
+                                               "--webhook-timeout-ms", "30000"});
+  }
+  static inline std::string sup;
+  static const std::string& supervisor() { return sup; }
+  void SetUp() override { sup = role_token(*data, "supervisor"); }
+  /// The node holding partition `p` as `port` sees it, once the
+  /// partitions are shared evenly by `nodes` live nodes ("" if not so within
+  /// 20 s: a bounded wait on the lease protocol, not a sleep for a deadline).
+  static std::string owner_of(std::uint16_t port, cluster::partition_id p, std::size_t nodes) {
+    http_client http{"127.0.0.1", port};
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < until) {
+      auto v = body_of(http.get("/api/v1/cluster", supervisor()));
+      std::size_t holding = 0;
+      std::string owner;
+      for (const auto& n : v["nodes"]) {
+        // Settled: every live node holds its fair share, so p stays put.
+        if (n["partition_count"].get<std::size_t>() == cluster::default_partitions / nodes)
+          ++holding;
+        for (const auto& q : n["partitions"])
+          if (q == p)
+            owner = n["node_id"];
+      }
+      if (v["unowned"].empty() && holding == nodes && !owner.empty())
+        return owner;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return "";
+  }
+};
+
+} // namespace
+
+// Issue 10, done when: "the same across kill -9 of the node that owns the
+// partition in a two-node cluster". The owner is killed while a delivery
+// is in flight (the receiver holds its answer); the other node takes the
+// partition over and goes on from the durable cursor: every event arrives,
+// and only the one in flight twice, with the same id.
+TEST_F(webhooks_cluster, AfterAKill9OfTheOwnerTheOtherNodeGoesOnAndEveryEventArrivesOnce) {
+  constexpr const char* key = "cluster-webhook-secret-0123456789";
+  std::map<std::string, std::unique_ptr<service_process>> nodes;
+  nodes["n1"] = start("n1");
+  nodes["n2"] = start("n2");
+  http_client h1{"127.0.0.1", nodes["n1"]->port()};
+  webhook_receiver receiver{key};
+  std::mutex m;
+  std::string hold; // the event whose first try gets no answer
+  receiver.answer_with([&](std::size_t, const webhook_try& t) {
+    std::lock_guard<std::mutex> lock(m);
+    if (t.id == hold) {
+      hold.clear();
+      return 0;
+    }
+    return 200;
+  });
+  auto made = h1.post("/api/v1/webhooks", json{{"url", receiver.url()}, {"secret", key}}.dump(),
+                      supervisor());
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string id = body_of(made)["id"];
+  const auto p = cluster::partition_of_key(id, cluster::default_partitions);
+  const auto owner = owner_of(nodes["n1"]->port(), p, 2);
+  ASSERT_FALSE(owner.empty());
+  const std::string other = owner == "n1" ? "n2" : "n1";
+
+  redis::connection c(redis->where());
+  auto add = [&](int i) {
+    const json d{{"ticket_no", "20261201-00000" + std::to_string(i % 3 + 1)},
+                 {"status", "dispatched"},
+                 {"at", "2026-12-01T09:00:00+08:00"},
+                 {"rule", "M-C-2"},
+                 {"event", "dispatched"}};
+    auto r = c.command(
+        {"XADD", "hl:push:feed", "*", "e", "dispatched", "u", "500103003", "d", d.dump(), "s", ""});
+    redis::check(r.get(), "XADD");
+    return redis::reply_string(r.get());
+  };
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(add(i));
+  {
+    std::lock_guard<std::mutex> lock(m);
+    hold = add(5);
+    ids.push_back(hold);
+  }
+  for (int i = 6; i < 10; ++i)
+    ids.push_back(add(i));
+  ASSERT_TRUE(receiver.wait_for([&](const auto& r) { return r.tries().size() == 6; }))
+      << receiver.tries().size();
+  EXPECT_EQ(receiver.accepted(), std::vector<std::string>(ids.begin(), ids.begin() + 5));
+
+  nodes[owner]->stop(SIGKILL);
+  EXPECT_EQ(owner_of(nodes[other]->port(), p, 1), other);
+  ASSERT_TRUE(receiver.wait_for([&](const auto& r) { return r.accepted_once().size() == 10; }))
+      << receiver.accepted().size();
+  EXPECT_EQ(receiver.accepted(), ids) << "each once, in order";
+  const auto tries = receiver.tries();
+  EXPECT_EQ(tries.size(), 11u);
+  EXPECT_EQ(
+      std::count_if(tries.begin(), tries.end(), [&](const auto& t) { return t.id == ids[5]; }), 2)
+      << "only the event in flight is sent again, with its id";
+  for (const auto& t : tries)
+    EXPECT_TRUE(t.signature_ok) << t.id;
 }
