@@ -36,6 +36,8 @@
 #include "adapters/http/api.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/redis/embedded.hpp"
+#include "adapters/redis/feed.hpp"
+#include "adapters/webhooks/engine.hpp"
 
 namespace fs = std::filesystem;
 using namespace hotline;
@@ -159,6 +161,24 @@ int main(int argc, char** argv) {
   app.add_option("--test-clock-start", test_clock_start,
                  "with --test-clock: where the clock starts, ISO 8601 with offset")
       ->needs(test_clock_flag);
+  int webhook_max_attempts = 8;
+  long webhook_backoff_ms = 500, webhook_timeout_ms = 5000;
+  std::string webhook_ca_file;
+  app.add_option("--webhook-max-attempts", webhook_max_attempts,
+                 "tries of one webhook delivery before it is parked as a dead letter")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--webhook-backoff-ms", webhook_backoff_ms,
+                 "wait after a webhook's first failed try; doubles with each try, at most 60 s")
+      ->check(CLI::Range(1, 60000))
+      ->capture_default_str();
+  app.add_option("--webhook-timeout-ms", webhook_timeout_ms,
+                 "time a webhook receiver has to answer one delivery (connect, send, status)")
+      ->check(CLI::Range(100, 600000))
+      ->capture_default_str();
+  app.add_option("--webhook-ca-file", webhook_ca_file,
+                 "a PEM file of CAs to trust for https:// webhooks, besides the system's")
+      ->check(CLI::ExistingFile);
   bool print_rbac = false;
   app.add_flag("--print-rbac", print_rbac,
                "print the role × endpoint matrix of the route table (docs/SECURITY.md) and exit");
@@ -322,12 +342,23 @@ int main(int argc, char** argv) {
       auth::session_cache session_cache(sessions, 500);
       http::auth_link auth_link{&accounts, &sessions, &session_cache, token_secret};
       // Issue 10: every node follows the push feed; each notice goes to
-      // this node's event streams of the units it tells and to the unit
-      // actors of this node whose worklist it changes.
+      // this node's event streams of the units it tells, to the unit actors
+      // of this node whose worklist it changes, and wakes the webhooks.
       redis::feed feed(pool, "hl");
       http::event_hub hub{std::chrono::seconds(sse_heartbeat_seconds)};
+      // Webhooks (issue 10): subscriptions' secrets sealed under a key of
+      // their own, derived from the caller key every node shares.
+      webhooks::store webhook_store(
+          pool, crypto::hmac_sha256(caller_key, "hotline webhook secrets v1"), "hl", partitions);
+      webhooks::engine_options wh_opts;
+      wh_opts.max_attempts = webhook_max_attempts;
+      wh_opts.backoff_base = std::chrono::milliseconds(webhook_backoff_ms);
+      wh_opts.timeout = std::chrono::milliseconds(webhook_timeout_ms);
+      wh_opts.ca_file = webhook_ca_file;
+      webhooks::engine webhook_engine(webhook_store, feed, own, wh_opts);
       redis::feed_tail tail(ep, "hl", [&](const redis::push_entry& e) {
         hub.publish(e);
+        webhook_engine.notify();
         if (e.summary.empty())
           return;
         try {
@@ -339,6 +370,7 @@ int main(int argc, char** argv) {
         }
       });
       http::api api(rt, svc, pool, auth_link, {&node, &fwd}, manual.get(), limits, {&hub, &feed});
+      api.use_webhooks({&webhook_store, &webhook_engine});
       fwd.start([&api](cluster::forwarded_request fw, cluster::answer_fn done) {
         api.handle_forwarded(std::move(fw), std::move(done));
       });
@@ -348,6 +380,8 @@ int main(int argc, char** argv) {
       server.start();
       // Join the cluster with the address we serve, and take partitions.
       node.start(http_opts.host + ":" + std::to_string(server.port()));
+      // Deliver the subscriptions of the partitions this node owns.
+      webhook_engine.start();
       // M-SV-1: durable timers in Redis fire from here on the system clock;
       // under --test-clock they fire only when the clock is moved.
       std::mutex timer_mtx;
@@ -384,6 +418,8 @@ int main(int argc, char** argv) {
       timer_cv.notify_all();
       if (timers.joinable())
         timers.join();
+      // No delivery after the leases are given back.
+      webhook_engine.stop();
       // Give the partitions back so others take them at once, then stop
       // running what others forward.
       node.stop();

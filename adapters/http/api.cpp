@@ -93,6 +93,10 @@ api::api(actors::runtime& rt, const actors::services& svc, redis::pool& pool, au
   };
 }
 
+void api::use_webhooks(webhook_link w) {
+  ctx_->webhooks = w;
+}
+
 api::~api() {
   pool_->threads.join();
 }

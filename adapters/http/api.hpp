@@ -31,6 +31,9 @@ class api {
   void handle_forwarded(cluster::forwarded_request fw,
                         std::function<void(std::optional<response>)> done);
 
+  /// Serves the webhook endpoints from `w` (before the server starts).
+  void use_webhooks(webhook_link w);
+
   /// The routes this node serves (the table, plus the test clock's).
   const std::vector<route>& routes() const { return routes_; }
 

@@ -18,6 +18,7 @@
 #include "adapters/http/limits.hpp"
 #include "adapters/redis/connection.hpp"
 #include "adapters/redis/feed.hpp"
+#include "adapters/webhooks/engine.hpp"
 
 namespace hotline::http {
 
@@ -45,6 +46,13 @@ struct push_link {
   redis::feed* feed = nullptr;
 };
 
+/// Webhook subscriptions (issue 10): the store the handlers read and
+/// write, and the engine to wake after a replay. Null: not served here.
+struct webhook_link {
+  webhooks::store* store = nullptr;
+  webhooks::engine* engine = nullptr;
+};
+
 struct api_context {
   api_context(actors::runtime& r, const actors::services& s, redis::pool& p, cluster_link cl,
               actors::manual_clock* tc, auth_link a, limit_options lo, std::string cats,
@@ -67,6 +75,7 @@ struct api_context {
   api_limits limits;
   std::string categories_json;
   push_link push;
+  webhook_link webhooks;
 
   /// Runs `f` on the small pool for synchronous Redis work (reads of
   /// indexes and logs), so that no io thread waits on Redis.

@@ -132,6 +132,18 @@ const std::vector<route>& route_table() {
        h::disable_user, "停用账号并结束其全部会话"},
       {"POST", "/api/v1/users/{username}/enable", "user_enable", staff({role::admin}),
        h::enable_user, "启用账号"},
+      {"POST", "/api/v1/webhooks", "webhook_add", staff({sup, role::admin}), h::add_webhook,
+       "订阅工单环节推送 (webhook)"},
+      {"GET", "/api/v1/webhooks", "webhooks", staff({sup, role::admin}), h::list_webhooks,
+       "webhook 订阅列表（不含密钥）"},
+      {"GET", "/api/v1/webhooks/{webhook_id}", "webhook", staff({sup, role::admin}), h::get_webhook,
+       "一个 webhook 订阅"},
+      {"DELETE", "/api/v1/webhooks/{webhook_id}", "webhook_remove", staff({sup, role::admin}),
+       h::remove_webhook, "删除 webhook 订阅"},
+      {"GET", "/api/v1/webhooks/{webhook_id}/dead-letters", "webhook_dead_letters",
+       staff({sup, role::admin}), h::webhook_dead_letters, "投递失败、已搁置的事件"},
+      {"POST", "/api/v1/webhooks/{webhook_id}/dead-letters/replay", "webhook_replay",
+       staff({sup, role::admin}), h::replay_webhook, "重新投递搁置的事件"},
       {"GET", "/api/v1/audit", "audit", staff({role::auditor}), h::read_audit, "审计日志"},
   };
   return table;

@@ -89,8 +89,10 @@ TEST_F(access, TheWholeRoleMatrixHoldsAgainstTheRealService_M_D_3_M_U_1) {
   }
   int cells = 0;
   for (const auto& route : http::route_table()) {
-    const auto target
-        = fill(std::string(route.pattern), {{"no", no}, {"unit_id", unit}, {"username", "nobody"}});
+    const auto target = fill(std::string(route.pattern), {{"no", no},
+                                                          {"unit_id", unit},
+                                                          {"username", "nobody"},
+                                                          {"webhook_id", "wh_0000000000000000"}});
     for (const auto& [name, p] : who) {
       const bool allowed = http::authorize(route, p) == http::verdict::allow;
       const auto bearer = p ? tokens[name] : "";

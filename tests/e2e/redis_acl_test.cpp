@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "tests/e2e/e2e.hpp"
+#include "tests/support/webhook_receiver.hpp"
 
 extern char** environ;
 
@@ -241,6 +242,26 @@ TEST_F(redis_acl, TwoNodesAsTheHotlineUserOfTheDeployAclServeIntakeAndNeverShowT
   EXPECT_EQ(body_of(log)["entries"].size(), 1u) << log.body;
   EXPECT_EQ(h2.request("DELETE", "/api/v1/session", "", session).status, 204);
   EXPECT_EQ(h1.get("/api/v1/session", session).status, 401);
+  // Webhooks through the ACL (issue 10): a subscription made on one node,
+  // an event in the feed, delivered by the owner of its partition.
+  webhook_receiver receiver{"acl-webhook-secret-0123"};
+  auto made = h1.post("/api/v1/webhooks",
+                      json{{"url", receiver.url()}, {"secret", "acl-webhook-secret-0123"}}.dump(),
+                      token("--office", "supervisor"));
+  ASSERT_EQ(made.status, 201) << made.body;
+  {
+    redis::connection admin(redis->where());
+    auto r = admin.command({"XADD", "hl:push:feed", "*", "e", "dispatched", "u", "500103003", "d",
+                            R"({"ticket_no":"20261201-000001","status":"dispatched"})", "s", ""});
+    redis::check(r.get(), "XADD");
+    const auto id = redis::reply_string(r.get());
+    EXPECT_TRUE(receiver.wait_for([&](const auto& w) { return w.accepted_once().count(id); }))
+        << n1->output() << n2->output();
+  }
+  EXPECT_EQ(h2.request("DELETE", "/api/v1/webhooks/" + std::string(body_of(made)["id"]), "",
+                       token("--office", "supervisor"))
+                .status,
+            204);
   for (auto* http : {&h1, &h2}) {
     auto metrics = http->get("/metrics", token("--office", "supervisor")).body;
     EXPECT_EQ(metrics.find("hotline_forwarded_total 0\n"), std::string::npos) << metrics;

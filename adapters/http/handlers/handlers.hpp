@@ -60,6 +60,14 @@ void add_user(const call_ptr& c);
 void disable_user(const call_ptr& c);
 void enable_user(const call_ptr& c);
 
+// webhooks.cpp — integrators' subscriptions to ticket steps (issue 10)
+void add_webhook(const call_ptr& c);
+void list_webhooks(const call_ptr& c);
+void get_webhook(const call_ptr& c);
+void remove_webhook(const call_ptr& c);
+void webhook_dead_letters(const call_ptr& c);
+void replay_webhook(const call_ptr& c);
+
 // audit.cpp — the audit log, for auditors
 void read_audit(const call_ptr& c);
 

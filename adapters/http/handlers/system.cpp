@@ -58,6 +58,15 @@ void metrics(const call_ptr& c) {
     out << "# HELP hotline_event_streams Server-Sent Event streams open on this node.\n"
            "# TYPE hotline_event_streams gauge\n"
         << "hotline_event_streams " << ctx.push.hub->streams() << "\n";
+  if (const auto* wh = ctx.webhooks.engine) {
+    const auto st = wh->stats();
+    out << "# HELP hotline_webhook_deliveries_total Webhook deliveries by outcome (issue 10): "
+           "answered 2xx, failed tries, events parked as dead letters.\n"
+           "# TYPE hotline_webhook_deliveries_total counter\n"
+        << "hotline_webhook_deliveries_total{outcome=\"delivered\"} " << st.delivered << "\n"
+        << "hotline_webhook_deliveries_total{outcome=\"failed\"} " << st.failed << "\n"
+        << "hotline_webhook_deliveries_total{outcome=\"parked\"} " << st.parked << "\n";
+  }
   response res;
   res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   res.body = out.str();
