@@ -352,9 +352,11 @@ class driver {
   bool record_acks = false;
   std::vector<std::string> intake_tickets;
   long timeouts_total = 0, transport_errors_total = 0;
-  /// Called on every 201 intake, as soon as it is read: the ticket number
-  /// and the unit it was assigned to ("" if it waits for the office).
-  std::function<void(const std::string& no, const std::string& unit)> on_ack;
+  /// Called on every 201 intake, as soon as it is read: the ticket number,
+  /// the unit it was assigned to ("" if it waits for the office) and when
+  /// the intake was due to be sent.
+  std::function<void(const std::string& no, const std::string& unit, steady::time_point sent)>
+      on_ack;
 
  private:
   void record(phase_stats* st, int step, const http_result& r, steady::time_point from) {
@@ -399,7 +401,8 @@ class driver {
     }
     l->no = j["ticket_no"].get<std::string>();
     if (on_ack)
-      on_ack(l->no, j["assignment"].is_object() ? j["assignment"].value("unit_id", "") : "");
+      on_ack(l->no, j["assignment"].is_object() ? j["assignment"].value("unit_id", "") : "",
+             l->scheduled);
     ack(l, 0);
     if (l->intake_only) {
       intake_tickets.push_back(l->no);
@@ -985,7 +988,7 @@ void print_latency(const std::string& prefix, const std::vector<double>& ms) {
 // When each intake was acknowledged (its 201 read by the generator).
 struct ack_time {
   std::string no, unit;
-  steady::time_point at;
+  steady::time_point at, sent; // its 201 read; the intake due to be sent
 };
 
 int push_mode(const options& o, driver& d, const std::vector<std::string>& units) {
@@ -1058,10 +1061,10 @@ int push_mode(const options& o, driver& d, const std::vector<std::string>& units
     std::cout << "push_streams=0\npush_p99_ms=NA\n";
     return 1;
   }
-  d.on_ack = [&](const std::string& no, const std::string& unit) {
+  d.on_ack = [&](const std::string& no, const std::string& unit, steady::time_point sent) {
     const auto at = steady::now();
     std::lock_guard<std::mutex> lk(mtx);
-    acks.push_back({no, unit, at});
+    acks.push_back({no, unit, at, sent});
   };
   std::vector<phase_stats> stats;
   const auto run = run_open(o, d, stats, o.intake_only);
@@ -1090,7 +1093,7 @@ int push_mode(const options& o, driver& d, const std::vector<std::string>& units
   // Latency per acknowledged intake; an event read before its 201 counts
   // as 0 ms, and one not there within `push_timeout` counts as that long
   // (a lower bound, as the timers mode counts unfired timers).
-  std::vector<double> ms;
+  std::vector<double> ms, from_send; // from the 201; from when the intake was due
   long missing = 0, unwatched = 0, before_ack = 0;
   for (auto& a : acks) {
     if (!listening.count(a.unit)) {
@@ -1102,10 +1105,12 @@ int push_mode(const options& o, driver& d, const std::vector<std::string>& units
     if (i == event_at.end() || x > o.push_timeout * 1000) {
       ++missing;
       ms.push_back(o.push_timeout * 1000);
+      from_send.push_back(o.push_timeout * 1000 + ms_d(a.at - a.sent).count());
       continue;
     }
     before_ack += x < 0;
     ms.push_back(std::max(0.0, x));
+    from_send.push_back(ms_d(i->second - a.sent).count());
   }
   std::cout << "push_units=" << units.size() << "\n"
             << "push_streams=" << listening.size() << "\n"
@@ -1120,6 +1125,9 @@ int push_mode(const options& o, driver& d, const std::vector<std::string>& units
             << "push_missing=" << missing << "\n"
             << "push_before_ack=" << before_ack << "\n";
   print_latency("push", ms);
+  // The whole way, as the unit sees it: from when the intake was due to be
+  // sent (open loop, so queueing in the generator counts) to the event.
+  print_latency("push_from_send", from_send);
   std::cout << "max_connections_used=" << run.conns << "\n"
             << "unfinished=" << run.inflight << "\n";
   for (auto& p : stats)
@@ -1142,6 +1150,7 @@ int webhook_mode(const options& o, driver& d, const std::vector<std::string>& un
        other = 0;
   std::set<std::string> ids;
   std::map<std::string, steady::time_point> first; // ticket → first accepted `dispatched`
+  std::map<std::string, int> ids_per_ticket;       // distinct event ids of its `dispatched`
   std::mt19937_64 rng(o.run_id * 7919 + 17);
   std::uniform_real_distribution<double> u01(0, 1);
   asio::io_context rio;
@@ -1177,7 +1186,9 @@ int webhook_mode(const options& o, driver& d, const std::vector<std::string>& un
       ++other;
       return 200;
     }
-    first.emplace(j["ticket_no"].get<std::string>(), at);
+    const auto no = j["ticket_no"].get<std::string>();
+    first.emplace(no, at);
+    ++ids_per_ticket[no];
     return 200;
   });
   std::thread receiver([&] { rio.run(); });
@@ -1208,8 +1219,8 @@ int webhook_mode(const options& o, driver& d, const std::vector<std::string>& un
       sub_id = j["id"].is_string() ? j["id"].get<std::string>() : j["id"].dump();
   }
   std::vector<ack_time> acks;
-  d.on_ack = [&](const std::string& no, const std::string& unit) {
-    acks.push_back({no, unit, steady::now()}); // the load's own thread
+  d.on_ack = [&](const std::string& no, const std::string& unit, steady::time_point sent) {
+    acks.push_back({no, unit, steady::now(), sent}); // the load's own thread
   };
   phase_stats st;
   bool gave_up = false;
@@ -1236,12 +1247,13 @@ int webhook_mode(const options& o, driver& d, const std::vector<std::string>& un
                 .status;
   stop_receiver();
   std::vector<double> ms;
-  long unique = 0;
+  long unique = 0, twice = 0;
   for (auto& a : acks) {
     auto i = first.find(a.no);
     if (i == first.end())
       continue;
     ++unique;
+    twice += ids_per_ticket[a.no] > 1;
     ms.push_back(std::max(0.0, ms_d(i->second - a.at).count()));
   }
   std::cout << "webhook_supported=1\n"
@@ -1254,6 +1266,7 @@ int webhook_mode(const options& o, driver& d, const std::vector<std::string>& un
             << "webhook_delivered_unique=" << unique << "\n"
             << "webhook_lost=" << static_cast<long>(acks.size()) - unique << "\n"
             << "webhook_duplicates=" << duplicates << "\n"
+            << "webhook_twice=" << twice << "\n"
             << "webhook_bad_signatures=" << bad_signatures << "\n"
             << "webhook_requests=" << requests << "\n"
             << "webhook_answered_500=" << answered_500 << "\n"
