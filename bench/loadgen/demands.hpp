@@ -91,6 +91,25 @@ inline std::vector<category> routable_categories(const nlohmann::json& body) {
   return out;
 }
 
+// The routable categories whose first competent unit is the township of
+// the place: a demand of one of them goes to the township it names, so the
+// push and webhook modes can send every demand to a unit they listen to.
+inline std::vector<category> township_categories(const nlohmann::json& body) {
+  std::vector<category> out;
+  auto all = routable_categories(body);
+  for (const auto& c : body.at("categories")) {
+    const auto& comp = c.value("competent_unit_kinds", nlohmann::json::array());
+    if (comp.empty() || !comp[0].is_object() || comp[0].value("kind", "") != "township")
+      continue;
+    for (auto& x : all)
+      if (x.code == c.at("code").get<std::string>())
+        out.push_back(x);
+  }
+  if (out.empty())
+    throw std::runtime_error("no category routed to the township first");
+  return out;
+}
+
 class demand_maker {
  public:
   /// `run` (1-99) tells this run's request ids and phones from other runs
