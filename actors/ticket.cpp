@@ -39,7 +39,7 @@ redis::push_writes push_of(const std::string& no, const routing::ticket_state& b
     for (auto& n : routing::notices_for(s, e, next, svc.policy))
       w.notices.push_back({n.step, n.units,
                            push::notice_data(n, routing::summarize(no, next, svc.policy), next,
-                                             svc.config.directory, svc.vault)});
+                                             svc.config.directory)});
     s = std::move(next);
   }
   auto add = [&](const std::vector<std::string>& us) {

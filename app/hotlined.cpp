@@ -356,19 +356,22 @@ int main(int argc, char** argv) {
       wh_opts.timeout = std::chrono::milliseconds(webhook_timeout_ms);
       wh_opts.ca_file = webhook_ca_file;
       webhooks::engine webhook_engine(webhook_store, feed, own, wh_opts);
-      redis::feed_tail tail(ep, "hl", [&](const redis::push_entry& e) {
-        hub.publish(e);
-        webhook_engine.notify();
-        if (e.summary.empty())
-          return;
-        try {
-          auto units = e.units;
-          units.insert(units.end(), e.worklists.begin(), e.worklists.end());
-          rt.notify(redis::decode_summary(e.summary), units);
-        } catch (const std::exception& ex) {
-          spdlog::error("feed: entry {}: {}", e.id, ex.what());
-        }
-      });
+      redis::feed_tail tail(
+          ep, "hl",
+          [&](const redis::push_entry& e) {
+            hub.publish(e);
+            webhook_engine.notify();
+            if (e.summary.empty())
+              return;
+            try {
+              auto units = e.units;
+              units.insert(units.end(), e.worklists.begin(), e.worklists.end());
+              rt.notify(redis::decode_summary(e.summary), units);
+            } catch (const std::exception& ex) {
+              spdlog::error("feed: entry {}: {}", e.id, ex.what());
+            }
+          },
+          [&hub](const redis::push_entry& e) { return hub.listens(e); });
       http::api api(rt, svc, pool, auth_link, {&node, &fwd}, manual.get(), limits, {&hub, &feed});
       api.use_webhooks({&webhook_store, &webhook_engine});
       fwd.start([&api](cluster::forwarded_request fw, cluster::answer_fn done) {

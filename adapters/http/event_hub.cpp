@@ -71,6 +71,8 @@ std::shared_ptr<event_hub::subscriber> event_hub::subscribe(const std::string& u
 }
 
 void event_hub::publish(const redis::push_entry& e) {
+  if (e.data.empty())
+    return; // nobody here listened when it was read
   std::vector<std::shared_ptr<subscriber>> to;
   {
     std::lock_guard<std::mutex> lock(mtx_);
@@ -82,6 +84,14 @@ void event_hub::publish(const redis::push_entry& e) {
   }
   for (const auto& s : to)
     s->live(e);
+}
+
+bool event_hub::listens(const redis::push_entry& e) const {
+  std::lock_guard<std::mutex> lock(mtx_);
+  for (const auto& unit : e.units)
+    if (subs_.count(unit))
+      return true;
+  return false;
 }
 
 std::size_t event_hub::streams() const {

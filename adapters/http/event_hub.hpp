@@ -38,6 +38,9 @@ class event_hub {
                                         std::string after_id);
   /// An entry of the feed: to every stream of the units it tells.
   void publish(const redis::push_entry& e);
+  /// Whether a stream here listens to one of the units `e` tells (only
+  /// then is its data read).
+  bool listens(const redis::push_entry& e) const;
   /// Open streams now (for metrics and tests).
   std::size_t streams() const;
 

@@ -3,7 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "routing/civil_time.hpp"
-#include "routing/privacy.hpp"
 
 namespace hotline::push {
 
@@ -20,8 +19,7 @@ json unit_json(const r::directory& dir, const std::string& id) {
 } // namespace
 
 std::string notice_data(const r::notice& n, const r::ticket_summary& t,
-                        const r::ticket_state& after, const r::directory& dir,
-                        const crypto::vault& vault) {
+                        const r::ticket_state& after, const r::directory& dir) {
   json d{{"event", n.step},
          {"ticket_no", t.no},
          {"version", t.version},
@@ -60,9 +58,6 @@ std::string notice_data(const r::notice& n, const r::ticket_summary& t,
                 {"content", in.content},
                 {"address", in.address},
                 {"submitted_at", r::format_instant(in.at)}};
-    if (auto secret = vault.open(t.no, in.caller_sealed))
-      demand["caller"]
-          = {{"name", r::mask_name(secret->name)}, {"phone", r::mask_phone(secret->phone)}};
     d["demand"] = demand;
   }
   return d.dump();

@@ -80,17 +80,20 @@ std::vector<push_entry> parse_entries(const redisReply* r) {
         e.units = split_units(value);
       else if (name == "h")
         e.worklists = split_units(value);
+      else if (name == "w")
+        e.writer = std::move(value);
     }
     out.push_back(std::move(e));
   }
   return out;
 }
 
-void fill_data(connection& c, const std::string& prefix, std::vector<push_entry>& entries) {
+void fill_data(connection& c, const std::string& prefix, std::vector<push_entry>& entries,
+               const std::function<bool(const push_entry&)>& which) {
   std::vector<std::vector<std::string>> cmds;
   std::vector<push_entry*> asked;
   for (auto& e : entries)
-    if (e.data.empty() && !e.units.empty()) {
+    if (e.data.empty() && !e.units.empty() && (!which || which(e))) {
       cmds.push_back({"XRANGE", prefix + ":push:u:" + e.units.front(), e.id, e.id});
       asked.push_back(&e);
     }
@@ -135,8 +138,9 @@ std::vector<push_entry> feed::unit_after(const std::string& unit, const std::str
   return out;
 }
 
-feed_tail::feed_tail(endpoint ep, std::string prefix, sink s)
-    : ep_(std::move(ep)), prefix_(prefix), key_(prefix + ":push:feed"), sink_(std::move(s)) {
+feed_tail::feed_tail(endpoint ep, std::string prefix, sink s, filter wants_data)
+    : ep_(std::move(ep)), prefix_(prefix), key_(prefix + ":push:feed"), sink_(std::move(s)),
+      wants_data_(std::move(wants_data)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -177,7 +181,7 @@ void feed_tail::run() {
       if (stream->type != REDIS_REPLY_ARRAY || stream->elements < 2)
         continue;
       auto entries = parse_entries(stream->element[1]);
-      fill_data(*c, prefix_, entries);
+      fill_data(*c, prefix_, entries, wants_data_);
       for (auto& e : entries) {
         {
           std::lock_guard<std::mutex> lock(mtx_);

@@ -9,7 +9,7 @@
 //                     comma-separated, s = the ticket's summary after the
 //                     step (MessagePack, codec.hpp), so a unit's projection
 //                     follows from it, h = the units whose worklist the step
-//                     changed.
+//                     changed, w = the node that wrote it.
 //   hl:push:u:{unit}  STREAM  the notices of one unit: e, and d = the data
 //                     (JSON object, no "id"), each with the same id as in
 //                     the feed: one event id everywhere (SSE `id:`,
@@ -41,6 +41,7 @@ struct push_entry {
   std::string data;
   std::string summary;
   std::vector<std::string> worklists; // "h": worklists the step changed
+  std::string writer;                 // "w": the node that wrote it
 };
 
 /// A Redis stream id "ms-seq" (both decimal, fitting 64 bits).
@@ -84,19 +85,22 @@ class feed {
 
 /// Reads the entries of a stream reply (XRANGE, or one stream of XREAD).
 std::vector<push_entry> parse_entries(const redisReply* r);
-/// Fills in the data of feed entries from their units' streams (one
-/// pipelined round trip).
-void fill_data(connection& c, const std::string& prefix, std::vector<push_entry>& entries);
+/// Fills in the data of feed entries (those `which` accepts, all without
+/// it) from their units' streams, in one pipelined round trip.
+void fill_data(connection& c, const std::string& prefix, std::vector<push_entry>& entries,
+               const std::function<bool(const push_entry&)>& which = nullptr);
 
 /// Follows the feed on a connection of its own (XREAD BLOCK) and hands each
 /// new entry, in order, to `sink` on its own thread. Starts after the entry
 /// that is newest when it starts; reconnects after a failure and goes on
 /// from the last entry it handed over, so nothing written meanwhile is
-/// skipped.
+/// skipped. An entry's data is read (from its unit's stream) only if
+/// `wants_data` says so, e.g. when a client on this node listens.
 class feed_tail {
  public:
   using sink = std::function<void(const push_entry&)>;
-  feed_tail(endpoint ep, std::string prefix, sink s);
+  using filter = std::function<bool(const push_entry&)>;
+  feed_tail(endpoint ep, std::string prefix, sink s, filter wants_data = nullptr);
   ~feed_tail();
   feed_tail(const feed_tail&) = delete;
   feed_tail& operator=(const feed_tail&) = delete;
@@ -108,6 +112,7 @@ class feed_tail {
   endpoint ep_;
   std::string prefix_, key_;
   sink sink_;
+  filter wants_data_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mtx_;
   std::string last_;

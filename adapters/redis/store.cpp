@@ -30,7 +30,7 @@ local n = tonumber(ARGV[5])
 for i = 6, 5 + n do redis.call('RPUSH', KEYS[1], ARGV[i]) end
 -- (op, its arguments): how many arguments each operation takes
 local arity = {sadd = 2, srem = 2, hincr = 2, set = 2, del_if = 2, zrem = 2, zadd = 3,
-               hset = 3, hdel = 2, xfeed = 6, xunit = 4}
+               hset = 3, hdel = 2, xfeed = 7, xunit = 4}
 local id = nil
 local i = 6 + n
 while i <= #ARGV do
@@ -47,11 +47,11 @@ while i <= #ARGV do
   elseif op == 'hset' then redis.call('HSET', a, b, c)
   elseif op == 'hdel' then redis.call('HDEL', a, b)
   elseif op == 'xfeed' then
-    -- (key, minid, step, units, summary, worklists): one notice in the
-    -- feed; its id is the id of the same notice, with its data, in every
-    -- unit's stream
+    -- (key, minid, step, units, summary, worklists, writer node): one
+    -- notice in the feed; its id is the id of the same notice, with its
+    -- data, in every unit's stream
     id = redis.call('XADD', a, 'MINID', '~', b, '*', 'e', c, 'u', ARGV[i + 4],
-                    's', ARGV[i + 5], 'h', ARGV[i + 6])
+                    's', ARGV[i + 5], 'h', ARGV[i + 6], 'w', ARGV[i + 7])
   elseif op == 'xunit' then
     -- (key, minid, step, data); never fails the script once events are in
     redis.pcall('XADD', a, 'MINID', '~', b, id, 'e', c, 'd', ARGV[i + 4])
@@ -254,12 +254,14 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     for (const auto* hs : {&push->holders_before, &push->holders_after})
       for (const auto& u : *hs)
         worklists += (worklists.empty() ? "" : ",") + u;
+    // The node that wrote it has told its own unit actors already.
+    const std::string writer = fence ? fence->substr(0, fence->find('|')) : std::string();
     for (const auto& n : push->notices) {
       std::string units;
       for (const auto& u : n.units)
         units += (units.empty() ? "" : ",") + u;
       args.insert(args.end(), {"xfeed", prefix_ + ":push:feed", minid, n.step, units, push->summary,
-                               worklists});
+                               worklists, writer});
       for (const auto& u : n.units)
         args.insert(args.end(), {"xunit", prefix_ + ":push:u:" + u, minid, n.step, n.data});
     }

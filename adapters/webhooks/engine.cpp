@@ -106,6 +106,7 @@ void engine::loop() {
   auto last_warning = steady::time_point{};
   while (!stop_) {
     auto wake = steady::now() + opts_.poll;
+    const auto planned = steady::now();
     try {
       plan();
       // Wake early for a retry that falls due before the next poll.
@@ -124,8 +125,13 @@ void engine::loop() {
         last_warning = steady::now();
       }
     }
+    // A busy feed wakes the loop on every notice: plan at most every
+    // `min_interval` (each plan reads the subscriptions from Redis).
+    const auto earliest = planned + opts_.min_interval;
     std::unique_lock<std::mutex> lock(mtx_);
     cv_.wait_until(lock, wake, [&] { return woken_ || stop_; });
+    if (!stop_ && steady::now() < earliest)
+      cv_.wait_until(lock, earliest, [&] { return stop_.load(); });
     woken_ = false;
   }
 }

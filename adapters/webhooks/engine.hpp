@@ -47,6 +47,9 @@ struct engine_options {
   /// Per delivery: resolve, connect, send and the receiver's status line.
   std::chrono::milliseconds timeout{5000};
   std::chrono::milliseconds poll{100};
+  /// Plans (reads of the subscriptions) at most this often, however many
+  /// notices wake the engine.
+  std::chrono::milliseconds min_interval{20};
   std::size_t threads = 4;
   /// Feed entries read per round trip.
   std::size_t batch = 200;

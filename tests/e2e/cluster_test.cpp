@@ -193,11 +193,35 @@ TEST_F(cluster, EventsReachAClientOnAnyNodeAcrossTheWritersDeath) {
   };
   hear(*sse, 10);
   ASSERT_EQ(dispatched.size(), 10u);
+  // The street's worklist on n2 holds them all, those n1 wrote too (its
+  // unit actor follows the feed), within the feed's delay.
+  {
+    http_client h2{"127.0.0.1", n2->port()};
+    // The first read loads the unit actor; later steps reach it by the feed.
+    ASSERT_EQ(h2.get("/api/v1/units/500103003/inbox", liaison).status, 200);
+    for (int i = 10; i < 15; ++i) {
+      auto r = h1.post("/api/v1/demands", yuzhong_demand("push-" + std::to_string(i)).dump());
+      ASSERT_EQ(r.status, 201) << r.body;
+      numbers.insert(body_of(r)["ticket_no"].get<std::string>());
+    }
+    std::set<std::string> listed;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (listed != numbers && std::chrono::steady_clock::now() < until) {
+      listed.clear();
+      const auto box = body_of(h2.get("/api/v1/units/500103003/inbox?limit=500", liaison));
+      for (const auto& t : box["tickets"])
+        listed.insert(t["ticket_no"].get<std::string>());
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(listed, numbers);
+  }
+  hear(*sse, 15);
+  ASSERT_EQ(dispatched.size(), 15u);
   sse->close();
   n1->stop(SIGKILL);
   ASSERT_TRUE(settles(n2->port(), {{"n2", 256}})) << view(n2->port()).dump(2);
   http_client h2{"127.0.0.1", n2->port()};
-  for (int i = 10; i < 20; ++i) {
+  for (int i = 15; i < 25; ++i) {
     auto r = h2.post("/api/v1/demands", yuzhong_demand("push-" + std::to_string(i)).dump());
     ASSERT_EQ(r.status, 201) << r.body;
     numbers.insert(body_of(r)["ticket_no"].get<std::string>());
@@ -205,8 +229,8 @@ TEST_F(cluster, EventsReachAClientOnAnyNodeAcrossTheWritersDeath) {
   // Back with the id of the last event heard: the ten missed, then live.
   sse = std::make_unique<sse_client>("127.0.0.1", n2->port(), target, liaison, last);
   ASSERT_EQ(sse->status(), 200);
-  hear(*sse, 20);
-  EXPECT_EQ(dispatched.size(), 20u);
+  hear(*sse, 25);
+  EXPECT_EQ(dispatched.size(), 25u);
   for (const auto& no : numbers)
     EXPECT_EQ(dispatched[no], 1) << no << " heard once";
   for (const auto& e : sse->drain(std::chrono::milliseconds(300)))

@@ -89,10 +89,12 @@ TEST_F(push, ATownshipHearsOfItsNewTicketWithinASecond_M_D_2) {
   EXPECT_EQ(d["rule"], "M-C-2");
   EXPECT_TRUE(d["at"].is_string());
   EXPECT_EQ(d["lead"]["unit_id"], street);
-  // M-D-2 acceptance information, with the caller masked (M-D-3).
-  EXPECT_EQ(d["demand"]["caller"]["name"], "张**");
-  EXPECT_EQ(e->data.find("张三丰"), std::string::npos);
-  EXPECT_EQ(e->data.find("-5678"), std::string::npos) << "the phone only masked";
+  // M-D-2 acceptance information; no caller data, not even masked (M-D-3).
+  EXPECT_EQ(d["demand"]["content"], yuzhong_demand("push-1")["content"]);
+  EXPECT_EQ(d["demand"]["kind"], "complaint");
+  EXPECT_FALSE(d["demand"].contains("caller"));
+  EXPECT_EQ(e->data.find("张"), std::string::npos);
+  EXPECT_EQ(e->data.find("5678"), std::string::npos);
 }
 
 TEST_F(push, AReconnectWithLastEventIdReplaysExactlyWhatWasMissed) {
