@@ -6,18 +6,12 @@
 
 #include "routing/notice.hpp"
 #include "routing/worklist.hpp"
+#include "tests/routing/plain_calendar.hpp"
 
 using namespace hotline::routing;
+using hotline::test::plain_2026;
 
 namespace {
-
-calendar plain_2026() {
-  calendar c;
-  holiday_year y;
-  y.year = 2026;
-  c.add_year(y);
-  return c;
-}
 
 struct notices : ::testing::Test {
   calendar cal = plain_2026();

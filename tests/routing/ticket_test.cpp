@@ -2,19 +2,12 @@
 #include <gtest/gtest.h>
 
 #include "routing/ticket.hpp"
+#include "tests/routing/plain_calendar.hpp"
 
 using namespace hotline::routing;
+using hotline::test::plain_2026;
 
 namespace {
-
-// A calendar with no holidays but a 2026 file, so weekends alone decide.
-calendar plain_2026() {
-  calendar c;
-  holiday_year y;
-  y.year = 2026;
-  c.add_year(y);
-  return c;
-}
 
 struct workflow : ::testing::Test {
   calendar cal = plain_2026();

@@ -133,14 +133,9 @@ void reveal_caller_contact(const call_ptr& c) {
       auto secret = c->ctx.svc.vault.open(no, sealed);
       if (!secret)
         throw api_error{500, "internal", "the caller's data cannot be opened with this key", ""};
-      redis::audit_entry e;
-      e.action = "caller_contact";
-      e.user = c->who->user;
-      e.display_name = c->who->display_name;
-      e.unit_id = c->who->unit_id;
+      auto e = audit_entry_of(c, "caller_contact");
       e.ticket_no = no;
       e.purpose = purpose;
-      e.client = c->req.remote_ip;
       const auto id = redis::audit_log(c->ctx.pool).append(e);
       c->reply(200, {{"ticket_no", no},
                      {"caller", {{"name", secret->name}, {"phone", secret->phone}}},

@@ -52,4 +52,20 @@ void with_storage(const call_ptr& c, std::function<void()> f) {
   });
 }
 
+redis::audit_entry audit_entry_of(const call_ptr& c, std::string action) {
+  redis::audit_entry e;
+  e.action = std::move(action);
+  e.user = c->who->user;
+  e.display_name = c->who->display_name;
+  e.unit_id = c->who->unit_id;
+  e.client = c->req.remote_ip;
+  return e;
+}
+
+std::string audit(const call_ptr& c, const std::string& action, const std::string& subject) {
+  auto e = audit_entry_of(c, action);
+  e.subject = subject;
+  return redis::audit_log(c->ctx.pool).append(e);
+}
+
 } // namespace hotline::http::handlers

@@ -6,6 +6,7 @@
 #include "actors/interfaces.hpp"
 #include "adapters/http/call.hpp"
 #include "adapters/http/context.hpp"
+#include "adapters/redis/audit_log.hpp"
 
 namespace hotline::http::handlers {
 
@@ -20,6 +21,12 @@ void need_involved(const call_ptr& c, const actors::ticket_reply& t);
 /// A handling unit's staff act in their unit's name only; 403 for the
 /// office's accounts.
 const std::string& acting_unit(const call_ptr& c);
+
+/// An audit entry of `action` by the caller of `c` (who, unit, address).
+redis::audit_entry audit_entry_of(const call_ptr& c, std::string action);
+/// Appends an entry of `action` about `subject` to the audit log (M-D-3);
+/// returns its id. Blocks on Redis: call it from the blocking pool.
+std::string audit(const call_ptr& c, const std::string& action, const std::string& subject);
 
 /// Runs `f` on the blocking pool, answering 503 if Redis fails.
 void with_storage(const call_ptr& c, std::function<void()> f);

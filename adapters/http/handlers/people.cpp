@@ -42,17 +42,6 @@ json account_json(const call_ptr& c, const auth::account& a) {
           {"updated_at", r::format_instant(a.updated_at)}};
 }
 
-void audit(const call_ptr& c, const std::string& action, const std::string& subject) {
-  redis::audit_entry e;
-  e.action = action;
-  e.user = c->who->user;
-  e.display_name = c->who->display_name;
-  e.unit_id = c->who->unit_id;
-  e.subject = subject;
-  e.client = c->req.remote_ip;
-  redis::audit_log(c->ctx.pool).append(e);
-}
-
 api_error from_refusal(const auth::account_refused& e) {
   const int status = e.code() == auth::account_errc::exists      ? 409
                      : e.code() == auth::account_errc::not_found ? 404

@@ -87,17 +87,6 @@ std::vector<std::string> name_list(const json& body, const std::string& key,
   return out;
 }
 
-void audit(const call_ptr& c, const std::string& action, const std::string& subject) {
-  redis::audit_entry e;
-  e.action = action;
-  e.user = c->who->user;
-  e.display_name = c->who->display_name;
-  e.unit_id = c->who->unit_id;
-  e.subject = subject;
-  e.client = c->req.remote_ip;
-  redis::audit_log(c->ctx.pool).append(e);
-}
-
 } // namespace
 
 // POST /api/v1/webhooks {"url","secret","events":[…],"units":[…]} → 201
