@@ -7,7 +7,8 @@
 //
 // Input: a first line naming the file to replace ("categories.yaml"); when
 // it names none, the first byte picks one and the rest is the content.
-// The copy's district-boundaries.geojson is a tiny square per district, so
+// The copy's district-boundaries.geojson is a tiny square per district, and
+// its communities.csv the first 50 rows, so
 // that each of the other inputs costs one load, not one 500 KB parse.
 
 #include "adapters/config/loader.hpp"
@@ -32,6 +33,7 @@ const char* const files[] = {
     "hotline.yaml",          "districts.csv",   "townships.csv",
     "departments.yaml",      "categories.yaml", "district-boundaries.geojson",
     "calendar/cn-2026.yaml", "refusals.yaml",   "handlers.yaml",
+    "communities.csv",
 };
 constexpr std::size_t file_count = sizeof(files) / sizeof(files[0]);
 
@@ -86,6 +88,14 @@ struct fixture {
     dir = templ;
     fs::copy(fs::path(HOTLINE_SOURCE_DIR) / "config/chongqing", dir, fs::copy_options::recursive);
     write(dir / "district-boundaries.geojson", small_boundaries(dir / "districts.csv"));
+    {
+      // The first 50 of the 11,270 communities: each load stays cheap.
+      std::istringstream all(read(dir / "communities.csv"));
+      std::string line, head;
+      for (int n = 0; n < 51 && std::getline(all, line); ++n)
+        head += line + "\n";
+      write(dir / "communities.csv", head);
+    }
     for (std::size_t i = 0; i < file_count; ++i)
       originals[i] = read(dir / files[i]);
     // The baseline must load, or every input would only test error paths.

@@ -84,6 +84,10 @@ bool directory::add_category(category c) {
   return true;
 }
 
+void directory::add_community(community c) {
+  communities_.push_back(std::move(c));
+}
+
 void directory::add_shape(district_shape s) {
   shapes_.push_back(std::move(s));
 }

@@ -64,6 +64,16 @@ struct category {
   std::string coordination;
 };
 
+/// A village or community committee (村民委员会/居民委员会): not a handling
+/// unit, but a place an address names, lying in exactly one township
+/// (issue 11: territory from community and village names).
+struct community {
+  std::string code;     // 12 digits, starting with its township's code
+  std::string name;     // the official name, "…社区居民委员会" or "…村民委员会"
+  std::string township; // 9-digit code
+  std::string district; // 6-digit code
+};
+
 /// A district's outline for point-in-polygon territory (属地).
 struct district_shape {
   std::string code;
@@ -78,12 +88,14 @@ class directory {
   bool add_unit(unit u);
   bool add_category(category c);
   void add_shape(district_shape s);
+  void add_community(community c);
 
   const unit* find_unit(std::string_view id) const;
   const category* find_category(std::string_view code) const;
   const std::vector<unit>& units() const { return units_; }
   const std::vector<category>& categories() const { return categories_; }
   const std::vector<district_shape>& shapes() const { return shapes_; }
+  const std::vector<community>& communities() const { return communities_; }
   /// Units whose parent is `parent_id`, in directory order.
   std::vector<const unit*> children(std::string_view parent_id) const;
   /// The district department of `district` with template suffix `function`.
@@ -107,6 +119,7 @@ class directory {
   std::vector<category> categories_;
   std::map<std::string, std::size_t, std::less<>> category_index_;
   std::vector<district_shape> shapes_;
+  std::vector<community> communities_;
   std::string office_id_ = "cq.office";
   std::map<std::string, std::vector<std::string>, std::less<>> extra_handlers_;
 };

@@ -35,6 +35,22 @@ std::string coords_text(point p) {
 } // namespace
 
 router::router(const directory& dir) : dir_(dir) {
+  // Issue 11: a community or village by its short name (without 居民委员会 /
+  // 村民委员会), and from three characters on by its stem too (领事巷).
+  const auto& places = dir.communities();
+  for (std::size_t i = 0; i < places.size(); ++i) {
+    std::string short_name = places[i].name;
+    for (std::string_view suffix : {"居民委员会", "村民委员会", "委员会"})
+      if (ends_with(short_name, suffix)) {
+        short_name.resize(short_name.size() - suffix.size());
+        break;
+      }
+    community_names_.add({short_name, std::to_string(i), false});
+    for (std::string_view suffix : {"社区", "村"})
+      if (ends_with(short_name, suffix) && short_name.size() - suffix.size() >= 9)
+        community_names_.add(
+            {short_name.substr(0, short_name.size() - suffix.size()), std::to_string(i), true});
+  }
   for (const auto& u : dir.units()) {
     if (u.kind == unit_kind::district_government) {
       district_names_.add({u.name, u.id, false});
@@ -149,14 +165,16 @@ territory router::locate(const location& where) const {
   // as 巫山县.
   // (Only names found in the address can be found once parts of it are
   // blanked: spaces make no new name.)
+  // Community and village names likewise (长寿村 is not 长寿区; issue 11).
   std::string district_text = where.address;
-  for (auto k : township_names_.occurring(where.address)) {
-    const auto& t = township_names_.entries[k];
-    if (!t.stem)
-      for (auto pos = district_text.find(t.name); pos != std::string::npos;
-           pos = district_text.find(t.name, pos))
-        district_text.replace(pos, t.name.size(), t.name.size(), ' ');
-  }
+  for (const auto* names : {&township_names_, &community_names_})
+    for (auto k : names->occurring(where.address)) {
+      const auto& t = names->entries[k];
+      if (!t.stem)
+        for (auto pos = district_text.find(t.name); pos != std::string::npos;
+             pos = district_text.find(t.name, pos))
+          district_text.replace(pos, t.name.size(), t.name.size(), ' ');
+    }
   auto district_hits
       = best_hits(district_text, district_names_, [](const std::string&) { return true; });
   std::string text_district = district_hits.size() == 1 ? district_hits.front().unit_id : "";
@@ -181,20 +199,81 @@ territory router::locate(const location& where) const {
   } else if (district_hits.size() > 1) {
     t.reasons.push_back({"M-RT-2", "地址中的区县名不唯一"});
   }
-  // 3. Township/street named in the address text, within the district if known.
+  // 3. Communities and villages named in the address (issue 11), within the
+  // district if known. Their names are blanked for the township step, so a
+  // village named like a township elsewhere (红光村, 红光镇) is not read as it.
   const std::string district = t.district;
-  auto township_hits = best_hits(where.address, township_names_, [&](const std::string& id) {
+  const auto& places = dir_.communities();
+  auto place_of = [&](const std::string& i) -> const community& { return places[std::stoul(i)]; };
+  const auto community_hits = best_hits(where.address, community_names_, [&](const std::string& i) {
+    return district.empty() || place_of(i).district == district;
+  });
+  // District names too: 云阳县 is not 云阳镇's stem followed by 县.
+  std::string township_text = where.address;
+  for (const auto* names : {&community_names_, &district_names_})
+    for (auto k : names->occurring(where.address)) {
+      const auto& c = names->entries[k];
+      if (!c.stem)
+        for (auto pos = township_text.find(c.name); pos != std::string::npos;
+             pos = township_text.find(c.name, pos))
+          township_text.replace(pos, c.name.size(), c.name.size(), ' ');
+    }
+  std::vector<std::string> community_towns; // the townships they lie in, each once
+  for (const auto& h : community_hits)
+    if (std::find(community_towns.begin(), community_towns.end(), place_of(h.unit_id).township)
+        == community_towns.end())
+      community_towns.push_back(place_of(h.unit_id).township);
+  auto town_label = [&](const std::string& id) {
+    const unit* town = dir_.find_unit(id);
+    return town->name + "（" + dir_.find_unit(town->district)->name + "）";
+  };
+  const std::string community_name
+      = community_hits.empty() ? std::string() : community_hits.front().name;
+  const char* community_kind = community_hits.empty()        ? ""
+                               : community_hits.front().stem ? "社区/村简称"
+                                                             : "社区/村名";
+  // 4. Township/street named in the address text, within the district if known.
+  auto township_hits = best_hits(township_text, township_names_, [&](const std::string& id) {
     return district.empty() || dir_.find_unit(id)->district == district;
   });
+  // A community settles a choice between townships the text allows.
+  if (township_hits.size() > 1 && !community_towns.empty()) {
+    std::vector<name_hit> agreeing;
+    for (const auto& h : township_hits)
+      if (std::find(community_towns.begin(), community_towns.end(), h.unit_id)
+          != community_towns.end())
+        agreeing.push_back(h);
+    if (agreeing.size() == 1)
+      township_hits = agreeing;
+  }
+  auto set_township = [&](const std::string& id) {
+    t.township = id;
+    if (t.district.empty())
+      t.district = dir_.find_unit(id)->district;
+  };
   if (township_hits.size() == 1) {
     const unit* town = dir_.find_unit(township_hits.front().unit_id);
-    t.township = town->id;
-    if (t.district.empty())
-      t.district = town->district;
+    set_township(town->id);
     t.reasons.push_back(
         {"M-RT-1", std::string("地址中含")
                        + (township_hits.front().stem ? "乡镇街道简称“" : "乡镇街道名“")
                        + township_hits.front().name + "”：" + town->name});
+    if (!community_towns.empty()) {
+      if (std::find(community_towns.begin(), community_towns.end(), town->id)
+          != community_towns.end()) {
+        t.reasons.push_back({"M-RT-1", std::string(community_kind) + "“" + community_name + "”属"
+                                           + town->name + "，相符"});
+      } else if (!community_hits.front().stem) {
+        // Two clues that cannot both be right: the office decides. (A
+        // stem elsewhere is most likely a road of the same name: ignored.)
+        t.township.clear();
+        t.township_candidates = community_towns;
+        t.township_candidates.push_back(town->id);
+        t.reasons.push_back({"M-RT-2", std::string(community_kind) + "“" + community_name + "”不属"
+                                           + town->name + "（属"
+                                           + town_label(community_towns.front()) + "），属地不明"});
+      }
+    }
   } else if (township_hits.size() > 1) {
     std::string names;
     for (const auto& h : township_hits) {
@@ -203,6 +282,21 @@ territory router::locate(const location& where) const {
       names += dir_.find_unit(h.unit_id)->name;
     }
     t.reasons.push_back({"M-RT-1", "地址可对应多个乡镇街道（" + names + "），不指定乡镇街道"});
+  } else if (community_towns.size() == 1) {
+    set_township(community_towns.front());
+    t.reasons.push_back({"M-RT-1", "地址中含" + std::string(community_kind) + "“" + community_name
+                                       + "”：属" + town_label(community_towns.front())});
+  } else if (community_towns.size() > 1) {
+    // 1,514 short names recur; without another clue the router does not
+    // guess (M-RT-2): it names the candidates for the office.
+    std::string names;
+    for (std::size_t i = 0; i < community_towns.size() && i < 8; ++i)
+      names += (names.empty() ? "" : "、") + town_label(community_towns[i]);
+    if (community_towns.size() > 8)
+      names += "等" + std::to_string(community_towns.size()) + "处";
+    t.township_candidates = community_towns;
+    t.reasons.push_back({"M-RT-2", std::string(community_kind) + "“" + community_name + "”在多处："
+                                       + names + "；无其他线索，属地不明"});
   }
   return t;
 }
@@ -217,8 +311,12 @@ route_result router::route(const demand_facts& demand) const {
                          "category '" + cat->code + "' does not take kind '"
                              + std::string(to_string(demand.kind)) + "'"};
   territory t = locate(demand.where);
+  // Issue 11: a township-level matter whose place the clues do not settle.
+  const bool township_unsettled = t.township.empty() && !t.township_candidates.empty()
+                                  && !cat->competent.empty()
+                                  && cat->competent.front().kind == unit_kind::township;
   // M-RT-2: cross-district, overlapping duties or a gap: the office decides.
-  if (t.spans_districts || !cat->coordination.empty()) {
+  if (t.spans_districts || township_unsettled || !cat->coordination.empty()) {
     needs_coordination n;
     n.reasons = std::move(t.reasons);
     if (!cat->coordination.empty())

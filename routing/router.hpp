@@ -57,6 +57,10 @@ struct territory {
   std::string district;         // 6-digit code or ""
   std::string township;         // 9-digit code or ""
   bool spans_districts = false; // the pin and the address name different districts (M-RT-2)
+  /// The address names a community or village that lies in several
+  /// townships and no other clue settles which (issue 11): the office
+  /// decides rather than the router guessing.
+  std::vector<std::string> township_candidates;
   std::vector<reason> reasons;
 };
 
@@ -92,6 +96,10 @@ class router {
   const directory& dir_;
   name_table district_names_;
   name_table township_names_;
+  /// Communities and villages by their short names ("领事巷社区", "红光村")
+  /// and, from three characters on, their stems ("领事巷"); unit_id holds
+  /// the index in directory::communities().
+  name_table community_names_;
 };
 
 /// Degrees from a simplified border under which a point-in-polygon answer is

@@ -464,6 +464,7 @@ class yaml_reader {
 constexpr const char* hotline_file = "hotline.yaml";
 constexpr const char* districts_file = "districts.csv";
 constexpr const char* townships_file = "townships.csv";
+constexpr const char* communities_file = "communities.csv";
 constexpr const char* departments_file = "departments.yaml";
 constexpr const char* categories_file = "categories.yaml";
 constexpr const char* refusals_file = "refusals.yaml";
@@ -701,6 +702,59 @@ void load_townships(const fs::path& dir, const district_table& districts, hotlin
                "unknown district " + in_quotes(code) + " (not in districts.csv; "
                    + std::to_string(u.townships) + (u.townships == 1 ? " township" : " townships")
                    + " refer to it)");
+  }
+}
+
+// communities.csv: one village or community committee per row, in a
+// township of townships.csv (issue 11). Optional: without it, addresses are
+// resolved by district and township names alone.
+void load_communities(const fs::path& dir, hotline_config& cfg, error_sink& errors) {
+  std::error_code ec;
+  if (!fs::exists(dir / communities_file, ec))
+    return;
+  const auto rows = load_csv(dir / communities_file, communities_file,
+                             {"code", "name", "townshipCode", "areaCode"}, errors);
+  if (!rows)
+    return;
+  std::set<std::string> codes;
+  for (const auto& row : *rows) {
+    const std::string& code = row.values.at("code");
+    const std::string& name = row.values.at("name");
+    const std::string& township = row.values.at("townshipCode");
+    const std::string& district = row.values.at("areaCode");
+    if (!is_digits(code, 12)) {
+      errors.add(communities_file, line_key(row.line, "code"),
+                 "malformed community code " + in_quotes(code) + " (expected 12 digits)");
+      continue;
+    }
+    if (!codes.insert(code).second) {
+      errors.add(communities_file, line_key(row.line, "code"),
+                 "duplicate community code " + in_quotes(code));
+      continue;
+    }
+    if (name.empty()) {
+      errors.add(communities_file, line_key(row.line, "name"), "must not be empty");
+      continue;
+    }
+    const routing::unit* town = cfg.directory.find_unit(township);
+    if (!town || town->kind != unit_kind::township) {
+      errors.add(communities_file, line_key(row.line, "townshipCode"),
+                 "unknown township " + in_quotes(township) + " (not in townships.csv)");
+      continue;
+    }
+    if (code.compare(0, 9, township) != 0) {
+      errors.add(communities_file, line_key(row.line, "code"),
+                 "community code " + in_quotes(code) + " does not start with its township code "
+                     + in_quotes(township));
+      continue;
+    }
+    if (district != town->district) {
+      errors.add(communities_file, line_key(row.line, "areaCode"),
+                 "district " + in_quotes(district) + " is not the district of township "
+                     + in_quotes(township) + " (" + in_quotes(town->district) + ")");
+      continue;
+    }
+    cfg.directory.add_community({code, name, township, district});
   }
 }
 
@@ -1384,6 +1438,7 @@ hotline_config load(const fs::path& dir) {
   load_hotline(dir, cfg, errors);
   const district_table districts = load_districts(dir, cfg, errors);
   load_townships(dir, districts, cfg, errors);
+  load_communities(dir, cfg, errors);
   const department_table departments = load_departments(dir, cfg, errors);
   instantiate_district_departments(districts, departments, cfg, errors);
   load_categories(dir, departments, cfg, errors);

@@ -427,3 +427,21 @@ TEST(ConfigLoader, ReportsAMissingFolder) {
 }
 
 } // namespace
+
+// Issue 11: a community must lie in a township of townships.csv, under its
+// own code and district; each error names its line and column.
+TEST_F(BrokenConfig, ReportsACommunityInAnUnknownTownshipOrTheWrongDistrict) {
+  {
+    std::ofstream out(dir() / "communities.csv", std::ios::app);
+    out << "500103999001,\"无此社区居民委员会\",500103999,500103\n"
+        << "500103003901,\"错区社区居民委员会\",500103003,500104\n";
+  }
+  const auto errors = load_errors();
+  EXPECT_TRUE(has_error(errors, "communities.csv", "line 11272.townshipCode")) << last_message_;
+  EXPECT_TRUE(has_error(errors, "communities.csv", "line 11273.areaCode")) << last_message_;
+}
+
+TEST_F(ChongqingConfig, HasThe11270CommunitiesAndVillagesOfTheGazetteer) {
+  ASSERT_TRUE(chongqing().config) << chongqing().error;
+  EXPECT_EQ(chongqing().config->directory.communities().size(), 11270u);
+}

@@ -1,0 +1,193 @@
+// Issue 11: territory from community and village names (communities.csv),
+// on the real Chongqing gazetteer: a name that is unique settles the
+// township; a name that recurs needs another clue, or goes to the office
+// with its candidates; a village named like a township elsewhere is not
+// read as that township.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "adapters/config/loader.hpp"
+#include "routing/router.hpp"
+
+using namespace hotline::routing;
+
+namespace {
+
+const hotline::config::hotline_config& cq() {
+  static const auto cfg
+      = hotline::config::load(std::string(HOTLINE_SOURCE_DIR) + "/config/chongqing");
+  return cfg;
+}
+
+// A township-level matter that takes complaints (env.noise in Chongqing).
+demand_facts complaint_at(const std::string& address) {
+  demand_facts d;
+  d.kind = demand_kind::complaint;
+  for (const auto& c : cq().directory.categories())
+    if (!c.competent.empty() && c.coordination.empty()
+        && c.competent.front().kind == unit_kind::township
+        && std::count(c.kinds.begin(), c.kinds.end(), demand_kind::complaint)) {
+      d.category = c.code;
+      break;
+    }
+  d.where.address = address;
+  return d;
+}
+
+std::string short_name(std::string name) {
+  for (std::string suffix : {"居民委员会", "村民委员会"})
+    if (name.size() > suffix.size()
+        && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+      return name.substr(0, name.size() - suffix.size());
+  return name;
+}
+
+std::string joined(const std::vector<reason>& rs) {
+  std::string out;
+  for (const auto& r : rs)
+    out += r.rule + " " + r.text + "\n";
+  return out;
+}
+
+// Short name → the townships it lies in, over the whole gazetteer.
+const std::map<std::string, std::set<std::string>>& towns_by_name() {
+  static const auto table = [] {
+    std::map<std::string, std::set<std::string>> t;
+    for (const auto& c : cq().directory.communities())
+      t[short_name(c.name)].insert(c.township);
+    return t;
+  }();
+  return table;
+}
+
+} // namespace
+
+TEST(Places, TheGazetteerIsLoadedWhole) {
+  EXPECT_EQ(cq().directory.communities().size(), 11270u);
+}
+
+TEST(Places, ACommunityOfOneStreetGoesToThatStreet_M_RT_1) {
+  router r(cq().directory);
+  const community* lsx = nullptr;
+  for (const auto& c : cq().directory.communities())
+    if (c.name == "领事巷社区居民委员会")
+      lsx = &c;
+  ASSERT_NE(lsx, nullptr);
+  auto res = r.route(complaint_at("重庆市领事巷社区3栋"));
+  ASSERT_TRUE(std::holds_alternative<assignment>(res)) << std::visit(
+      [](const auto& x) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(x)>, routing_error>)
+          return x.message;
+        else
+          return joined(x.reasons);
+      },
+      res);
+  const auto& a = std::get<assignment>(res);
+  EXPECT_EQ(a.unit_id, lsx->township);
+  EXPECT_NE(joined(a.reasons).find("领事巷社区"), std::string::npos)
+      << "the clue that decided is in the reasons: " << joined(a.reasons);
+}
+
+TEST(Places, ANameInSeveralPlacesWithoutAClueGoesToTheOfficeWithItsCandidates_M_RT_2) {
+  router r(cq().directory);
+  // A village name found in two or more districts.
+  std::string name;
+  std::set<std::string> towns;
+  for (const auto& [n, ts] : towns_by_name()) {
+    std::set<std::string> districts;
+    for (const auto& t : ts)
+      districts.insert(cq().directory.find_unit(t)->district);
+    if (districts.size() >= 2 && n.size() >= 9 && n.compare(n.size() - 3, 3, "村") == 0) {
+      name = n;
+      towns = ts;
+      break;
+    }
+  }
+  ASSERT_FALSE(name.empty());
+  auto alone = r.route(complaint_at(name + "5组"));
+  ASSERT_TRUE(std::holds_alternative<needs_coordination>(alone)) << name;
+  const auto why = joined(std::get<needs_coordination>(alone).reasons);
+  EXPECT_NE(why.find("在多处"), std::string::npos) << why;
+  for (const auto& t : towns)
+    EXPECT_NE(why.find(cq().directory.find_unit(t)->name), std::string::npos)
+        << "candidate " << t << " named: " << why;
+  // With the district of one of them, and the name unique there, it settles.
+  for (const auto& t : towns) {
+    const auto* town = cq().directory.find_unit(t);
+    int in_district = 0;
+    for (const auto& u : towns)
+      in_district += cq().directory.find_unit(u)->district == town->district;
+    if (in_district != 1)
+      continue;
+    auto res = r.route(complaint_at(cq().directory.find_unit(town->district)->name + name + "5组"));
+    ASSERT_TRUE(std::holds_alternative<assignment>(res)) << name;
+    EXPECT_EQ(std::get<assignment>(res).unit_id, t);
+    break;
+  }
+}
+
+// A fixed-size check of the issue's targets on the gazetteer itself: every
+// name that is unique goes to its township (route_wrong ≤ 0.5 %, coverage
+// ≥ 95 %), and no name that recurs is dispatched without a clue.
+TEST(Places, OneThousandCommunityAddressesRouteAsTheIssueAsks) {
+  router r(cq().directory);
+  std::vector<const community*> all;
+  for (const auto& c : cq().directory.communities())
+    all.push_back(&c);
+  std::mt19937 rng(20261130);
+  std::shuffle(all.begin(), all.end(), rng);
+  int unique = 0, right = 0, wrong = 0, recurring = 0, guessed = 0;
+  std::vector<std::string> wrong_examples;
+  for (std::size_t i = 0; i < 1000; ++i) {
+    const auto& c = *all[i];
+    const auto name = short_name(c.name);
+    const bool is_unique = towns_by_name().at(name).size() == 1;
+    auto res = r.route(complaint_at("重庆市" + name + "3号"));
+    const auto* a = std::get_if<assignment>(&res);
+    if (is_unique) {
+      ++unique;
+      if (a && a->unit_id == c.township)
+        ++right;
+      else if (a) {
+        ++wrong;
+        if (wrong_examples.size() < 5)
+          wrong_examples.push_back(name + " → " + a->unit_id + " (not " + c.township + ")");
+      }
+    } else {
+      ++recurring;
+      if (a) {
+        ++guessed;
+        ADD_FAILURE() << "dispatched without a clue: " << name << " → " << a->unit_id << "\n"
+                      << joined(a->reasons);
+      }
+    }
+  }
+  ASSERT_GT(unique, 0);
+  const double coverage = double(right + wrong) / unique;
+  const double wrong_share = double(wrong) / (right + wrong);
+  EXPECT_GE(coverage, 0.95) << right << " right, " << wrong << " wrong of " << unique;
+  EXPECT_LE(wrong_share, 0.005) << wrong << " wrong, e.g. "
+                                << (wrong_examples.empty() ? "" : wrong_examples.front());
+  EXPECT_EQ(guessed, 0) << "of " << recurring << " recurring names";
+}
+
+// The seat town's stem is in its district's name (云阳镇 in 云阳县): an
+// address naming the county and one of its villages elsewhere goes to the
+// village's township, not the seat.
+TEST(Places, ACountyNamedLikeItsSeatTownIsNotReadAsThatTown) {
+  router r(cq().directory);
+  const community* village = nullptr;
+  for (const auto& c : cq().directory.communities())
+    if (c.name == "宝寨村民委员会" || c.name == "宝寨村村民委员会")
+      village = &c;
+  ASSERT_NE(village, nullptr);
+  ASSERT_EQ(towns_by_name().at(short_name(village->name)).size(), 1u);
+  auto res = r.route(complaint_at("云阳县宝寨村1号"));
+  ASSERT_TRUE(std::holds_alternative<assignment>(res))
+      << joined(std::get<needs_coordination>(res).reasons);
+  EXPECT_EQ(std::get<assignment>(res).unit_id, village->township);
+}
