@@ -140,6 +140,25 @@ std::vector<name_hit> best_hits(const std::string& text, const Table& names, Kee
 
 } // namespace
 
+// `text` with every full name of `tables` that occurs in it replaced by
+// spaces, longest first: 土桥正街社区 goes whole, not as 土桥 + 正街社区.
+std::string router::blanked(const std::string& text,
+                            std::initializer_list<const name_table*> tables) const {
+  std::vector<const std::string*> names;
+  for (const auto* table : tables)
+    for (auto k : table->occurring(text))
+      if (!table->entries[k].stem)
+        names.push_back(&table->entries[k].name);
+  std::stable_sort(names.begin(), names.end(), [](const std::string* a, const std::string* b) {
+    return a->size() > b->size();
+  });
+  std::string out = text;
+  for (const auto* name : names)
+    for (auto pos = out.find(*name); pos != std::string::npos; pos = out.find(*name, pos))
+      out.replace(pos, name->size(), name->size(), ' ');
+  return out;
+}
+
 territory router::locate(const location& where) const {
   territory t;
   // 1. Coordinates: point in the district outlines.
@@ -166,15 +185,7 @@ territory router::locate(const location& where) const {
   // (Only names found in the address can be found once parts of it are
   // blanked: spaces make no new name.)
   // Community and village names likewise (长寿村 is not 长寿区; issue 11).
-  std::string district_text = where.address;
-  for (const auto* names : {&township_names_, &community_names_})
-    for (auto k : names->occurring(where.address)) {
-      const auto& t = names->entries[k];
-      if (!t.stem)
-        for (auto pos = district_text.find(t.name); pos != std::string::npos;
-             pos = district_text.find(t.name, pos))
-          district_text.replace(pos, t.name.size(), t.name.size(), ' ');
-    }
+  const std::string district_text = blanked(where.address, {&township_names_, &community_names_});
   auto district_hits
       = best_hits(district_text, district_names_, [](const std::string&) { return true; });
   std::string text_district = district_hits.size() == 1 ? district_hits.front().unit_id : "";
@@ -209,15 +220,7 @@ territory router::locate(const location& where) const {
     return district.empty() || place_of(i).district == district;
   });
   // District names too: 云阳县 is not 云阳镇's stem followed by 县.
-  std::string township_text = where.address;
-  for (const auto* names : {&community_names_, &district_names_})
-    for (auto k : names->occurring(where.address)) {
-      const auto& c = names->entries[k];
-      if (!c.stem)
-        for (auto pos = township_text.find(c.name); pos != std::string::npos;
-             pos = township_text.find(c.name, pos))
-          township_text.replace(pos, c.name.size(), c.name.size(), ' ');
-    }
+  const std::string township_text = blanked(where.address, {&community_names_, &district_names_});
   std::vector<std::string> community_towns; // the townships they lie in, each once
   for (const auto& h : community_hits)
     if (std::find(community_towns.begin(), community_towns.end(), place_of(h.unit_id).township)

@@ -2,6 +2,7 @@
 // The router: demand → handling unit by territory and matter (属地、属事),
 // with the reasons and rule ids that made the choice (DESIGN rule 5). Pure.
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -93,6 +94,9 @@ class router {
     /// The entries whose name occurs in `text`, in the order they were added.
     std::vector<std::size_t> occurring(const std::string& text) const;
   };
+  std::string blanked(const std::string& text,
+                      std::initializer_list<const name_table*> tables) const;
+
   const directory& dir_;
   name_table district_names_;
   name_table township_names_;

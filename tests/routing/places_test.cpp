@@ -191,3 +191,18 @@ TEST(Places, ACountyNamedLikeItsSeatTownIsNotReadAsThatTown) {
       << joined(std::get<needs_coordination>(res).reasons);
   EXPECT_EQ(std::get<assignment>(res).unit_id, village->township);
 }
+
+// A community named after a township elsewhere (土桥正街社区 of 巴南区's
+// 花溪街道; 土桥镇 is in 铜梁区) is not read as that township.
+TEST(Places, ACommunityNamedLikeATownshipElsewhereStaysItsOwn) {
+  router r(cq().directory);
+  const community* c = nullptr;
+  for (const auto& x : cq().directory.communities())
+    if (x.name == "土桥正街社区居民委员会")
+      c = &x;
+  ASSERT_NE(c, nullptr);
+  auto res = r.route(complaint_at("重庆市土桥正街社区1号"));
+  ASSERT_TRUE(std::holds_alternative<assignment>(res))
+      << joined(std::get<needs_coordination>(res).reasons);
+  EXPECT_EQ(std::get<assignment>(res).unit_id, c->township);
+}
