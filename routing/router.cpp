@@ -34,17 +34,27 @@ std::string coords_text(point p) {
 
 } // namespace
 
+std::string community_short_name(const std::string& official) {
+  struct rule {
+    std::string_view suffix, kind;
+  };
+  for (const auto& [suffix, kind] : {rule{"村民委员会", "村"}, rule{"居民委员会", "社区"},
+                                     rule{"工作站", "社区"}, rule{"委员会", ""}})
+    if (ends_with(official, suffix) && official.size() > suffix.size()) {
+      std::string rest = official.substr(0, official.size() - suffix.size());
+      if (kind.empty() || ends_with(rest, "村") || ends_with(rest, "社区"))
+        return rest;
+      return rest + std::string(kind);
+    }
+  return official;
+}
+
 router::router(const directory& dir) : dir_(dir) {
-  // Issue 11: a community or village by its short name (without 居民委员会 /
-  // 村民委员会), and from three characters on by its stem too (领事巷).
+  // Issue 11: a community or village by its short name (领事巷社区, 太白村),
+  // and from three characters on by its stem too (领事巷).
   const auto& places = dir.communities();
   for (std::size_t i = 0; i < places.size(); ++i) {
-    std::string short_name = places[i].name;
-    for (std::string_view suffix : {"居民委员会", "村民委员会", "委员会"})
-      if (ends_with(short_name, suffix)) {
-        short_name.resize(short_name.size() - suffix.size());
-        break;
-      }
+    const std::string short_name = community_short_name(places[i].name);
     community_names_.add({short_name, std::to_string(i), false});
     for (std::string_view suffix : {"社区", "村"})
       if (ends_with(short_name, suffix) && short_name.size() - suffix.size() >= 9)
@@ -141,9 +151,18 @@ std::vector<name_hit> best_hits(const std::string& text, const Table& names, Kee
 } // namespace
 
 // `text` with every full name of `tables` that occurs in it replaced by
-// spaces, longest first: 土桥正街社区 goes whole, not as 土桥 + 正街社区.
+// spaces, longest first (土桥正街社区 goes whole, not as 土桥 + 正街社区),
+// except inside a full name of `keep` (跃进村 stays in 跃进村街道).
 std::string router::blanked(const std::string& text,
-                            std::initializer_list<const name_table*> tables) const {
+                            std::initializer_list<const name_table*> tables,
+                            const name_table* keep) const {
+  std::vector<std::pair<std::size_t, std::size_t>> kept; // [from, to) ranges
+  if (keep)
+    for (auto k : keep->occurring(text))
+      if (!keep->entries[k].stem)
+        for (auto pos = text.find(keep->entries[k].name); pos != std::string::npos;
+             pos = text.find(keep->entries[k].name, pos + 1))
+          kept.emplace_back(pos, pos + keep->entries[k].name.size());
   std::vector<const std::string*> names;
   for (const auto* table : tables)
     for (auto k : table->occurring(text))
@@ -154,8 +173,13 @@ std::string router::blanked(const std::string& text,
   });
   std::string out = text;
   for (const auto* name : names)
-    for (auto pos = out.find(*name); pos != std::string::npos; pos = out.find(*name, pos))
-      out.replace(pos, name->size(), name->size(), ' ');
+    for (auto pos = out.find(*name); pos != std::string::npos; pos = out.find(*name, pos + 1)) {
+      const bool inside = std::any_of(kept.begin(), kept.end(), [&](const auto& r) {
+        return pos >= r.first && pos + name->size() <= r.second;
+      });
+      if (!inside)
+        out.replace(pos, name->size(), name->size(), ' ');
+    }
   return out;
 }
 
@@ -185,7 +209,8 @@ territory router::locate(const location& where) const {
   // (Only names found in the address can be found once parts of it are
   // blanked: spaces make no new name.)
   // Community and village names likewise (长寿村 is not 长寿区; issue 11).
-  const std::string district_text = blanked(where.address, {&township_names_, &community_names_});
+  const std::string district_text
+      = blanked(where.address, {&township_names_, &community_names_}, nullptr);
   auto district_hits
       = best_hits(district_text, district_names_, [](const std::string&) { return true; });
   std::string text_district = district_hits.size() == 1 ? district_hits.front().unit_id : "";
@@ -216,11 +241,15 @@ territory router::locate(const location& where) const {
   const std::string district = t.district;
   const auto& places = dir_.communities();
   auto place_of = [&](const std::string& i) -> const community& { return places[std::stoul(i)]; };
-  const auto community_hits = best_hits(where.address, community_names_, [&](const std::string& i) {
-    return district.empty() || place_of(i).district == district;
-  });
+  // (Within a township's own full name a community name is no clue of its
+  // own: 太安镇 is not the stem of 太安镇社区, 跃进村街道 not the village 跃进村.)
+  const auto community_hits = best_hits(
+      blanked(where.address, {&township_names_}, nullptr), community_names_,
+      [&](const std::string& i) { return district.empty() || place_of(i).district == district; });
+
   // District names too: 云阳县 is not 云阳镇's stem followed by 县.
-  const std::string township_text = blanked(where.address, {&community_names_, &district_names_});
+  const std::string township_text
+      = blanked(where.address, {&community_names_, &district_names_}, &township_names_);
   std::vector<std::string> community_towns; // the townships they lie in, each once
   for (const auto& h : community_hits)
     if (std::find(community_towns.begin(), community_towns.end(), place_of(h.unit_id).township)
@@ -284,6 +313,9 @@ territory router::locate(const location& where) const {
         names += "、";
       names += dir_.find_unit(h.unit_id)->name;
     }
+    // As with a community in several places: the office decides (issue 11).
+    for (const auto& h : township_hits)
+      t.township_candidates.push_back(h.unit_id);
     t.reasons.push_back({"M-RT-1", "地址可对应多个乡镇街道（" + names + "），不指定乡镇街道"});
   } else if (community_towns.size() == 1) {
     set_township(community_towns.front());

@@ -53,6 +53,11 @@ struct routing_error {
 
 using route_result = std::variant<assignment, needs_coordination, routing_error>;
 
+/// The name people use for a community or village committee: 领事巷社区 for
+/// 领事巷社区居民委员会, 太白村 for 太白村村民委员会 and for 真武村民委员会 (the
+/// village is 真武村), 化龙桥社区 for 化龙桥社区工作站.
+std::string community_short_name(const std::string& official);
+
 /// What the router found out about the place, kept for explanations.
 struct territory {
   std::string district;         // 6-digit code or ""
@@ -94,8 +99,8 @@ class router {
     /// The entries whose name occurs in `text`, in the order they were added.
     std::vector<std::size_t> occurring(const std::string& text) const;
   };
-  std::string blanked(const std::string& text,
-                      std::initializer_list<const name_table*> tables) const;
+  std::string blanked(const std::string& text, std::initializer_list<const name_table*> tables,
+                      const name_table* keep) const;
 
   const directory& dir_;
   name_table district_names_;

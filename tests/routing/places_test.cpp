@@ -38,12 +38,8 @@ demand_facts complaint_at(const std::string& address) {
   return d;
 }
 
-std::string short_name(std::string name) {
-  for (std::string suffix : {"居民委员会", "村民委员会"})
-    if (name.size() > suffix.size()
-        && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
-      return name.substr(0, name.size() - suffix.size());
-  return name;
+std::string short_name(const std::string& name) {
+  return community_short_name(name);
 }
 
 std::string joined(const std::vector<reason>& rs) {
