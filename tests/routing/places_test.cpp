@@ -202,3 +202,27 @@ TEST(Places, ACommunityNamedLikeATownshipElsewhereStaysItsOwn) {
       << joined(std::get<needs_coordination>(res).reasons);
   EXPECT_EQ(std::get<assignment>(res).unit_id, c->township);
 }
+
+// Village committees named without their 村 (观音村民委员会, 南坪村民委员会)
+// once read as bare words and blanked 观音桥街道 and 南坪街道 out of these
+// addresses (tests/fault caught it): a street named in full stays itself.
+TEST(Places, AStreetNamedInFullIsNeverLostToAVillageOfAShorterName) {
+  router r(cq().directory);
+  const std::pair<const char*, const char*> cases[] = {
+      {"重庆市江北区观音桥街道建新北路10号", "观音桥街道"},
+      {"重庆市沙坪坝区沙坪坝街道小龙坎正街5号", "沙坪坝街道"},
+      {"重庆市九龙坡区杨家坪街道西郊路20号", "杨家坪街道"},
+      {"重庆市南岸区南坪街道南坪西路8号", "南坪街道"},
+      {"重庆市渝北区两路街道双龙大道100号", "两路街道"},
+  };
+  for (const auto& [address, street] : cases) {
+    location where;
+    where.address = address;
+    const auto t = r.locate(where);
+    ASSERT_FALSE(t.township.empty()) << address << "\n" << joined(t.reasons);
+    EXPECT_EQ(cq().directory.find_unit(t.township)->name, street) << address;
+  }
+  EXPECT_EQ(community_short_name("观音村民委员会"), "观音村");
+  EXPECT_EQ(community_short_name("先锋社区村民委员会"), "先锋社区");
+  EXPECT_EQ(community_short_name("化龙桥社区工作站"), "化龙桥社区");
+}
