@@ -6,6 +6,9 @@
 //   route_wrong     dispatched to a wrong unit ÷ demands (unambiguous sets)
 //   ambiguous_guessed  names in several places, no clue, yet dispatched
 //   route_us_per_demand  the router's time per demand (one thread)
+// and the same, prefixed baseline_, for a router without the gazetteer (the
+// config copied without communities.csv), measured in the same run;
+// route_us_vs_baseline is the ratio of the two times.
 // Output: one key=value line each, per set and overall (bench/run reads them).
 //
 // Usage: route_bench --config DIR [--per-set N] [--seed S] [--show-wrong K]
@@ -13,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -20,6 +24,8 @@
 #include <set>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "adapters/config/loader.hpp"
 #include "routing/router.hpp"
@@ -160,56 +166,86 @@ int main(int argc, char** argv) {
     sets["road_style"].push_back({district_name(t->district) + stem(t->name) + road(i), t->id});
   }
 
-  std::map<std::string, tally> results;
-  tally unambiguous;
-  std::size_t routed = 0;
-  const auto began = std::chrono::steady_clock::now();
-  for (const auto& [set, demands] : sets) {
-    auto& t = results[set];
-    for (const auto& d : demands) {
-      r::demand_facts f;
-      f.kind = r::demand_kind::complaint;
-      f.category = category;
-      f.where.address = d.address;
-      const auto res = router.route(f);
-      ++routed;
-      ++t.n;
-      if (const auto* a = std::get_if<r::assignment>(&res)) {
-        if (a->unit_id == d.township) {
-          ++t.right;
-        } else {
-          ++t.wrong;
-          if (show_wrong > 0) {
-            --show_wrong;
-            std::cerr << "wrong: " << d.address << " → " << dir.find_unit(a->unit_id)->name
-                      << " (not " << dir.find_unit(d.township)->name << ")\n";
-            for (const auto& why : a->reasons)
-              std::cerr << "  " << why.rule << " " << why.text << "\n";
+  // The same addresses through a router without the gazetteer (the config
+  // copied without communities.csv): the baseline, measured in this run.
+  namespace fs = std::filesystem;
+  const fs::path bare = fs::temp_directory_path() / ("route-bench-" + std::to_string(::getpid()));
+  fs::remove_all(bare);
+  fs::copy(config, bare, fs::copy_options::recursive);
+  fs::remove(bare / "communities.csv");
+  const auto bare_cfg = hotline::config::load(bare);
+  fs::remove_all(bare);
+  const r::router baseline(bare_cfg.directory);
+
+  auto ratio = [](std::size_t a, std::size_t b) { return b ? double(a) / double(b) : 0.0; };
+  struct score {
+    std::map<std::string, tally> sets;
+    tally unambiguous;
+    double us_per_demand = 0;
+  };
+  auto run = [&](const r::router& with, bool report_wrong) {
+    score out;
+    std::size_t routed = 0;
+    const auto began = std::chrono::steady_clock::now();
+    for (const auto& [set, demands] : sets) {
+      auto& t = out.sets[set];
+      for (const auto& d : demands) {
+        r::demand_facts f;
+        f.kind = r::demand_kind::complaint;
+        f.category = category;
+        f.where.address = d.address;
+        const auto res = with.route(f);
+        ++routed;
+        ++t.n;
+        if (const auto* a = std::get_if<r::assignment>(&res)) {
+          if (a->unit_id == d.township) {
+            ++t.right;
+          } else {
+            ++t.wrong;
+            if (report_wrong && show_wrong > 0) {
+              --show_wrong;
+              std::cerr << "wrong: " << d.address << " → " << dir.find_unit(a->unit_id)->name
+                        << " (not " << dir.find_unit(d.township)->name << ")\n";
+              for (const auto& why : a->reasons)
+                std::cerr << "  " << why.rule << " " << why.text << "\n";
+            }
           }
+        } else {
+          ++t.coordination;
         }
-      } else {
-        ++t.coordination;
+      }
+      if (set != "ambiguous_no_clue") {
+        out.unambiguous.n += t.n;
+        out.unambiguous.right += t.right;
+        out.unambiguous.wrong += t.wrong;
+        out.unambiguous.coordination += t.coordination;
       }
     }
-    if (set != "ambiguous_no_clue") {
-      unambiguous.n += t.n;
-      unambiguous.right += t.right;
-      unambiguous.wrong += t.wrong;
-      unambiguous.coordination += t.coordination;
-    }
-  }
-  const double us
-      = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - began).count();
-  auto ratio = [](std::size_t a, std::size_t b) { return b ? double(a) / double(b) : 0.0; };
-  for (const auto& [set, t] : results)
-    std::printf("set_%s=n:%zu right:%zu wrong:%zu coordination:%zu\n", set.c_str(), t.n, t.right,
-                t.wrong, t.coordination);
-  std::printf("route_accuracy=%.4f\n",
-              ratio(unambiguous.right, unambiguous.right + unambiguous.wrong));
-  std::printf("route_coverage=%.4f\n", ratio(unambiguous.right + unambiguous.wrong, unambiguous.n));
-  std::printf("route_wrong=%.4f\n", ratio(unambiguous.wrong, unambiguous.n));
-  const auto& amb = results["ambiguous_no_clue"];
-  std::printf("ambiguous_guessed=%zu\n", amb.right + amb.wrong);
-  std::printf("route_us_per_demand=%.2f\n", routed ? us / double(routed) : 0.0);
+    out.us_per_demand
+        = routed
+              ? std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - began)
+                        .count()
+                    / double(routed)
+              : 0.0;
+    return out;
+  };
+  const auto base = run(baseline, false);
+  const auto now = run(router, true);
+  auto print = [&](const char* prefix, const score& sc) {
+    const auto& u = sc.unambiguous;
+    for (const auto& [set, t] : sc.sets)
+      std::printf("%sset_%s=n:%zu right:%zu wrong:%zu coordination:%zu\n", prefix, set.c_str(), t.n,
+                  t.right, t.wrong, t.coordination);
+    std::printf("%sroute_accuracy=%.4f\n", prefix, ratio(u.right, u.right + u.wrong));
+    std::printf("%sroute_coverage=%.4f\n", prefix, ratio(u.right + u.wrong, u.n));
+    std::printf("%sroute_wrong=%.4f\n", prefix, ratio(u.wrong, u.n));
+    const auto& amb = sc.sets.at("ambiguous_no_clue");
+    std::printf("%sambiguous_guessed=%zu\n", prefix, amb.right + amb.wrong);
+    std::printf("%sroute_us_per_demand=%.2f\n", prefix, sc.us_per_demand);
+  };
+  print("baseline_", base);
+  print("", now);
+  std::printf("route_us_vs_baseline=%.2f\n",
+              base.us_per_demand > 0 ? now.us_per_demand / base.us_per_demand : 0.0);
   return 0;
 }

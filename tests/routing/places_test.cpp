@@ -10,18 +10,13 @@
 #include <random>
 #include <set>
 
-#include "adapters/config/loader.hpp"
 #include "routing/router.hpp"
+#include "tests/routing/chongqing.hpp"
 
 using namespace hotline::routing;
+using hotline::test::cq;
 
 namespace {
-
-const hotline::config::hotline_config& cq() {
-  static const auto cfg
-      = hotline::config::load(std::string(HOTLINE_SOURCE_DIR) + "/config/chongqing");
-  return cfg;
-}
 
 // A township-level matter that takes complaints (env.noise in Chongqing).
 demand_facts complaint_at(const std::string& address) {

@@ -1,18 +1,13 @@
 // The router on the real Chongqing directory: territory and matter (M-RT-1).
 #include <gtest/gtest.h>
 
-#include "adapters/config/loader.hpp"
 #include "routing/router.hpp"
+#include "tests/routing/chongqing.hpp"
 
 using namespace hotline::routing;
+using hotline::test::cq;
 
 namespace {
-
-const hotline::config::hotline_config& cq() {
-  static const auto cfg
-      = hotline::config::load(std::string(HOTLINE_SOURCE_DIR) + "/config/chongqing");
-  return cfg;
-}
 
 std::string first_township_category() {
   for (const auto& c : cq().directory.categories())
