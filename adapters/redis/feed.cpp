@@ -38,9 +38,14 @@ std::string with_id(const std::string& data, const std::string& id) {
   return out;
 }
 
-namespace {
+std::string join_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& x : items)
+    out += (out.empty() ? "" : ",") + x;
+  return out;
+}
 
-std::vector<std::string> split_units(const std::string& csv) {
+std::vector<std::string> split_list(const std::string& csv) {
   std::vector<std::string> out;
   std::size_t at = 0;
   while (!csv.empty()) {
@@ -52,8 +57,6 @@ std::vector<std::string> split_units(const std::string& csv) {
   }
   return out;
 }
-
-} // namespace
 
 std::vector<push_entry> parse_entries(const redisReply* r) {
   std::vector<push_entry> out;
@@ -77,9 +80,9 @@ std::vector<push_entry> parse_entries(const redisReply* r) {
       else if (name == "s")
         e.summary = std::move(value);
       else if (name == "u")
-        e.units = split_units(value);
+        e.units = split_list(value);
       else if (name == "h")
-        e.worklists = split_units(value);
+        e.worklists = split_list(value);
       else if (name == "w")
         e.writer = std::move(value);
     }

@@ -57,6 +57,11 @@ struct stream_id {
   }
 };
 
+/// The comma-separated lists of the feed's fields and of webhook
+/// subscriptions (unit ids and step names hold no comma); "" is no item.
+std::string join_list(const std::vector<std::string>& items);
+std::vector<std::string> split_list(const std::string& csv);
+
 /// The data of a notice with its id as the first member: what an SSE
 /// client and a webhook receiver get.
 std::string with_id(const std::string& data, const std::string& id);

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "adapters/redis/codec.hpp"
+#include "adapters/redis/feed.hpp"
 
 namespace hotline::redis {
 
@@ -250,16 +251,14 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
           == push->holders_after.end())
         args.insert(args.end(), {"hdel", key("wl", u), no});
     const auto minid = std::to_string(push->keep_after_ms) + "-0";
-    std::string worklists; // every worklist the append changes
-    for (const auto* hs : {&push->holders_before, &push->holders_after})
-      for (const auto& u : *hs)
-        worklists += (worklists.empty() ? "" : ",") + u;
+    // Every worklist the append changes.
+    std::vector<std::string> changed = push->holders_before;
+    changed.insert(changed.end(), push->holders_after.begin(), push->holders_after.end());
+    const std::string worklists = join_list(changed);
     // The node that wrote it has told its own unit actors already.
     const std::string writer = fence ? fence->substr(0, fence->find('|')) : std::string();
     for (const auto& n : push->notices) {
-      std::string units;
-      for (const auto& u : n.units)
-        units += (units.empty() ? "" : ",") + u;
+      const std::string units = join_list(n.units);
       args.insert(args.end(), {"xfeed", prefix_ + ":push:feed", minid, n.step, units, push->summary,
                                worklists, writer});
       for (const auto& u : n.units)

@@ -123,26 +123,6 @@ redis.call('HINCRBY', KEYS[1], 'r', #ids)
 return out
 )lua";
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t at = 0;
-  while (!s.empty() && at <= s.size()) {
-    const auto comma = s.find(',', at);
-    out.push_back(s.substr(at, comma == std::string::npos ? std::string::npos : comma - at));
-    if (comma == std::string::npos)
-      break;
-    at = comma + 1;
-  }
-  return out;
-}
-
-std::string join(const std::vector<std::string>& xs) {
-  std::string out;
-  for (const auto& x : xs)
-    out += (out.empty() ? "" : ",") + x;
-  return out;
-}
-
 std::map<std::string, std::string> hash_of(const redisReply* r) {
   std::map<std::string, std::string> out;
   if (!r || r->type != REDIS_REPLY_ARRAY)
@@ -172,8 +152,8 @@ std::optional<subscription> from_hash(const std::string& id,
     auto i = h.find(name);
     return i == h.end() ? std::string() : i->second;
   };
-  s.events = split(field("ev"));
-  s.units = split(field("un"));
+  s.events = redis::split_list(field("ev"));
+  s.units = redis::split_list(field("un"));
   s.cursor = field("c");
   s.pending_replays = to_ll(field("r"));
   s.created_at = to_ll(field("at"));
@@ -265,8 +245,8 @@ subscription store::create(const new_subscription& s, std::int64_t now) {
     const auto sealed = crypto::seal(key_, s.secret, "webhook:" + id);
     auto c = pool_.acquire();
     auto rep = c->command({"EVAL", create_script, "3", subscription_key(id), ids_key(), feed_key(),
-                           id, s.url, sealed, join(s.events), join(s.units), std::to_string(now),
-                           s.created_by});
+                           id, s.url, sealed, redis::join_list(s.events), redis::join_list(s.units),
+                           std::to_string(now), s.created_by});
     redis::check(rep.get(), "webhook create");
     if (rep->type == REDIS_REPLY_NIL && tries < 3)
       continue; // an id drawn twice: draw again
