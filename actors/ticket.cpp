@@ -34,12 +34,15 @@ redis::push_writes push_of(const std::string& no, const routing::ticket_state& b
                         (std::chrono::system_clock::now() - svc.push_retention).time_since_epoch())
                         .count();
   routing::ticket_state s = before;
-  for (const auto& e : events) {
-    auto next = routing::apply(s, e);
-    for (auto& n : routing::notices_for(s, e, next, svc.policy))
-      w.notices.push_back({n.step, n.units,
-                           push::notice_data(n, routing::summarize(no, next, svc.policy), next,
-                                             svc.config.directory)});
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    auto next = routing::apply(s, events[i]);
+    const auto notices = routing::notices_for(s, events[i], next, svc.policy);
+    if (!notices.empty()) {
+      // After the last event the summary is the one the caller made.
+      const auto t = i + 1 == events.size() ? summary : routing::summarize(no, next, svc.policy);
+      for (const auto& n : notices)
+        w.notices.push_back({n.step, n.units, push::notice_data(n, t, next, svc.config.directory)});
+    }
     s = std::move(next);
   }
   auto add = [&](const std::vector<std::string>& us) {

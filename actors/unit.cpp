@@ -60,9 +60,10 @@ unit_actor::behavior_type unit(unit_actor::stateful_pointer<unit_state> self, st
     return unit_actor::behavior_type::make_empty_behavior();
   }
   self->state.id = std::move(id);
-  for (const auto& u : svc->config.directory.units())
-    if (u.supervisor == self->state.id && u.id != self->state.id)
-      self->state.subordinates.push_back(u.id);
+  // The units one level down (in the directory each unit's parent is the
+  // unit that supervises it).
+  for (const auto* u : svc->config.directory.children(self->state.id))
+    self->state.subordinates.push_back(u->id);
   ensure_loaded(self, *svc);
   return {
       [=](inbox_atom, const inbox_query& q, routing::instant now) -> inbox_reply {
