@@ -38,6 +38,13 @@ std::string with_id(const std::string& data, const std::string& id) {
   return out;
 }
 
+bool stream_before(const std::string& a, const std::string& b) {
+  auto x = stream_id::parse(a), y = stream_id::parse(b);
+  if (x && y)
+    return *x < *y;
+  return a < b;
+}
+
 std::string join_list(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& x : items)
@@ -121,12 +128,13 @@ std::string feed::last_id() {
   return entries.empty() ? "0-0" : entries.front().id;
 }
 
-std::vector<push_entry> feed::after(const std::string& id, std::size_t count) {
+std::vector<push_entry> feed::after(const std::string& id, std::size_t count,
+                                    const std::function<bool(const push_entry&)>& which) {
   auto c = pool_.acquire();
   auto rep = c->command({"XRANGE", feed_key(), "(" + id, "+", "COUNT", std::to_string(count)});
   check(rep.get(), "XRANGE");
   auto out = parse_entries(rep.get());
-  fill_data(*c, prefix_, out);
+  fill_data(*c, prefix_, out, which);
   return out;
 }
 

@@ -57,6 +57,10 @@ struct stream_id {
   }
 };
 
+/// Whether stream id `a` comes before `b` (numerically; text order for a
+/// string that is no stream id, so sorting stays a total order).
+bool stream_before(const std::string& a, const std::string& b);
+
 /// The comma-separated lists of the feed's fields and of webhook
 /// subscriptions (unit ids and step names hold no comma); "" is no item.
 std::string join_list(const std::vector<std::string>& items);
@@ -77,8 +81,9 @@ class feed {
   /// The id of the newest entry of the feed, "0-0" when it is empty.
   std::string last_id();
   /// At most `count` feed entries after `id` (exclusive), oldest first,
-  /// with their data.
-  std::vector<push_entry> after(const std::string& id, std::size_t count);
+  /// with their data (only those `which` accepts, when given).
+  std::vector<push_entry> after(const std::string& id, std::size_t count,
+                                const std::function<bool(const push_entry&)>& which = nullptr);
   /// At most `count` entries of `unit`'s stream after `id`, oldest first.
   std::vector<push_entry> unit_after(const std::string& unit, const std::string& id,
                                      std::size_t count);

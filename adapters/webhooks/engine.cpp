@@ -13,12 +13,7 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-bool stream_before(const std::string& a, const std::string& b) {
-  auto x = redis::stream_id::parse(a), y = redis::stream_id::parse(b);
-  if (!x || !y)
-    return false;
-  return *x < *y;
-}
+using redis::stream_before;
 
 const std::string& later(const std::string& a, const std::string& b) {
   return stream_before(a, b) ? b : a;
@@ -217,7 +212,9 @@ void engine::work(subscription s, std::shared_ptr<progress> st) {
   };
   const auto budget = steady::now() + std::chrono::seconds(2);
   while (!stop_) {
-    const auto entries = feed_.after(scanned, opts_.batch);
+    // Data only for what this subscription wants.
+    const auto entries = feed_.after(scanned, opts_.batch,
+                                     [&s](const redis::push_entry& e) { return s.wants(e); });
     if (entries.empty())
       break;
     for (const auto& e : entries) {

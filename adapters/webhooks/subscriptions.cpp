@@ -162,20 +162,14 @@ std::optional<subscription> from_hash(const std::string& id,
   return s;
 }
 
-bool stream_less(const std::string& a, const std::string& b) {
-  auto x = redis::stream_id::parse(a), y = redis::stream_id::parse(b);
-  if (x && y)
-    return *x < *y;
-  return a < b;
-}
-
 std::vector<dead_letter> letters_of(const redisReply* r) {
   std::vector<dead_letter> out;
   for (const auto& [id, text] : hash_of(r))
     if (auto d = dead_letter::from_json(text))
       out.push_back(std::move(*d));
-  std::sort(out.begin(), out.end(),
-            [](const dead_letter& a, const dead_letter& b) { return stream_less(a.id, b.id); });
+  std::sort(out.begin(), out.end(), [](const dead_letter& a, const dead_letter& b) {
+    return redis::stream_before(a.id, b.id);
+  });
   return out;
 }
 
@@ -358,7 +352,7 @@ std::optional<store::replay_result> store::replay(const std::string& id,
   }
   for (std::size_t i = 1; i < rep->elements; ++i)
     out.queued.push_back(redis::reply_string(rep->element[i]));
-  std::sort(out.queued.begin(), out.queued.end(), stream_less);
+  std::sort(out.queued.begin(), out.queued.end(), redis::stream_before);
   return out;
 }
 
