@@ -45,6 +45,21 @@ redis::push_writes push_of(const std::string& no, const routing::ticket_state& b
     }
     s = std::move(next);
   }
+  // Issue 11: the office's decisions (a designation, a return) become
+  // evidence for proposals, written with the events (M-RT-2, M-RT-4).
+  auto decisions = routing::decisions_in(before, events);
+  if (!decisions.empty()) {
+    const auto& intake = before.intake ? *before.intake : *s.intake;
+    const auto facts
+        = routing::facts_of(no, intake, svc.router.locate({intake.address, intake.coords}));
+    for (const auto& d : decisions) {
+      auto e = facts;
+      e.unit_id = d.unit_id;
+      e.chosen = d.chosen;
+      e.at = d.at;
+      w.lessons.push_back({e.category, routing::evidence_key(e), redis::encode(e)});
+    }
+  }
   auto add = [&](const std::vector<std::string>& us) {
     for (const auto& u : us)
       if (std::find(told.begin(), told.end(), u) == told.end())

@@ -42,7 +42,48 @@ constexpr name_table<demand_kind, 5> demand_kinds_zh{{
     {demand_kind::suggestion, "意见建议"},
 }};
 
+constexpr name_table<place_kind, 5> place_kinds{{
+    {place_kind::committee, "committee"},
+    {place_kind::road, "road"},
+    {place_kind::estate, "estate"},
+    {place_kind::landmark, "landmark"},
+    {place_kind::grid, "grid"},
+}};
+
+constexpr name_table<place_kind, 5> place_kinds_zh{{
+    {place_kind::committee, "社区/村"},
+    {place_kind::road, "道路"},
+    {place_kind::estate, "小区"},
+    {place_kind::landmark, "地标"},
+    {place_kind::grid, "网格"},
+}};
+
+constexpr name_table<low_confidence_policy, 2> low_confidence_policies{{
+    {low_confidence_policy::dispatch, "dispatch"},
+    {low_confidence_policy::coordinate, "coordinate"},
+}};
+
 } // namespace
+
+std::string_view to_string(place_kind k) {
+  return name_of(place_kinds, k);
+}
+
+std::optional<place_kind> parse_place_kind(std::string_view s) {
+  return parse_of(place_kinds, s);
+}
+
+std::string_view label_zh(place_kind k) {
+  return name_of(place_kinds_zh, k);
+}
+
+std::string_view to_string(low_confidence_policy p) {
+  return name_of(low_confidence_policies, p);
+}
+
+std::optional<low_confidence_policy> parse_low_confidence_policy(std::string_view s) {
+  return parse_of(low_confidence_policies, s);
+}
 
 std::string_view to_string(unit_kind k) {
   return name_of(unit_kinds, k);
@@ -84,8 +125,8 @@ bool directory::add_category(category c) {
   return true;
 }
 
-void directory::add_community(community c) {
-  communities_.push_back(std::move(c));
+void directory::add_place(place p) {
+  places_.push_back(std::move(p));
 }
 
 void directory::add_shape(district_shape s) {

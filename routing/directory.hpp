@@ -35,6 +35,25 @@ std::string_view label_zh(unit_kind k);
 /// Chinese label of a demand kind (咨询/求助/投诉/举报/意见建议).
 std::string_view label_zh(demand_kind k);
 
+/// Issue 11: what a named place an address may mention is.
+enum class place_kind {
+  committee, // 居民委员会/村民委员会 (communities.csv)
+  road,      // 道路, from a deployment's places.csv
+  estate,    // 小区
+  landmark,  // 地标
+  grid,      // 网格 (grid cell of grid management)
+};
+std::string_view to_string(place_kind k);
+std::optional<place_kind> parse_place_kind(std::string_view s);
+/// Chinese label (社区/村, 道路, 小区, 地标, 网格).
+std::string_view label_zh(place_kind k);
+
+/// Issue 11: what the office wants done with an assignment the router is
+/// not sure of (confidence low): dispatch it anyway, or coordinate.
+enum class low_confidence_policy { dispatch, coordinate };
+std::string_view to_string(low_confidence_policy p);
+std::optional<low_confidence_policy> parse_low_confidence_policy(std::string_view s);
+
 struct unit {
   std::string id;   // 500103 · 500103003 · 500103.urban-management · cq.housing
   std::string name; // Chinese official name
@@ -62,16 +81,21 @@ struct category {
   /// M-RT-2: set when duties overlap or nobody is competent (a gap): the
   /// router never assigns alone, the office designates. Says why.
   std::string coordination;
+  /// Issue 11: a `low` confidence assignment dispatches, or waits for the
+  /// office (categories.yaml `low_confidence`).
+  low_confidence_policy low_confidence = low_confidence_policy::dispatch;
 };
 
-/// A village or community committee (村民委员会/居民委员会): not a handling
-/// unit, but a place an address names, lying in exactly one township
-/// (issue 11: territory from community and village names).
-struct community {
-  std::string code;     // 12 digits, starting with its township's code
-  std::string name;     // the official name, "…社区居民委员会" or "…村民委员会"
+/// A place an address names, lying in exactly one township (issue 11):
+/// a village or community committee (村民委员会/居民委员会, not a handling
+/// unit), or a road, estate, landmark or grid cell a deployment adds. A
+/// road through several townships is one place per township.
+struct place {
+  std::string code; // committees: 12 digits, starting with the township's code; else ""
+  std::string name; // committees: the official name, "…社区居民委员会"; else as people say it
   std::string township; // 9-digit code
   std::string district; // 6-digit code
+  place_kind kind = place_kind::committee;
 };
 
 /// A district's outline for point-in-polygon territory (属地).
@@ -88,14 +112,14 @@ class directory {
   bool add_unit(unit u);
   bool add_category(category c);
   void add_shape(district_shape s);
-  void add_community(community c);
+  void add_place(place p);
 
   const unit* find_unit(std::string_view id) const;
   const category* find_category(std::string_view code) const;
   const std::vector<unit>& units() const { return units_; }
   const std::vector<category>& categories() const { return categories_; }
   const std::vector<district_shape>& shapes() const { return shapes_; }
-  const std::vector<community>& communities() const { return communities_; }
+  const std::vector<place>& places() const { return places_; }
   /// Units whose parent is `parent_id`, in directory order.
   std::vector<const unit*> children(std::string_view parent_id) const;
   /// The district department of `district` with template suffix `function`.
@@ -119,7 +143,7 @@ class directory {
   std::vector<category> categories_;
   std::map<std::string, std::size_t, std::less<>> category_index_;
   std::vector<district_shape> shapes_;
-  std::vector<community> communities_;
+  std::vector<place> places_;
   std::string office_id_ = "cq.office";
   std::map<std::string, std::vector<std::string>, std::less<>> extra_handlers_;
 };

@@ -30,12 +30,23 @@ struct demand_facts {
   location where;
 };
 
+/// Issue 11: how sure the router is of a place or an assignment.
+enum class confidence_level { high, medium, low };
+std::string_view to_string(confidence_level l);
+std::optional<confidence_level> parse_confidence_level(std::string_view s);
+
+struct confidence {
+  confidence_level level = confidence_level::high;
+  std::string reason; // Chinese: the clue that sets the level
+};
+
 /// M-RT-1: a clear place and a concrete matter go to one unit, supervised by
 /// the unit one level up.
 struct assignment {
   std::string unit_id;
   std::string supervisor_id;
   std::vector<reason> reasons;
+  confidence sure = {}; // issue 11
 };
 
 /// M-RT-2: territory or responsibility unclear; the office designates.
@@ -67,6 +78,11 @@ struct territory {
   /// townships and no other clue settles which (issue 11): the office
   /// decides rather than the router guessing.
   std::vector<std::string> township_candidates;
+  /// The committee or place name that was a clue ("" for none), for the
+  /// office's proposals (issue 11).
+  std::string place;
+  /// How sure each finding is (issue 11); meaningless where it is empty.
+  confidence district_sure, township_sure;
   std::vector<reason> reasons;
 };
 
@@ -99,16 +115,19 @@ class router {
     /// The entries whose name occurs in `text`, in the order they were added.
     std::vector<std::size_t> occurring(const std::string& text) const;
   };
+  /// `text` with the full names of `tables` blanked (see router.cpp);
+  /// places only where they lie in `district`, if it is not empty.
   std::string blanked(const std::string& text, std::initializer_list<const name_table*> tables,
-                      const name_table* keep) const;
+                      const name_table* keep, const std::string& district = "") const;
 
   const directory& dir_;
   name_table district_names_;
   name_table township_names_;
-  /// Communities and villages by their short names ("领事巷社区", "红光村")
-  /// and, from three characters on, their stems ("领事巷"); unit_id holds
-  /// the index in directory::communities().
-  name_table community_names_;
+  /// Places: committees by their short names ("领事巷社区", "红光村") and,
+  /// from three characters on, their stems ("领事巷"); a deployment's
+  /// roads, estates, landmarks and grid cells by their names; unit_id holds
+  /// the index in directory::places().
+  name_table place_names_;
 };
 
 /// Degrees from a simplified border under which a point-in-polygon answer is

@@ -231,6 +231,7 @@ dispatched make_dispatch(const assignment& a, demand_kind kind, instant at,
   d.unit_id = a.unit_id;
   d.supervisor_id = a.supervisor_id;
   d.reasons = a.reasons;
+  d.sure = a.sure;
   if (given) {
     // M-DL-3: a deadline set at assignment is followed as given.
     d.due = *given;

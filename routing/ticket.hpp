@@ -70,6 +70,7 @@ struct dispatched {
   std::string unit_id;
   std::string supervisor_id;
   std::vector<reason> reasons;
+  confidence sure;    // issue 11: how sure the router (or the office) was
   int limit_days = 0; // 0 when the deadline was given at assignment
   instant due = 0;
   bool provisional = false;

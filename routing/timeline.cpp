@@ -33,6 +33,14 @@ std::string join_reasons(const std::vector<reason>& reasons) {
   return out;
 }
 
+// Issue 11: how sure the assignment was, in Chinese.
+std::string confidence_text(const confidence& c) {
+  const char* level = c.level == confidence_level::high     ? "高"
+                      : c.level == confidence_level::medium ? "中"
+                                                            : "低";
+  return std::string("。派单置信度：") + level + (c.reason.empty() ? "" : "（" + c.reason + "）");
+}
+
 std::string coop_text(const directory& dir, const std::vector<std::string>& coop) {
   if (coop.empty())
     return "";
@@ -103,7 +111,8 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
               t.detail = "派至" + name_of_unit(dir, x.unit_id) + "，督办单位"
                          + name_of_unit(dir, x.supervisor_id) + "，办理时限至"
                          + format_instant(x.due) + (x.provisional ? "（暂定）" : "") + "。"
-                         + coop_text(dir, x.cooperating) + join_reasons(x.reasons);
+                         + coop_text(dir, x.cooperating) + join_reasons(x.reasons)
+                         + confidence_text(x.sure);
             },
             [&](const coordination_requested& x) {
               t.actor = office;

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/config/places.hpp"
+#include "adapters/config/reading.hpp"
 #include "routing/civil_time.hpp"
 
 namespace hotline::config {
@@ -50,413 +52,7 @@ config_exception::config_exception(std::vector<config_error> errors)
 
 namespace {
 
-// ---------------------------------------------------------------------------
-// Error collection and key paths
-
-// Collects the errors of one load across all files, so that one run of the
-// loader shows an operator everything that needs fixing.
-class error_sink {
- public:
-  void add(std::string file, std::string key, std::string message) {
-    errors_.push_back({std::move(file), std::move(key), std::move(message)});
-  }
-  bool empty() const { return errors_.empty(); }
-  std::size_t size() const { return errors_.size(); }
-  std::vector<config_error> take() { return std::move(errors_); }
-
- private:
-  std::vector<config_error> errors_;
-};
-
-std::string indexed(std::string_view base, std::size_t i) {
-  return std::string(base) + "[" + std::to_string(i) + "]";
-}
-
-std::string member(std::string_view base, std::string_view name) {
-  if (base.empty())
-    return std::string(name);
-  return std::string(base) + "." + std::string(name);
-}
-
-std::string in_quotes(std::string_view s) {
-  return "'" + std::string(s) + "'";
-}
-
-// ---------------------------------------------------------------------------
-// Small syntax checks
-
-bool is_digits(std::string_view s, std::size_t n) {
-  return s.size() == n
-         && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool is_lower_alnum(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-// A function suffix: "urban-management". It becomes part of unit ids and is
-// written in categories, so it stays plain lower-case ascii.
-bool is_function_name(std::string_view s) {
-  if (s.empty() || !(s.front() >= 'a' && s.front() <= 'z') || s.back() == '-')
-    return false;
-  return std::all_of(s.begin(), s.end(), [](char c) { return is_lower_alnum(c) || c == '-'; });
-}
-
-// Dot-separated lower-case ascii segments: "cq.housing", "env.noise", at
-// least `min_segments` of them. The leading letter keeps these ids apart
-// from the numeric district and township codes.
-bool is_dotted_name(std::string_view s, std::size_t min_segments) {
-  if (s.empty() || s.front() < 'a' || s.front() > 'z')
-    return false;
-  std::size_t segments = 0;
-  for (std::size_t start = 0;;) {
-    const std::size_t dot = std::min(s.find('.', start), s.size());
-    const std::string_view segment = s.substr(start, dot - start);
-    if (segment.empty() || segment.back() == '-'
-        || !std::all_of(segment.begin(), segment.end(),
-                        [](char c) { return is_lower_alnum(c) || c == '-'; })) {
-      return false;
-    }
-    ++segments;
-    if (dot == s.size())
-      break;
-    start = dot + 1;
-  }
-  return segments >= min_segments;
-}
-
-std::string replace_all(std::string text, std::string_view from, std::string_view to) {
-  for (std::size_t at = text.find(from); at != std::string::npos;
-       at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
-
-// ---------------------------------------------------------------------------
-// Files
-
-// The whole file, or an error naming it: a missing file is the most common
-// configuration mistake and must say which file.
-std::optional<std::string> read_file(const fs::path& path, const std::string& display,
-                                     error_sink& errors) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) {
-    errors.add(display, "", "missing file");
-    return std::nullopt;
-  }
-  if (!fs::is_regular_file(path, ec)) {
-    errors.add(display, "", "not a regular file");
-    return std::nullopt;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    errors.add(display, "", "cannot be read");
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// ---------------------------------------------------------------------------
-// CSV (RFC 4180 as the data files use it: comma separated, fields optionally
-// in double quotes, a doubled quote inside quotes is one quote, quoted fields
-// may hold commas and line breaks; LF or CRLF; optional UTF-8 BOM).
-
-struct csv_record {
-  int line = 0; // 1-based line where the record starts
-  std::vector<std::string> fields;
-};
-
-struct csv_syntax_error {
-  int line = 0;
-  std::string message;
-};
-
-struct csv_document {
-  std::vector<csv_record> records;
-  std::vector<csv_syntax_error> errors;
-};
-
-// Splits CSV text into records. A malformed record is reported and skipped,
-// and reading resumes on the line after the one where it started (a stray
-// quote would otherwise swallow the lines after it), so that one bad line
-// does not hide the others.
-csv_document parse_csv(std::string_view text) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF")
-    text.remove_prefix(3);
-  csv_document doc;
-  std::size_t pos = 0;
-  int line = 1;
-  const auto at_record_end
-      = [&] { return pos >= text.size() || text[pos] == '\n' || text[pos] == '\r'; };
-  const auto skip_line_break = [&] {
-    if (pos < text.size() && text[pos] == '\r')
-      ++pos;
-    if (pos < text.size() && text[pos] == '\n')
-      ++pos;
-    ++line;
-  };
-  const auto skip_rest_of_line = [&] {
-    while (!at_record_end())
-      ++pos;
-    skip_line_break();
-  };
-
-  while (pos < text.size()) {
-    const std::size_t record_start = pos;
-    csv_record record;
-    record.line = line;
-    std::optional<std::string> error;
-    while (true) {
-      std::string field;
-      if (pos < text.size() && text[pos] == '"') {
-        ++pos;
-        bool closed = false;
-        while (pos < text.size()) {
-          const char c = text[pos];
-          if (c == '"') {
-            if (pos + 1 < text.size() && text[pos + 1] == '"') {
-              field += '"';
-              pos += 2;
-              continue;
-            }
-            ++pos;
-            closed = true;
-            break;
-          }
-          if (c == '\n')
-            ++line;
-          field += c;
-          ++pos;
-        }
-        if (!closed) {
-          error = "unterminated quoted field";
-          break;
-        }
-        if (!at_record_end() && text[pos] != ',') {
-          error = "unexpected character after a closing quote (a quote inside a "
-                  "quoted field must be doubled)";
-          break;
-        }
-      } else {
-        while (!at_record_end() && text[pos] != ',')
-          field += text[pos++];
-        if (field.find('"') != std::string::npos) {
-          error = "quote inside an unquoted field (quote the whole field and double the quote)";
-          break;
-        }
-      }
-      record.fields.push_back(std::move(field));
-      if (pos < text.size() && text[pos] == ',') {
-        ++pos;
-        continue;
-      }
-      break;
-    }
-    if (error) {
-      doc.errors.push_back({record.line, std::move(*error)});
-      pos = record_start;
-      line = record.line;
-      skip_rest_of_line();
-      continue;
-    }
-    skip_line_break();
-    const bool blank = record.fields.size() == 1 && record.fields.front().empty();
-    if (!blank)
-      doc.records.push_back(std::move(record));
-  }
-  return doc;
-}
-
-struct csv_row {
-  int line = 0;
-  std::map<std::string, std::string> values; // required column → value
-};
-
-std::string line_key(int line) {
-  return "line " + std::to_string(line);
-}
-std::string line_key(int line, std::string_view column) {
-  return member(line_key(line), column);
-}
-
-// Reads a CSV file whose first line names its columns and picks out the
-// `required` columns by name (extra columns are ignored, so a data set with
-// more columns still loads). nullopt, with the error reported, when the file
-// cannot be used at all.
-std::optional<std::vector<csv_row>> load_csv(const fs::path& path, const std::string& display,
-                                             std::initializer_list<const char*> required,
-                                             error_sink& errors) {
-  const auto text = read_file(path, display, errors);
-  if (!text)
-    return std::nullopt;
-  csv_document doc = parse_csv(*text);
-  for (const auto& e : doc.errors)
-    errors.add(display, line_key(e.line), e.message);
-  if (doc.records.empty()) {
-    errors.add(display, "", "no header line");
-    return std::nullopt;
-  }
-  const csv_record& header = doc.records.front();
-  std::map<std::string, std::size_t> columns;
-  bool complete = true;
-  for (const char* name : required) {
-    const auto it = std::find(header.fields.begin(), header.fields.end(), name);
-    if (it == header.fields.end()) {
-      errors.add(display, line_key(header.line), "missing column " + in_quotes(name));
-      complete = false;
-    } else {
-      columns[name] = static_cast<std::size_t>(it - header.fields.begin());
-    }
-  }
-  if (!complete)
-    return std::nullopt;
-
-  std::vector<csv_row> rows;
-  for (std::size_t i = 1; i < doc.records.size(); ++i) {
-    const csv_record& record = doc.records[i];
-    if (record.fields.size() != header.fields.size()) {
-      errors.add(display, line_key(record.line),
-                 "expected " + std::to_string(header.fields.size()) + " fields, found "
-                     + std::to_string(record.fields.size()));
-      continue;
-    }
-    csv_row row;
-    row.line = record.line;
-    for (const auto& [name, index] : columns)
-      row.values[name] = record.fields[index];
-    rows.push_back(std::move(row));
-  }
-  return rows;
-}
-
-// ---------------------------------------------------------------------------
-// YAML
-
-// Parses a YAML file whose top level must be a mapping; nullopt (reported)
-// otherwise. yaml-cpp's own messages carry the line and column.
-std::optional<YAML::Node> load_yaml(const fs::path& path, const std::string& display,
-                                    error_sink& errors) {
-  const auto text = read_file(path, display, errors);
-  if (!text)
-    return std::nullopt;
-  YAML::Node root;
-  try {
-    root = YAML::Load(*text);
-  } catch (const YAML::Exception& e) {
-    errors.add(display, "line " + std::to_string(e.mark.line + 1), "invalid YAML: " + e.msg);
-    return std::nullopt;
-  }
-  if (!root.IsMap()) {
-    errors.add(display, "", "expected a mapping at the top level");
-    return std::nullopt;
-  }
-  return root;
-}
-
-// Typed, error-reporting access to the nodes of one YAML file. Every accessor
-// takes the key path of the node so that errors name it exactly.
-class yaml_reader {
- public:
-  yaml_reader(std::string file, error_sink& errors) : file_(std::move(file)), errors_(errors) {}
-
-  const std::string& file() const { return file_; }
-  void error(const std::string& key, std::string message) const {
-    errors_.add(file_, key, std::move(message));
-  }
-
-  // The value of `key` in `map`; an undefined node when `map` is not a
-  // mapping (yaml-cpp throws on subscripting a scalar) or lacks the key.
-  static YAML::Node get(const YAML::Node& map, const std::string& key) {
-    if (!map.IsMap())
-      return YAML::Node(YAML::NodeType::Undefined);
-    // A missing key is an undefined node that later checks report with the
-    // file and key; returning map[key] itself made yaml-cpp throw
-    // InvalidNode past them (found by fuzz/config_loader_fuzz).
-    const YAML::Node value = map[key];
-    return value.IsDefined() ? value : YAML::Node(YAML::NodeType::Undefined);
-  }
-
-  bool expect_map(const YAML::Node& node, const std::string& path) const {
-    if (node.IsMap())
-      return true;
-    error(path, node.IsDefined() ? "expected a mapping" : "missing");
-    return false;
-  }
-
-  bool expect_sequence(const YAML::Node& node, const std::string& path) const {
-    if (node.IsSequence())
-      return true;
-    error(path, node.IsDefined() ? "expected a list" : "missing");
-    return false;
-  }
-
-  // Typos in key names would otherwise be silently ignored and the intended
-  // setting lost, so unknown keys are errors.
-  void reject_unknown_keys(const YAML::Node& map, const std::string& path,
-                           std::initializer_list<std::string_view> known) const {
-    if (!map.IsMap())
-      return;
-    for (const auto& entry : map) {
-      const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "?";
-      if (std::find(known.begin(), known.end(), key) == known.end()) {
-        error(member(path, key), "unknown key");
-      }
-    }
-  }
-
-  // A non-empty scalar.
-  std::optional<std::string> text(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsDefined() || node.IsNull()) {
-      error(path, "missing");
-      return std::nullopt;
-    }
-    if (!node.IsScalar()) {
-      error(path, "expected a text value");
-      return std::nullopt;
-    }
-    if (node.Scalar().empty()) {
-      error(path, "must not be empty");
-      return std::nullopt;
-    }
-    return node.Scalar();
-  }
-
-  std::optional<std::string> text_at(const YAML::Node& map, const std::string& key,
-                                     const std::string& path) const {
-    return text(get(map, key), member(path, key));
-  }
-
-  std::optional<int> integer_at(const YAML::Node& map, const std::string& key,
-                                const std::string& path) const {
-    const std::string key_path = member(path, key);
-    const auto value = text(get(map, key), key_path);
-    if (!value)
-      return std::nullopt;
-    int number = 0;
-    if (!YAML::convert<int>::decode(get(map, key), number)) {
-      error(key_path, "expected an integer, found " + in_quotes(*value));
-      return std::nullopt;
-    }
-    return number;
-  }
-
-  std::optional<civil_date> date(const YAML::Node& node, const std::string& path) const {
-    const auto value = text(node, path);
-    if (!value)
-      return std::nullopt;
-    const auto parsed = routing::parse_date(*value);
-    if (!parsed)
-      error(path, "malformed date " + in_quotes(*value) + " (expected YYYY-MM-DD)");
-    return parsed;
-  }
-
- private:
-  std::string file_;
-  error_sink& errors_;
-};
+using namespace reading;
 
 // ---------------------------------------------------------------------------
 // The pieces of a configuration
@@ -464,7 +60,6 @@ class yaml_reader {
 constexpr const char* hotline_file = "hotline.yaml";
 constexpr const char* districts_file = "districts.csv";
 constexpr const char* townships_file = "townships.csv";
-constexpr const char* communities_file = "communities.csv";
 constexpr const char* departments_file = "departments.yaml";
 constexpr const char* categories_file = "categories.yaml";
 constexpr const char* refusals_file = "refusals.yaml";
@@ -705,59 +300,6 @@ void load_townships(const fs::path& dir, const district_table& districts, hotlin
   }
 }
 
-// communities.csv: one village or community committee per row, in a
-// township of townships.csv (issue 11). Optional: without it, addresses are
-// resolved by district and township names alone.
-void load_communities(const fs::path& dir, hotline_config& cfg, error_sink& errors) {
-  std::error_code ec;
-  if (!fs::exists(dir / communities_file, ec))
-    return;
-  const auto rows = load_csv(dir / communities_file, communities_file,
-                             {"code", "name", "townshipCode", "areaCode"}, errors);
-  if (!rows)
-    return;
-  std::set<std::string> codes;
-  for (const auto& row : *rows) {
-    const std::string& code = row.values.at("code");
-    const std::string& name = row.values.at("name");
-    const std::string& township = row.values.at("townshipCode");
-    const std::string& district = row.values.at("areaCode");
-    if (!is_digits(code, 12)) {
-      errors.add(communities_file, line_key(row.line, "code"),
-                 "malformed community code " + in_quotes(code) + " (expected 12 digits)");
-      continue;
-    }
-    if (!codes.insert(code).second) {
-      errors.add(communities_file, line_key(row.line, "code"),
-                 "duplicate community code " + in_quotes(code));
-      continue;
-    }
-    if (name.empty()) {
-      errors.add(communities_file, line_key(row.line, "name"), "must not be empty");
-      continue;
-    }
-    const routing::unit* town = cfg.directory.find_unit(township);
-    if (!town || town->kind != unit_kind::township) {
-      errors.add(communities_file, line_key(row.line, "townshipCode"),
-                 "unknown township " + in_quotes(township) + " (not in townships.csv)");
-      continue;
-    }
-    if (code.compare(0, 9, township) != 0) {
-      errors.add(communities_file, line_key(row.line, "code"),
-                 "community code " + in_quotes(code) + " does not start with its township code "
-                     + in_quotes(township));
-      continue;
-    }
-    if (district != town->district) {
-      errors.add(communities_file, line_key(row.line, "areaCode"),
-                 "district " + in_quotes(district) + " is not the district of township "
-                     + in_quotes(township) + " (" + in_quotes(town->district) + ")");
-      continue;
-    }
-    cfg.directory.add_community({code, name, township, district});
-  }
-}
-
 // departments.yaml, city_departments: fixed units directly under the office.
 void load_city_departments(const yaml_reader& yaml, const YAML::Node& list, department_table& table,
                            hotline_config& cfg, error_sink& errors) {
@@ -976,13 +518,23 @@ void load_categories(const fs::path& dir, const department_table& departments, h
     const std::string path = indexed("categories", i);
     if (!yaml.expect_map(entry, path))
       continue;
-    yaml.reject_unknown_keys(entry, path, {"code", "name", "kinds", "competent", "coordination"});
+    yaml.reject_unknown_keys(
+        entry, path, {"code", "name", "kinds", "competent", "coordination", "low_confidence"});
     const std::size_t errors_before = errors.size();
     routing::category cat;
     // M-RT-2: an overlap of duties or a gap, for the office to coordinate.
     if (yaml_reader::get(entry, "coordination").IsDefined())
       if (auto why = yaml.text_at(entry, "coordination", path))
         cat.coordination = *why;
+    // Issue 11: what a low-confidence assignment does (default: dispatch).
+    if (yaml_reader::get(entry, "low_confidence").IsDefined())
+      if (auto policy = yaml.text_at(entry, "low_confidence", path)) {
+        if (auto p = routing::parse_low_confidence_policy(*policy))
+          cat.low_confidence = *p;
+        else
+          yaml.error(member(path, "low_confidence"),
+                     "unknown policy " + in_quotes(*policy) + " (expected dispatch or coordinate)");
+      }
 
     if (auto code = yaml.text_at(entry, "code", path)) {
       if (!is_dotted_name(*code, 2)) {
@@ -1439,6 +991,7 @@ hotline_config load(const fs::path& dir) {
   const district_table districts = load_districts(dir, cfg, errors);
   load_townships(dir, districts, cfg, errors);
   load_communities(dir, cfg, errors);
+  load_places(dir, cfg, errors);
   const department_table departments = load_departments(dir, cfg, errors);
   instantiate_district_departments(districts, departments, cfg, errors);
   load_categories(dir, departments, cfg, errors);

@@ -6,6 +6,9 @@
 //   hotline.yaml                  city, office, SLA defaults (M-DL-1, M-DL-2)
 //   districts.csv                 districts/counties: 6-digit code, name
 //   townships.csv                 townships/streets: 9-digit code, name, areaCode
+//   communities.csv               optional: village and community committees (issue 11)
+//   places.csv                    optional: the deployment's roads, estates, landmarks
+//                                 and grid cells → township (docs/ROUTING.md)
 //   departments.yaml              city departments, enterprises, district templates
 //   categories.yaml               the category taxonomy and competences (M-RT-1)
 //   district-boundaries.geojson   one outline per district (属地)

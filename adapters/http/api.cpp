@@ -33,8 +33,11 @@ std::string categories_json(const actors::services& svc) {
         entry["unit_id"] = comp.unit_id;
       competent.push_back(entry);
     }
-    json entry_json{
-        {"code", c.code}, {"name", c.name}, {"kinds", kinds}, {"competent_unit_kinds", competent}};
+    json entry_json{{"code", c.code},
+                    {"name", c.name},
+                    {"kinds", kinds},
+                    {"competent_unit_kinds", competent},
+                    {"low_confidence", r::to_string(c.low_confidence)}}; // issue 11
     if (!c.coordination.empty())
       entry_json["coordination"] = c.coordination; // M-RT-2: always coordinated
     cats.push_back(entry_json);

@@ -17,6 +17,10 @@ json reasons_json(const std::vector<r::reason>& reasons) {
   return out;
 }
 
+json confidence_json(const r::confidence& c) {
+  return {{"level", r::to_string(c.level)}, {"reason", c.reason}};
+}
+
 std::string unit_name(const actors::services& svc, const std::string& id) {
   const auto* u = svc.config.directory.find_unit(id);
   return u ? u->name : id;
@@ -88,6 +92,7 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
       as["supervisor_id"] = a.supervisor_id;
       as["supervisor_name"] = unit_name(svc, a.supervisor_id);
       as["reasons"] = reasons_json(a.reasons);
+      as["confidence"] = confidence_json(a.sure);
     }
     v["assignment"] = as;
     const auto dl = r::current_deadline(a, svc.config.calendar);
@@ -211,7 +216,8 @@ json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
                        {"unit_name", unit_name(svc, a.unit_id)},
                        {"supervisor_id", a.supervisor_id},
                        {"supervisor_name", unit_name(svc, a.supervisor_id)},
-                       {"reasons", reasons_json(a.reasons)}};
+                       {"reasons", reasons_json(a.reasons)},
+                       {"confidence", confidence_json(a.sure)}};
     const auto dl = r::current_deadline(a, svc.config.calendar);
     v["deadline"] = r::format_instant(dl.due);
     v["deadline_provisional"] = dl.provisional;

@@ -18,6 +18,8 @@ namespace hotline::http {
 std::string unit_name(const actors::services& svc, const std::string& id);
 nlohmann::json unit_json(const actors::services& svc, const std::string& id);
 nlohmann::json reasons_json(const std::vector<routing::reason>& reasons);
+/// Issue 11: {"level": "high"|"medium"|"low", "reason": "…"}.
+nlohmann::json confidence_json(const routing::confidence& c);
 /// The view of a ticket. `staff` adds the routing reasons, supervisor,
 /// opinions, handlers, repeats and escalations; caller data always masked.
 nlohmann::json ticket_view(const actors::services& svc, const actors::ticket_reply& t, bool staff);

@@ -122,6 +122,8 @@ std::string encode(const r::event& e, const r::person& by) {
                        .put("unit", x.unit_id)
                        .put("sup", x.supervisor_id)
                        .put_reasons("why", x.reasons)
+                       .put("cf", std::string(r::to_string(x.sure.level)))
+                       .put("cfr", x.sure.reason)
                        .put("days", x.limit_days)
                        .put("due", x.due)
                        .put("prov", x.provisional)
@@ -280,6 +282,10 @@ r::event decode_unchecked(const map_reader& m) {
     x.unit_id = m.get<std::string>("unit");
     x.supervisor_id = m.get<std::string>("sup");
     x.reasons = m.reasons("why");
+    // Before issue 11 there was no confidence: such events read as high.
+    x.sure.level
+        = r::parse_confidence_level(m.get<std::string>("cf")).value_or(r::confidence_level::high);
+    x.sure.reason = m.get<std::string>("cfr");
     x.limit_days = m.get<int>("days");
     x.due = m.get<std::int64_t>("due");
     x.provisional = m.get<bool>("prov");
@@ -384,6 +390,36 @@ r::ticket_summary decode_summary(std::string_view bytes) {
     return t;
   } catch (const msgpack::type_error&) {
     throw std::runtime_error("summary has a field of the wrong type");
+  }
+}
+
+std::string encode(const r::evidence& e) {
+  map_writer w;
+  w.put("no", e.ticket_no).put("unit", e.unit_id).put("ok", e.chosen).put("cat", e.category);
+  w.put("d", e.district).put("tw", e.township).put("pl", e.place).put("terms", e.terms);
+  w.put("at", e.at);
+  return w.finish();
+}
+
+r::evidence decode_evidence(std::string_view bytes) {
+  const auto oh = unpack_event(bytes);
+  try {
+    const map_reader m(oh.get());
+    r::evidence e;
+    e.ticket_no = m.get<std::string>("no");
+    e.unit_id = m.get<std::string>("unit");
+    e.chosen = m.get<bool>("ok");
+    e.category = m.get<std::string>("cat");
+    e.district = m.get<std::string>("d");
+    e.township = m.get<std::string>("tw");
+    e.place = m.get<std::string>("pl");
+    e.terms = m.get<std::vector<std::string>>("terms");
+    e.at = m.get<std::int64_t>("at");
+    if (e.ticket_no.empty() || e.unit_id.empty())
+      throw std::runtime_error("evidence without a ticket or a unit");
+    return e;
+  } catch (const msgpack::type_error&) {
+    throw std::runtime_error("evidence has a field of the wrong type");
   }
 }
 

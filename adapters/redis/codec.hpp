@@ -9,6 +9,7 @@
 
 #include "routing/access.hpp"
 #include "routing/notice.hpp"
+#include "routing/proposal.hpp"
 #include "routing/ticket.hpp"
 
 namespace hotline::redis {
@@ -33,5 +34,10 @@ recorded_event decode_recorded(std::string_view bytes);
 std::string encode(const routing::ticket_summary& t);
 /// Throws std::runtime_error for bytes that are not a summary.
 routing::ticket_summary decode_summary(std::string_view bytes);
+
+/// What the office's decision about one ticket teaches (hl:learn:{category}).
+std::string encode(const routing::evidence& e);
+/// Throws std::runtime_error for bytes that are not evidence.
+routing::evidence decode_evidence(std::string_view bytes);
 
 } // namespace hotline::redis

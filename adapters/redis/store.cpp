@@ -264,6 +264,8 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
       for (const auto& u : n.units)
         args.insert(args.end(), {"xunit", prefix_ + ":push:u:" + u, minid, n.step, n.data});
     }
+    for (const auto& l : push->lessons)
+      args.insert(args.end(), {"hset", key("learn", l.category), l.field, l.evidence});
   }
   if (timers)
     timer_ops(timers_key(partition_of(no)), no,
@@ -364,6 +366,23 @@ std::map<std::string, long long> store::return_counts() {
   std::map<std::string, long long> out;
   for (std::size_t i = 0; i + 1 < rep->elements; i += 2)
     out[reply_string(rep->element[i])] = reply_integer(rep->element[i + 1]);
+  return out;
+}
+
+std::vector<r::evidence> store::lessons(const std::string& category) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"HGETALL", key("learn", category)});
+  check(rep.get(), "HGETALL");
+  std::vector<r::evidence> out;
+  out.reserve(rep->elements / 2);
+  for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
+    try {
+      out.push_back(
+          decode_evidence(std::string_view(rep->element[i + 1]->str, rep->element[i + 1]->len)));
+    } catch (const std::runtime_error&) {
+      // Advice only: a damaged entry must not stop the office's queue.
+    }
+  }
   return out;
 }
 

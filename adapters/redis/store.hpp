@@ -16,6 +16,9 @@
 //   hl:tickets       SET of every ticket number (for listings and repair).
 //   hl:coordination  SET of tickets waiting for the office (M-RT-2, M-RT-4).
 //   hl:returns       HASH unit → tickets it returned (M-RT-4).
+//   hl:learn:{cat}   HASH ticket number (a designation) or "{no}|returned|
+//                    {unit}" (a return) → encoded evidence: what the office's
+//                    decisions teach, for proposals (issue 11, M-RT-2).
 //   hl:open:{key}    STRING the open ticket of a caller and matter (M-S-2
 //                    repeats); key = HMAC of phone and category.
 //   hl:timers:{p}    ZSET "{no}|{level}|{unit}" scored by due time (M-SV-1),
@@ -57,6 +60,12 @@ struct push_writes {
   std::vector<notice> notices;
   /// Entries older than this (ms since epoch, Redis time) are trimmed.
   std::int64_t keep_after_ms = 0;
+  /// Issue 11: what the office's decisions teach, each kept under
+  /// hl:learn:{category} (routing/proposal.hpp).
+  struct lesson {
+    std::string category, field, evidence; // evidence: codec-encoded
+  };
+  std::vector<lesson> lessons;
 };
 
 struct append_result {
@@ -149,6 +158,10 @@ class store {
 
   /// Tickets waiting for the office to designate units (M-RT-2, M-RT-4).
   std::vector<std::string> coordination_queue();
+
+  /// What the office's decisions about tickets of `category` teach
+  /// (issue 11); entries that cannot be read are skipped.
+  std::vector<routing::evidence> lessons(const std::string& category);
 
   /// How many tickets each unit has returned (M-RT-4, for evaluation).
   std::map<std::string, long long> return_counts();

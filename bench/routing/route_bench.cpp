@@ -104,12 +104,12 @@ int main(int argc, char** argv) {
   // Where each short name lies: in how many townships, overall and per district.
   std::map<std::string, std::set<std::string>> towns;
   std::map<std::pair<std::string, std::string>, std::set<std::string>> towns_in_district;
-  for (const auto& c : dir.communities()) {
+  for (const auto& c : dir.places()) {
     towns[short_name(c.name)].insert(c.township);
     towns_in_district[{c.district, short_name(c.name)}].insert(c.township);
   }
-  std::vector<const r::community*> places;
-  for (const auto& c : dir.communities())
+  std::vector<const r::place*> places;
+  for (const auto& c : dir.places())
     places.push_back(&c);
   std::vector<const r::unit*> townships;
   for (const auto& u : dir.units())
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
     bool clash = false;
     for (const auto& u : dir.units())
       clash = clash || u.name.find(stem) != std::string::npos;
-    for (const auto& c : dir.communities())
+    for (const auto& c : dir.places())
       clash = clash || c.name.find(stem) != std::string::npos;
     if (!clash)
       roads.push_back(road);
@@ -181,6 +181,9 @@ int main(int argc, char** argv) {
   struct score {
     std::map<std::string, tally> sets;
     tally unambiguous;
+    // Issue 11: dispatched and wrong by confidence level (unambiguous
+    // sets): a level is worth its name if wrong routes gather in the low.
+    std::map<r::confidence_level, std::pair<std::size_t, std::size_t>> by_level;
     double us_per_demand = 0;
   };
   auto run = [&](const r::router& with, bool report_wrong) {
@@ -198,6 +201,11 @@ int main(int argc, char** argv) {
         ++routed;
         ++t.n;
         if (const auto* a = std::get_if<r::assignment>(&res)) {
+          if (set != "ambiguous_no_clue") {
+            auto& level = out.by_level[a->sure.level];
+            ++level.first;
+            level.second += a->unit_id != d.township;
+          }
           if (a->unit_id == d.township) {
             ++t.right;
           } else {
@@ -241,6 +249,14 @@ int main(int argc, char** argv) {
     std::printf("%sroute_wrong=%.4f\n", prefix, ratio(u.wrong, u.n));
     const auto& amb = sc.sets.at("ambiguous_no_clue");
     std::printf("%sambiguous_guessed=%zu\n", prefix, amb.right + amb.wrong);
+    for (auto level :
+         {r::confidence_level::high, r::confidence_level::medium, r::confidence_level::low}) {
+      const auto i = sc.by_level.find(level);
+      const auto [n, wrong]
+          = i == sc.by_level.end() ? std::pair<std::size_t, std::size_t>{0, 0} : i->second;
+      std::printf("%sconfidence_%s=dispatched:%zu wrong:%zu wrong_share:%.4f\n", prefix,
+                  std::string(r::to_string(level)).c_str(), n, wrong, ratio(wrong, n));
+    }
     std::printf("%sroute_us_per_demand=%.2f\n", prefix, sc.us_per_demand);
   };
   print("baseline_", base);

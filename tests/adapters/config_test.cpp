@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -443,5 +444,57 @@ TEST_F(BrokenConfig, ReportsACommunityInAnUnknownTownshipOrTheWrongDistrict) {
 
 TEST_F(ChongqingConfig, HasThe11270CommunitiesAndVillagesOfTheGazetteer) {
   ASSERT_TRUE(chongqing().config) << chongqing().error;
-  EXPECT_EQ(chongqing().config->directory.communities().size(), 11270u);
+  EXPECT_EQ(chongqing().config->directory.places().size(), 11270u);
+}
+
+// Issue 11: a deployment's own places (config/examples/places.csv shows
+// the format) load with their kinds; committees keep theirs.
+TEST_F(BrokenConfig, TheExamplePlacesTableLoadsWithItsKinds) {
+  fs::copy_file(fs::path(HOTLINE_SOURCE_DIR) / "config" / "examples" / "places.csv",
+                dir() / "places.csv");
+  const auto cfg = load(dir());
+  std::map<hotline::routing::place_kind, int> kinds;
+  for (const auto& p : cfg.directory.places())
+    ++kinds[p.kind];
+  EXPECT_EQ(kinds[hotline::routing::place_kind::committee], 11270);
+  EXPECT_EQ(kinds[hotline::routing::place_kind::estate], 1);
+  EXPECT_EQ(kinds[hotline::routing::place_kind::landmark], 1);
+  EXPECT_EQ(kinds[hotline::routing::place_kind::grid], 1);
+  EXPECT_EQ(kinds[hotline::routing::place_kind::road], 2); // one road through two streets
+}
+
+// Every bad row is named by its line and column, and nothing half-loads.
+TEST_F(BrokenConfig, ReportsEveryBadRowOfThePlacesTable) {
+  write_text(dir() / "places.csv",
+             "kind,name,township\n"
+             "street,某某街,500103003\n"      // line 2: unknown kind
+             "committee,某某社区,500103003\n" // line 3: committees are in communities.csv
+             "estate,园,500103003\n"          // line 4: one character
+             "estate,某某 花园,500103003\n"   // line 5: a space
+             "landmark,某某广场,500103999\n"  // line 6: unknown township
+             "landmark,某某广场,500103\n"     // line 7: a district is no township
+             "road,某某路,500103003\n"        // line 8: fine
+             "road,某某路,500103003\n");      // line 9: the same place twice
+  const auto errors = load_errors();
+  EXPECT_TRUE(has_error(errors, "places.csv", "line 2.kind")) << last_message_;
+  EXPECT_TRUE(has_error(errors, "places.csv", "line 3.kind")) << last_message_;
+  EXPECT_TRUE(has_error(errors, "places.csv", "line 4.name")) << last_message_;
+  EXPECT_TRUE(has_error(errors, "places.csv", "line 5.name")) << last_message_;
+  EXPECT_TRUE(has_error(errors, "places.csv", "line 6.township")) << last_message_;
+  EXPECT_TRUE(has_error(errors, "places.csv", "line 7.township")) << last_message_;
+  EXPECT_FALSE(has_error(errors, "places.csv", "line 8.name")) << last_message_;
+  EXPECT_TRUE(has_error(errors, "places.csv", "line 9.name")) << last_message_;
+  EXPECT_EQ(errors.size(), 7u) << last_message_;
+}
+
+TEST_F(BrokenConfig, ReportsAnUnknownLowConfidencePolicy) {
+  std::ofstream(dir() / "categories.yaml", std::ios::app) << "  - code: test.sure\n"
+                                                             "    name: 测试\n"
+                                                             "    kinds: [complaint]\n"
+                                                             "    competent: [township]\n"
+                                                             "    low_confidence: guess\n";
+  const auto errors = load_errors();
+  EXPECT_TRUE(has_error(errors, "categories.yaml",
+                        "categories[" + std::to_string(real_category_count()) + "].low_confidence"))
+      << last_message_;
 }

@@ -48,7 +48,7 @@ std::string joined(const std::vector<reason>& rs) {
 const std::map<std::string, std::set<std::string>>& towns_by_name() {
   static const auto table = [] {
     std::map<std::string, std::set<std::string>> t;
-    for (const auto& c : cq().directory.communities())
+    for (const auto& c : cq().directory.places())
       t[short_name(c.name)].insert(c.township);
     return t;
   }();
@@ -58,13 +58,13 @@ const std::map<std::string, std::set<std::string>>& towns_by_name() {
 } // namespace
 
 TEST(Places, TheGazetteerIsLoadedWhole) {
-  EXPECT_EQ(cq().directory.communities().size(), 11270u);
+  EXPECT_EQ(cq().directory.places().size(), 11270u);
 }
 
 TEST(Places, ACommunityOfOneStreetGoesToThatStreet_M_RT_1) {
   router r(cq().directory);
-  const community* lsx = nullptr;
-  for (const auto& c : cq().directory.communities())
+  const place* lsx = nullptr;
+  for (const auto& c : cq().directory.places())
     if (c.name == "领事巷社区居民委员会")
       lsx = &c;
   ASSERT_NE(lsx, nullptr);
@@ -126,8 +126,8 @@ TEST(Places, ANameInSeveralPlacesWithoutAClueGoesToTheOfficeWithItsCandidates_M_
 // ≥ 95 %), and no name that recurs is dispatched without a clue.
 TEST(Places, OneThousandCommunityAddressesRouteAsTheIssueAsks) {
   router r(cq().directory);
-  std::vector<const community*> all;
-  for (const auto& c : cq().directory.communities())
+  std::vector<const place*> all;
+  for (const auto& c : cq().directory.places())
     all.push_back(&c);
   std::mt19937 rng(20261130);
   std::shuffle(all.begin(), all.end(), rng);
@@ -171,8 +171,8 @@ TEST(Places, OneThousandCommunityAddressesRouteAsTheIssueAsks) {
 // village's township, not the seat.
 TEST(Places, ACountyNamedLikeItsSeatTownIsNotReadAsThatTown) {
   router r(cq().directory);
-  const community* village = nullptr;
-  for (const auto& c : cq().directory.communities())
+  const place* village = nullptr;
+  for (const auto& c : cq().directory.places())
     if (c.name == "宝寨村民委员会" || c.name == "宝寨村村民委员会")
       village = &c;
   ASSERT_NE(village, nullptr);
@@ -187,8 +187,8 @@ TEST(Places, ACountyNamedLikeItsSeatTownIsNotReadAsThatTown) {
 // 花溪街道; 土桥镇 is in 铜梁区) is not read as that township.
 TEST(Places, ACommunityNamedLikeATownshipElsewhereStaysItsOwn) {
   router r(cq().directory);
-  const community* c = nullptr;
-  for (const auto& x : cq().directory.communities())
+  const place* c = nullptr;
+  for (const auto& x : cq().directory.places())
     if (x.name == "土桥正街社区居民委员会")
       c = &x;
   ASSERT_NE(c, nullptr);
@@ -220,4 +220,19 @@ TEST(Places, AStreetNamedInFullIsNeverLostToAVillageOfAShorterName) {
   EXPECT_EQ(community_short_name("观音村民委员会"), "观音村");
   EXPECT_EQ(community_short_name("先锋社区村民委员会"), "先锋社区");
   EXPECT_EQ(community_short_name("化龙桥社区工作站"), "化龙桥社区");
+}
+
+// A community named after its own township (玉溪镇社区 of 潼南区's 玉溪镇) is
+// one name, not a township name with 社区 after it; and villages named 跃进村
+// in other districts do not hide 大渡口区's street 跃进村街道 (its stem).
+TEST(Places, ACommunityNamedAfterItsTownshipAndAStreetNamedLikeVillagesElsewhere_M_RT_1) {
+  router r(cq().directory);
+  auto yuxi = r.route(complaint_at("潼南区玉溪镇社区朝晖巷286号"));
+  ASSERT_TRUE(std::holds_alternative<assignment>(yuxi));
+  EXPECT_EQ(std::get<assignment>(yuxi).unit_id, "500152107")
+      << joined(std::get<assignment>(yuxi).reasons);
+  auto yuejin = r.route(complaint_at("大渡口区跃进村翠柳巷208号"));
+  ASSERT_TRUE(std::holds_alternative<assignment>(yuejin));
+  EXPECT_EQ(std::get<assignment>(yuejin).unit_id, "500104002")
+      << joined(std::get<assignment>(yuejin).reasons);
 }

@@ -152,6 +152,7 @@ void designation(const call_ptr& c) {
     names += (names.empty() ? "" : "、") + unit_name(c->ctx.svc, x);
   cmd.lead.unit_id = lead->id;
   cmd.lead.supervisor_id = lead->supervisor;
+  cmd.lead.sure = {r::confidence_level::high, "热线协调指定"};
   cmd.lead.reasons = {{"M-RT-2", "热线协调指定牵头单位" + lead->name
                                      + (names.empty() ? "" : "，协同单位" + names) + "：" + why}};
   act(c, cmd);

@@ -2,6 +2,7 @@
 #include "adapters/http/handlers/common.hpp"
 #include "adapters/http/views.hpp"
 #include "routing/civil_time.hpp"
+#include "routing/proposal.hpp"
 
 #include <algorithm>
 
@@ -153,7 +154,37 @@ void office_overview(const call_ptr& c) {
   answer_overview(c, c->ctx.svc.config.directory.office_id());
 }
 
-// GET /api/v1/coordination — the office's queue (M-RT-2, M-RT-4, M-SV-2).
+namespace {
+
+// Issue 11: the unit the office chose most often for each waiting ticket's
+// neighbours (routing/proposal.hpp); null where it has chosen none. Advice
+// only: the office designates (M-RT-2).
+void add_proposals(const call_ptr& c, std::vector<json>& views,
+                   const std::vector<std::optional<r::evidence>>& facts) {
+  std::map<std::string, std::vector<r::evidence>> lessons; // by category, read once each
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    if (views[i].is_null())
+      continue;
+    views[i]["proposal"] = nullptr;
+    if (!facts[i])
+      continue;
+    auto known = lessons.find(facts[i]->category);
+    if (known == lessons.end())
+      known
+          = lessons.emplace(facts[i]->category, c->ctx.svc.store.lessons(facts[i]->category)).first;
+    const auto& dir = c->ctx.svc.config.directory;
+    if (auto p = r::propose(*facts[i], known->second, dir))
+      views[i]["proposal"]
+          = {{"unit_id", p->unit_id}, {"unit_name", unit_name(c->ctx.svc, p->unit_id)},
+             {"support", p->support}, {"examples", p->examples},
+             {"basis", p->basis},     {"reason", p->reason}};
+  }
+}
+
+} // namespace
+
+// GET /api/v1/coordination — the office's queue (M-RT-2, M-RT-4, M-SV-2),
+// each ticket with the office's learned proposal (issue 11).
 void coordination_queue(const call_ptr& c) {
   with_storage(c, [c] {
     const auto nos = c->ctx.svc.store.coordination_queue();
@@ -161,25 +192,37 @@ void coordination_queue(const call_ptr& c) {
     struct gather {
       std::mutex mtx;
       std::vector<json> views;
+      std::vector<std::optional<r::evidence>> facts;
       std::size_t left;
     };
     auto g = std::make_shared<gather>();
     g->views.resize(nos.size());
+    g->facts.resize(nos.size());
     g->left = nos.size();
     if (nos.empty())
       return c->reply(200, {{"tickets", json::array()}});
     for (std::size_t i = 0; i < nos.size(); ++i)
       c->ctx.rt.get(nos[i], c->guard([c, g, i](actors::ticket_reply t) {
         json view = t.error ? json(nullptr) : ticket_view(c->ctx.svc, t, true);
+        std::optional<r::evidence> facts;
+        if (!t.error && t.state.intake && t.state.status == r::ticket_status::coordinating) {
+          const auto& in = *t.state.intake;
+          facts = r::facts_of(t.ticket_no, in, c->ctx.svc.router.locate({in.address, in.coords}));
+        }
         std::lock_guard<std::mutex> lock(g->mtx);
         g->views[i] = std::move(view);
+        g->facts[i] = std::move(facts);
         if (--g->left > 0)
           return;
-        json items = json::array();
-        for (auto& v : g->views)
-          if (!v.is_null())
-            items.push_back(std::move(v));
-        c->reply(200, {{"tickets", items}});
+        // The lessons are read from Redis: not on the actor's thread.
+        with_storage(c, [c, g] {
+          add_proposals(c, g->views, g->facts);
+          json items = json::array();
+          for (auto& v : g->views)
+            if (!v.is_null())
+              items.push_back(std::move(v));
+          c->reply(200, {{"tickets", items}});
+        });
       }));
   });
 }
