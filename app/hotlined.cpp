@@ -34,6 +34,7 @@
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/http/api.hpp"
+#include "adapters/knowledge/service.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/redis/embedded.hpp"
 #include "adapters/redis/feed.hpp"
@@ -374,6 +375,15 @@ int main(int argc, char** argv) {
           [&hub](const redis::push_entry& e) { return hub.listens(e); });
       http::api api(rt, svc, pool, auth_link, {&node, &fwd}, manual.get(), limits, {&hub, &feed});
       api.use_webhooks({&webhook_store, &webhook_engine});
+      // Issue 13: the knowledge base; its starter articles stored once,
+      // its search index built from every stored article.
+      knowledge::service kb(pool);
+      {
+        const auto seeded = kb.start(cfg.knowledge, clk.now());
+        spdlog::info("hotlined: knowledge base: {} articles indexed ({} seeded from config)",
+                     kb.indexed(), seeded);
+      }
+      api.use_knowledge(&kb);
       fwd.start([&api](cluster::forwarded_request fw, cluster::answer_fn done) {
         api.handle_forwarded(std::move(fw), std::move(done));
       });

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "adapters/config/places.hpp"
+#include "adapters/config/extras.hpp"
 #include "adapters/config/reading.hpp"
 #include "routing/civil_time.hpp"
 
@@ -999,6 +999,10 @@ hotline_config load(const fs::path& dir) {
   load_calendar(dir, cfg, errors);
   load_refusals(dir, cfg, errors);
   load_handlers(dir, departments, cfg, errors);
+  // Without departments.yaml its owners are unknown: that error is
+  // reported once, by its own loader, not once per article.
+  if (departments.loaded)
+    load_knowledge(dir, cfg, errors);
   if (!errors.empty())
     throw config_exception(errors.take());
   return cfg;

@@ -13,6 +13,7 @@
 //   categories.yaml               the category taxonomy and competences (M-RT-1)
 //   district-boundaries.geojson   one outline per district (属地)
 //   calendar/cn-<year>.yaml       one holiday arrangement per year (M-DL-6)
+//   knowledge.yaml                optional: starter knowledge-base articles (issue 13)
 //
 // Bad configuration never half-loads: every error found is collected, each
 // naming its file and key, and reported together in one exception.
@@ -26,6 +27,7 @@
 #include "routing/calendar.hpp"
 #include "routing/directory.hpp"
 #include "routing/disposal.hpp"
+#include "routing/knowledge.hpp"
 
 namespace hotline::config {
 
@@ -52,6 +54,9 @@ struct hotline_config {
   /// refusals.yaml: the grounds for not accepting a demand (M-S-2, M-S-3),
   /// in file order, by code.
   std::vector<routing::refusal_rule> refusal_rules;
+  /// knowledge.yaml (optional): the knowledge base's starter articles
+  /// (issue 13), each owned by a unit.
+  std::vector<routing::kb::seed> knowledge;
   const routing::refusal_rule* find_refusal(const std::string& code) const {
     for (const auto& r : refusal_rules)
       if (r.code == code)

@@ -1,4 +1,4 @@
-#include "adapters/config/places.hpp"
+#include "adapters/config/extras.hpp"
 
 #include <set>
 #include <string>

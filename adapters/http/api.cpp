@@ -100,6 +100,10 @@ void api::use_webhooks(webhook_link w) {
   ctx_->webhooks = w;
 }
 
+void api::use_knowledge(knowledge::service* kb) {
+  ctx_->knowledge = kb;
+}
+
 api::~api() {
   pool_->threads.join();
 }

@@ -33,6 +33,7 @@ class api {
 
   /// Serves the webhook endpoints from `w` (before the server starts).
   void use_webhooks(webhook_link w);
+  void use_knowledge(knowledge::service* kb);
 
   /// The routes this node serves (the table, plus the test clock's).
   const std::vector<route>& routes() const { return routes_; }

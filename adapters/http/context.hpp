@@ -18,6 +18,7 @@
 #include "adapters/http/limits.hpp"
 #include "adapters/redis/connection.hpp"
 #include "adapters/redis/feed.hpp"
+#include "adapters/knowledge/service.hpp"
 #include "adapters/webhooks/engine.hpp"
 
 namespace hotline::http {
@@ -76,6 +77,7 @@ struct api_context {
   std::string categories_json;
   push_link push;
   webhook_link webhooks;
+  knowledge::service* knowledge = nullptr; // issue 13; null: 503 on its routes
 
   /// Runs `f` on the small pool for synchronous Redis work (reads of
   /// indexes and logs), so that no io thread waits on Redis.

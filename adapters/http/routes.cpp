@@ -25,6 +25,9 @@ access_rule anonymous_or(std::initializer_list<role> rs) {
 access_rule staff(role_set rs) {
   return {false, false, rs};
 }
+access_rule anonymous_or(role_set rs) {
+  return {false, true, rs};
+}
 role_set all_roles() {
   role_set s;
   for (std::size_t i = 0; i < routing::role_count; ++i)
@@ -123,6 +126,20 @@ const std::vector<route>& route_table() {
        "回访 (M-SV-2)"},
       {"POST", "/api/v1/tickets/{no}/caller-contact", "caller_contact", staff({op, sup}),
        h::reveal_caller_contact, "查看来电人联系方式，须说明用途并留痕 (M-D-3)"},
+      {"POST", "/api/v1/kb/articles", "kb_create", staff({lia, hnd}), h::kb_create,
+       "单位起草知识条目 (M-KB-2)"},
+      {"GET", "/api/v1/kb/search", "kb_search", anonymous_or(all_roles()), h::kb_search,
+       "知识库检索：公众仅见已发布 (M-KB-4)"},
+      {"GET", "/api/v1/kb/articles/{id}", "kb_article", anonymous_or(all_roles()), h::kb_article,
+       "知识条目：工作人员见全部版本，公众见已发布版本"},
+      {"PUT", "/api/v1/kb/articles/{id}", "kb_revise", staff({lia, hnd}), h::kb_revise,
+       "修订知识条目：新版本审核期间旧版本继续有效"},
+      {"POST", "/api/v1/kb/articles/{id}/submit", "kb_submit", staff({lia}), h::kb_submit,
+       "提交审核 (M-KB-2)"},
+      {"POST", "/api/v1/kb/articles/{id}/review", "kb_review", staff({sup}), h::kb_review,
+       "热线办审核：通过或退回 (M-KB-3)"},
+      {"POST", "/api/v1/kb/articles/{id}/retire", "kb_retire", staff({lia, sup}), h::kb_retire,
+       "下架知识条目，须说明理由"},
       {"POST", "/api/v1/session", "login", open(), h::login, "工作人员登录"},
       {"GET", "/api/v1/session", "whoami", staff(all_roles()), h::whoami, "当前登录人"},
       {"DELETE", "/api/v1/session", "logout", staff(all_roles()), h::logout, "退出登录"},

@@ -498,3 +498,37 @@ TEST_F(BrokenConfig, ReportsAnUnknownLowConfidencePolicy) {
                         "categories[" + std::to_string(real_category_count()) + "].low_confidence"))
       << last_message_;
 }
+
+// Issue 13: the starter articles load, each owned by a unit (M-KB-2).
+TEST_F(ChongqingConfig, ShipsStarterArticlesOwnedByUnits_M_KB_2) {
+  ASSERT_TRUE(chongqing().config) << chongqing().error;
+  const auto& kb = chongqing().config->knowledge;
+  EXPECT_GE(kb.size(), 30u);
+  for (const auto& a : kb) {
+    EXPECT_NE(chongqing().config->directory.find_unit(a.owner), nullptr) << a.id;
+    EXPECT_FALSE(a.c.categories.empty()) << a.id;
+    EXPECT_TRUE(a.c.review_by.has_value()) << a.id;
+  }
+}
+
+TEST_F(BrokenConfig, ReportsABadStarterArticleByItsKey) {
+  write_text(dir() / "knowledge.yaml", "articles:\n"
+                                       "  - id: kb.test.one\n"
+                                       "    owner: cq.nobody\n"
+                                       "    title: 标题\n"
+                                       "    categories: [env.noise, no.such]\n"
+                                       "    districts: ['500199']\n"
+                                       "    review_by: 2027-02-30\n"
+                                       "    body: 正文\n"
+                                       "  - id: Bad\n"
+                                       "    owner: cq.health\n"
+                                       "    title: 标题\n"
+                                       "    categories: [env.noise]\n"
+                                       "    body: 正文\n"
+                                       "    colour: red\n");
+  const auto errors = load_errors();
+  for (const char* key :
+       {"articles[0].owner", "articles[0].categories[1]", "articles[0].districts[0]",
+        "articles[0].review_by", "articles[1].id", "articles[1].colour"})
+    EXPECT_TRUE(has_error(errors, "knowledge.yaml", key)) << key << "\n" << last_message_;
+}

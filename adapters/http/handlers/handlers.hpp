@@ -68,6 +68,15 @@ void remove_webhook(const call_ptr& c);
 void webhook_dead_letters(const call_ptr& c);
 void replay_webhook(const call_ptr& c);
 
+// knowledge.cpp — the knowledge base (issue 13, M-KB-1..4)
+void kb_create(const call_ptr& c);
+void kb_revise(const call_ptr& c);
+void kb_submit(const call_ptr& c);
+void kb_review(const call_ptr& c);
+void kb_retire(const call_ptr& c);
+void kb_article(const call_ptr& c);
+void kb_search(const call_ptr& c);
+
 // audit.cpp — the audit log, for auditors
 void read_audit(const call_ptr& c);
 

@@ -1,0 +1,71 @@
+#include "adapters/knowledge/service.hpp"
+
+namespace hotline::knowledge {
+
+namespace kb = hotline::routing::kb;
+
+service::service(redis::pool& p, std::string prefix) : store_(p, std::move(prefix)) {}
+
+std::size_t service::start(const std::vector<kb::seed>& seeds, routing::instant now) {
+  std::size_t seeded = 0;
+  const routing::person config{"config", "知识库初始内容（配置）"};
+  for (const auto& s : seeds) {
+    if (!store_.load(s.id).empty())
+      continue;
+    // 0 = another node seeded it first: fine.
+    if (store_.append(s.id, 0, {kb::drafted{now, s.owner, s.c, config, true}}) > 0)
+      ++seeded;
+  }
+  sync();
+  return seeded;
+}
+
+service::outcome service::act(std::string id, const kb::command& cmd, routing::instant now,
+                              const routing::person& by) {
+  if (id.empty())
+    id = store_.next_id();
+  // A version conflict means another writer got in first: decide again on
+  // what it wrote, a few times.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const auto events = store_.load(id);
+    auto a = kb::fold(id, events);
+    if (!a.exists() && !std::holds_alternative<kb::create>(cmd))
+      return {a, kb::refusal{"not_found", "no article " + id, "id"}};
+    auto d = kb::decide(a, cmd, now, by);
+    if (auto* no = std::get_if<kb::refusal>(&d))
+      return {a, *no};
+    const auto& fresh = std::get<std::vector<kb::event>>(d);
+    if (store_.append(id, events.size(), fresh) == 0)
+      continue;
+    for (const auto& e : fresh)
+      a = kb::apply(std::move(a), e);
+    {
+      std::lock_guard<std::mutex> lock(sync_mtx_);
+      index_.put(a);
+    }
+    return {a, std::nullopt};
+  }
+  return {kb::article{}, kb::refusal{"conflict", "the article changed concurrently; retry", "id"}};
+}
+
+std::optional<kb::article> service::get(const std::string& id) {
+  auto a = kb::fold(id, store_.load(id));
+  if (!a.exists())
+    return std::nullopt;
+  return a;
+}
+
+void service::sync() {
+  std::lock_guard<std::mutex> lock(sync_mtx_);
+  const auto ch = store_.changes_after(seen_);
+  for (const auto& id : ch.ids)
+    index_.put(kb::fold(id, store_.load(id)));
+  seen_ = std::max(seen_, ch.rev);
+}
+
+std::vector<search_hit> service::search(const search_query& q) {
+  sync();
+  return index_.search(q);
+}
+
+} // namespace hotline::knowledge

@@ -1,0 +1,47 @@
+#pragma once
+// The knowledge base as the HTTP layer uses it (issue 13): decide and
+// append (with a version check, so two nodes never both win), read, search.
+// The search index follows the stored changes before each search, so an
+// article written on any node is found on every node.
+// Blocks on Redis: call from the blocking pool, never from an io thread.
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "adapters/knowledge/index.hpp"
+#include "adapters/knowledge/store.hpp"
+
+namespace hotline::knowledge {
+
+class service {
+ public:
+  explicit service(redis::pool& p, std::string prefix = "hl");
+
+  /// Stores the seeds not stored yet, published as they are (an article
+  /// changed since is left alone: Redis holds the truth); then indexes
+  /// every article. Returns how many were seeded.
+  std::size_t start(const std::vector<routing::kb::seed>& seeds, routing::instant now);
+
+  struct outcome {
+    routing::kb::article article;
+    std::optional<routing::kb::refusal> refused;
+  };
+  /// Runs `cmd` on article `id` ("" with `create`: a fresh id is drawn).
+  outcome act(std::string id, const routing::kb::command& cmd, routing::instant now,
+              const routing::person& by);
+  /// The article as stored now; nullopt if there is none.
+  std::optional<routing::kb::article> get(const std::string& id);
+  std::vector<search_hit> search(const search_query& q);
+  std::size_t indexed() const { return index_.documents(); }
+
+ private:
+  void sync();
+  store store_;
+  index index_;
+  std::mutex sync_mtx_;
+  std::int64_t seen_ = 0;
+};
+
+} // namespace hotline::knowledge

@@ -1,0 +1,196 @@
+#include "adapters/knowledge/store.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <stdexcept>
+
+#include "routing/names.hpp"
+
+namespace hotline::knowledge {
+
+namespace r = hotline::routing;
+namespace kb = hotline::routing::kb;
+using nlohmann::json;
+
+namespace {
+
+json person_json(const r::person& p) {
+  return {{"u", p.user}, {"un", p.name}};
+}
+
+r::person person_of(const json& j) {
+  return {j.value("u", ""), j.value("un", "")};
+}
+
+json content_json(const kb::content& c) {
+  return {
+      {"title", c.title},       {"body", c.body},
+      {"cats", c.categories},   {"kw", c.keywords},
+      {"dist", c.districts},    {"rb", c.review_by ? r::format_date(*c.review_by) : std::string()},
+      {"note", c.internal_note}};
+}
+
+kb::content content_of(const json& j) {
+  kb::content c;
+  c.title = j.value("title", "");
+  c.body = j.value("body", "");
+  c.categories = j.value("cats", std::vector<std::string>{});
+  c.keywords = j.value("kw", std::vector<std::string>{});
+  c.districts = j.value("dist", std::vector<std::string>{});
+  c.review_by = r::parse_date(j.value("rb", ""));
+  c.internal_note = j.value("note", "");
+  return c;
+}
+
+// The append: KEYS = list, ids, rev, changed; ARGV = expected length, id,
+// events… Returns the new rev, or 0 when the length differs.
+constexpr const char* append_script = R"lua(
+if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) then return 0 end
+for i = 3, #ARGV do redis.call('RPUSH', KEYS[1], ARGV[i]) end
+redis.call('SADD', KEYS[2], ARGV[2])
+local rev = redis.call('INCR', KEYS[3])
+redis.call('ZADD', KEYS[4], rev, ARGV[2])
+return rev
+)lua";
+
+} // namespace
+
+std::string encode(const kb::event& e) {
+  json j{{"t", std::string(kb::event_type(e))}};
+  std::visit(r::overloaded{[&](const kb::drafted& x) {
+                             j["at"] = x.at;
+                             j["owner"] = x.owner;
+                             j["c"] = content_json(x.c);
+                             j["by"] = person_json(x.by);
+                             j["seed"] = x.seeded;
+                           },
+                           [&](const kb::revised& x) {
+                             j["at"] = x.at;
+                             j["c"] = content_json(x.c);
+                             j["by"] = person_json(x.by);
+                           },
+                           [&](const kb::submitted& x) {
+                             j["at"] = x.at;
+                             j["by"] = person_json(x.by);
+                           },
+                           [&](const kb::reviewed& x) {
+                             j["at"] = x.at;
+                             j["ok"] = x.approved;
+                             j["comment"] = x.comment;
+                             j["by"] = person_json(x.by);
+                           },
+                           [&](const kb::retired& x) {
+                             j["at"] = x.at;
+                             j["reason"] = x.reason;
+                             j["by"] = person_json(x.by);
+                           }},
+             e);
+  const auto bytes = json::to_msgpack(j);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+kb::event decode(std::string_view bytes) {
+  json j;
+  try {
+    j = json::from_msgpack(bytes.begin(), bytes.end());
+  } catch (const json::exception& e) {
+    throw std::runtime_error(std::string("knowledge event is not MessagePack: ") + e.what());
+  }
+  if (!j.is_object())
+    throw std::runtime_error("knowledge event is not a map");
+  try {
+    const auto t = j.value("t", "");
+    const r::instant at = j.value("at", std::int64_t{0});
+    const auto by = person_of(j.value("by", json::object()));
+    if (t == "drafted")
+      return kb::drafted{at, j.value("owner", ""), content_of(j.value("c", json::object())), by,
+                         j.value("seed", false)};
+    if (t == "revised")
+      return kb::revised{at, content_of(j.value("c", json::object())), by};
+    if (t == "submitted")
+      return kb::submitted{at, by};
+    if (t == "reviewed")
+      return kb::reviewed{at, j.value("ok", false), j.value("comment", ""), by};
+    if (t == "retired")
+      return kb::retired{at, j.value("reason", ""), by};
+    throw std::runtime_error("unknown knowledge event type '" + t + "'");
+  } catch (const json::exception& e) {
+    throw std::runtime_error(std::string("knowledge event has a field of the wrong type: ")
+                             + e.what());
+  }
+}
+
+store::store(redis::pool& p, std::string prefix) : pool_(p), prefix_(std::move(prefix)) {}
+
+std::string store::next_id() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"INCR", key("seq")});
+  redis::check(rep.get(), "INCR");
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "kb-%06lld", redis::reply_integer(rep.get()));
+  return buf;
+}
+
+std::vector<kb::event> store::load(const std::string& id) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"LRANGE", key("a:" + id), "0", "-1"});
+  redis::check(rep.get(), "LRANGE");
+  std::vector<kb::event> out;
+  out.reserve(rep->elements);
+  for (std::size_t i = 0; i < rep->elements; ++i)
+    out.push_back(decode(std::string_view(rep->element[i]->str, rep->element[i]->len)));
+  return out;
+}
+
+std::int64_t store::append(const std::string& id, std::uint64_t expected,
+                           const std::vector<kb::event>& events) {
+  std::vector<std::string> args{"EVAL",
+                                append_script,
+                                "4",
+                                key("a:" + id),
+                                key("ids"),
+                                key("rev"),
+                                key("changed"),
+                                std::to_string(expected),
+                                id};
+  for (const auto& e : events)
+    args.push_back(encode(e));
+  auto c = pool_.acquire();
+  auto rep = c->command(args);
+  redis::check(rep.get(), "EVAL kb append");
+  return redis::reply_integer(rep.get());
+}
+
+store::changes store::changes_after(std::int64_t rev) {
+  auto c = pool_.acquire();
+  auto reps = c->pipeline(
+      {{"GET", key("rev")}, {"ZRANGEBYSCORE", key("changed"), "(" + std::to_string(rev), "+inf"}});
+  redis::check(reps[0].get(), "GET");
+  redis::check(reps[1].get(), "ZRANGEBYSCORE");
+  changes out;
+  out.rev
+      = reps[0]->type == REDIS_REPLY_STRING ? std::stoll(redis::reply_string(reps[0].get())) : 0;
+  for (std::size_t i = 0; i < reps[1]->elements; ++i)
+    out.ids.push_back(redis::reply_string(reps[1]->element[i]));
+  return out;
+}
+
+std::int64_t store::rev() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"GET", key("rev")});
+  redis::check(rep.get(), "GET");
+  return rep->type == REDIS_REPLY_STRING ? std::stoll(redis::reply_string(rep.get())) : 0;
+}
+
+std::vector<std::string> store::all_ids() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"SMEMBERS", key("ids")});
+  redis::check(rep.get(), "SMEMBERS");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < rep->elements; ++i)
+    out.push_back(redis::reply_string(rep->element[i]));
+  return out;
+}
+
+} // namespace hotline::knowledge

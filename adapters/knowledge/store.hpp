@@ -1,0 +1,57 @@
+#pragma once
+// The knowledge base in Redis (issue 13): each article an event list, like
+// a ticket (DESIGN rule 1), so every version and every review is kept.
+//
+//   hl:kb:a:{id}     LIST of MessagePack events, oldest first.
+//   hl:kb:ids        SET of every article id.
+//   hl:kb:seq        INTEGER the last number drawn for an article id.
+//   hl:kb:rev        INTEGER bumped by every append.
+//   hl:kb:changed    ZSET article id scored by the rev of its last append:
+//                    every node's search index follows it (changes_after).
+// An append is one script: the expected length (version check), the
+// events, the id set, the rev and the change index, all or nothing.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "adapters/redis/connection.hpp"
+#include "routing/knowledge.hpp"
+
+namespace hotline::knowledge {
+
+/// Events as MessagePack maps {t, at, …}; unknown keys ignored, missing
+/// keys defaulted, like the tickets' codec.
+std::string encode(const routing::kb::event& e);
+/// Throws std::runtime_error for bytes that are not a knowledge event.
+routing::kb::event decode(std::string_view bytes);
+
+class store {
+ public:
+  explicit store(redis::pool& p, std::string prefix = "hl");
+
+  /// A fresh id: "kb-000001", … (articles seeded from configuration keep
+  /// their own ids: kb.<area>.<topic>).
+  std::string next_id();
+  /// Every event of article `id`; empty if it does not exist.
+  std::vector<routing::kb::event> load(const std::string& id);
+  /// Appends if the article holds exactly `expected` events; the new rev,
+  /// or 0 on a version conflict (someone else wrote first: reload).
+  std::int64_t append(const std::string& id, std::uint64_t expected,
+                      const std::vector<routing::kb::event>& events);
+  /// The current rev and the articles changed after `rev` (in order).
+  struct changes {
+    std::int64_t rev = 0;
+    std::vector<std::string> ids;
+  };
+  changes changes_after(std::int64_t rev);
+  std::int64_t rev();
+  std::vector<std::string> all_ids();
+
+ private:
+  std::string key(const std::string& kind) const { return prefix_ + ":kb:" + kind; }
+  redis::pool& pool_;
+  std::string prefix_;
+};
+
+} // namespace hotline::knowledge
