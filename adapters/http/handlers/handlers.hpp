@@ -68,6 +68,14 @@ void remove_webhook(const call_ptr& c);
 void webhook_dead_letters(const call_ptr& c);
 void replay_webhook(const call_ptr& c);
 
+// open311.cpp — Open311 GeoReport v2 for integrators (issue 12, M-D-2, M-P-2)
+void o311_discovery(const call_ptr& c);
+void o311_services(const call_ptr& c);
+void o311_service(const call_ptr& c);
+void o311_post_request(const call_ptr& c);
+void o311_requests(const call_ptr& c);
+void o311_request(const call_ptr& c);
+
 // audit.cpp — the audit log, for auditors
 void read_audit(const call_ptr& c);
 
