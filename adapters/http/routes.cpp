@@ -167,6 +167,8 @@ const std::vector<route>& route_table() {
        "Open311 诉求列表：状态、承办单位、时限"},
       {"GET", "/open311/v2/requests/{request}", "o311_request", open(), h::o311_request,
        "Open311 一件诉求"},
+      {"GET", "/open311/v2/servicerequestupdates.{format}", "o311_updates", open(), h::o311_updates,
+       "Open311 办理进展（FixMyStreet 扩展）"},
   };
   return table;
 }

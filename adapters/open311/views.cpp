@@ -102,6 +102,16 @@ ticket_fields public_fields() {
   return {{"agency", "expected"}};
 }
 
+element update_view(const update& u) {
+  return element::obj("request_update",
+                      {element::leaf("update_id", u.ticket_no + "." + std::to_string(u.step)),
+                       element::leaf("service_request_id", u.ticket_no),
+                       element::leaf("status", u.status),
+                       element::leaf("updated_datetime", r::format_instant(u.at)),
+                       element::leaf("description", u.description), element::leaf("media_url", ""),
+                       element::leaf("external_status_code", u.type)});
+}
+
 r::instant last_update(const r::ticket_state& s) {
   r::instant t = s.intake ? s.intake->at : 0;
   const auto see = [&t](r::instant x) { t = std::max(t, x); };

@@ -60,6 +60,21 @@ ticket_fields public_fields();
 /// One `<request>` of a ticket in state `s`.
 element request_view(const config::hotline_config& cfg, const std::string& no,
                      const routing::ticket_state& s, const ticket_fields& fields);
+/// One step of a ticket as a FixMyStreet `request_update` (the mySociety
+/// extension): update_id "{no}.{step}" (steps count from 1 and never
+/// change, the event log being append-only), the status after the step,
+/// its time, its label (and the answer text when the reader may see
+/// status_notes); `type` becomes external_status_code.
+struct update {
+  std::string ticket_no;
+  std::size_t step = 0;
+  std::string status;
+  routing::instant at = 0;
+  std::string type;
+  std::string description;
+};
+element update_view(const update& u);
+
 /// When `s` last changed (the latest step's time).
 routing::instant last_update(const routing::ticket_state& s);
 /// Open311's two statuses: "closed" once closed, else "open".

@@ -483,3 +483,64 @@ TEST_F(open311, ScopesRatesAndDisabledKeysAreEnforcedPerKey) {
   ASSERT_EQ(out.exit_code, 0) << out.err;
   EXPECT_EQ(http.get(base + "requests.xml?api_key=" + reader_key).status, 403);
 }
+
+TEST_F(open311, FixMyStreetReadsEveryStepAsAnUpdateWithAStableId) {
+  const auto id = file("ykb-updates-1");
+  const auto office = office_token(*data);
+  const auto unit = unit_token(
+      *data, body_of(http.get("/api/v1/tickets/" + id, office))["assignment"]["unit_id"]);
+  ASSERT_EQ(http.post("/api/v1/tickets/" + id + "/accept", "{}", unit).status, 200);
+  ASSERT_EQ(
+      http.post("/api/v1/tickets/" + id + "/reply", json{{"text", "已到现场处理。"}}.dump(), unit)
+          .status,
+      200);
+  ASSERT_EQ(http.post("/api/v1/tickets/" + id + "/callback",
+                      json{{"satisfaction", "satisfied"}, {"resolved", true}}.dump(), office)
+                .status,
+            200);
+  // As FixMyStreet asks: XML, an empty api_key, a window in UTC.
+  const std::string target = base
+                             + "servicerequestupdates.xml?jurisdiction_id=500000&api_key="
+                               "&start_date=2026-11-30T01:00:00Z&end_date=2026-11-30T03:00:00Z";
+  const auto first = http.get(target);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const auto updates = parse_xml(first);
+  EXPECT_EQ(updates.name, "service_request_updates");
+  std::vector<std::string> ids, statuses;
+  for (const auto& u : updates.kids) {
+    EXPECT_EQ(u.name, "request_update");
+    EXPECT_EQ(u.at("updated_datetime"), "2026-11-30T10:00:00+08:00");
+    if (u.at("service_request_id") != id)
+      continue;
+    ids.push_back(u.at("update_id"));
+    statuses.push_back(u.at("status"));
+    EXPECT_FALSE(u.at("description").empty());
+    EXPECT_EQ(u.at("description").find("已到现场处理"), std::string::npos)
+        << "the answer text is for the filing integrator only";
+  }
+  ASSERT_GE(ids.size(), 5u); // registered, dispatched, accepted, replied, …, closed
+  EXPECT_EQ(ids.front(), id + ".1");
+  auto sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end()) << "ids are unique";
+  EXPECT_EQ(statuses.front(), "open");
+  EXPECT_EQ(statuses.back(), "closed");
+  EXPECT_EQ(http.get(target).body, first.body) << "the same steps, the same ids";
+
+  // The filing integrator reads the answer in its update; JSON too.
+  const auto own = parse_json(http.get(base + "servicerequestupdates.json?api_key=" + key
+                                       + "&start_date=2026-11-30T01:00:00Z"
+                                         "&end_date=2026-11-30T03:00:00Z"));
+  bool answered = false;
+  for (const auto& u : own)
+    answered
+        = answered
+          || (u["service_request_id"] == id
+              && u["description"].get<std::string>().find("已到现场处理") != std::string::npos);
+  EXPECT_TRUE(answered) << own.dump();
+  // Outside the window: none.
+  EXPECT_TRUE(parse_xml(http.get(base
+                                 + "servicerequestupdates.xml?start_date=2026-11-30T03:00:01Z"
+                                   "&end_date=2026-11-30T04:00:00Z"))
+                  .kids.empty());
+}

@@ -75,6 +75,7 @@ void o311_service(const call_ptr& c);
 void o311_post_request(const call_ptr& c);
 void o311_requests(const call_ptr& c);
 void o311_request(const call_ptr& c);
+void o311_updates(const call_ptr& c);
 
 // audit.cpp — the audit log, for auditors
 void read_audit(const call_ptr& c);

@@ -15,6 +15,7 @@
 #include "adapters/http/views.hpp"
 #include "adapters/open311/intake.hpp"
 #include "routing/civil_time.hpp"
+#include "routing/timeline.hpp"
 
 namespace hotline::http::handlers {
 
@@ -328,6 +329,60 @@ void o311_request(const call_ptr& c) {
         answer(c, fmt, 200,
                o::element::items("service_requests", {o::request_view(c->ctx.svc.config, no, *s,
                                                                       fields_for(who, *s))}));
+      });
+    });
+  });
+}
+
+// GET servicerequestupdates.[fmt] (the mySociety extension FixMyStreet
+// reads): every step of the Open311 requests in [start_date, end_date] as
+// a request_update with a stable update_id, oldest request first, at most
+// 1000. Steps are looked for in the requests filed up to 90 days before
+// start_date (a ticket's deadline is weeks, not months).
+void o311_updates(const call_ptr& c) {
+  guarded(c, o::format::xml, [&] {
+    const auto fmt = format_of(c->param("format"));
+    guarded(c, fmt, [&] {
+      o::check_jurisdiction(query(c, "jurisdiction_id"));
+      const bool has_start = !query(c, "start_date").empty();
+      const bool has_end = !query(c, "end_date").empty();
+      const r::instant to = has_end ? date_param(c, "end_date") : c->ctx.svc.clk.now();
+      const r::instant from = has_start ? date_param(c, "start_date") : to - window_ms;
+      if (to < from)
+        throw o::failure{{400, "end_date", "must not be before start_date"}};
+      if (to - from > window_ms)
+        throw o::failure{{400, "start_date", "the window is at most 90 days"}};
+      storage(c, fmt, [c, fmt, from, to] {
+        const auto key = query(c, "api_key");
+        std::optional<auth::integrator> who;
+        if (!key.empty()) {
+          // Either scope reads updates; a key without them is refused.
+          try {
+            who = need_integrator(c, key, auth::integrator_scope::updates);
+          } catch (const o::failure&) {
+            who = need_integrator(c, key, auth::integrator_scope::read);
+          }
+        }
+        auto list = o::element::items("service_request_updates");
+        const auto& dir = c->ctx.svc.config.directory;
+        for (const auto& no :
+             auth::integrators(c->ctx.pool).requests_between(from - window_ms, to, max_requests)) {
+          if (list.children.size() >= max_requests)
+            break;
+          const auto events = c->ctx.svc.store.load(no);
+          const auto steps = r::timeline(events, dir);
+          r::ticket_state s;
+          for (std::size_t i = 0; i < events.size() && i < steps.size(); ++i) {
+            s = r::apply(std::move(s), events[i]);
+            if (steps[i].at < from || steps[i].at > to)
+              continue;
+            o::update u{no, i + 1, o::status_of(s), steps[i].at, steps[i].type, steps[i].label_zh};
+            if (steps[i].type == "replied" && s.answer && fields_for(who, s).has("status_notes"))
+              u.description += "：" + s.answer->text;
+            list.add(o::update_view(u));
+          }
+        }
+        answer(c, fmt, 200, list);
       });
     });
   });
