@@ -233,10 +233,10 @@ void integrators::record_request(const std::string& no, std::int64_t at) {
 }
 
 std::vector<std::string> integrators::requests_between(std::int64_t from, std::int64_t to,
-                                                       std::size_t limit) {
+                                                       std::size_t offset, std::size_t limit) {
   auto c = pool_.acquire();
   auto r = c->command({"ZRANGEBYSCORE", prefix_ + ":o311:requests", std::to_string(from),
-                       std::to_string(to), "LIMIT", "0", std::to_string(limit)});
+                       std::to_string(to), "LIMIT", std::to_string(offset), std::to_string(limit)});
   redis::check(r.get(), "ZRANGEBYSCORE open311 requests");
   std::vector<std::string> out;
   for (std::size_t i = 0; i < r->elements; ++i)

@@ -97,9 +97,10 @@ class integrators {
   /// Records ticket `no`, filed through Open311 at `at`, in the index of
   /// Open311 requests (idempotent).
   void record_request(const std::string& no, std::int64_t at);
-  /// Ticket numbers filed through Open311 in [from, to], oldest first, at
-  /// most `limit`.
-  std::vector<std::string> requests_between(std::int64_t from, std::int64_t to, std::size_t limit);
+  /// Ticket numbers filed through Open311 in [from, to], oldest first,
+  /// skipping `offset`, at most `limit`.
+  std::vector<std::string> requests_between(std::int64_t from, std::int64_t to, std::size_t offset,
+                                            std::size_t limit);
   /// True if ticket `no` was filed through Open311.
   bool is_request(const std::string& no);
 

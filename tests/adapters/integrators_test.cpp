@@ -117,11 +117,14 @@ TEST_F(integrators_test, TheOpen311IndexListsRequestsByIntakeTime) {
   store.record_request("20261130-000002", t0 + 2);
   store.record_request("20261130-000001", t0 + 1);
   store.record_request("20261130-000001", t0 + 1); // a retry indexes once
-  EXPECT_EQ(store.requests_between(t0, t0 + 10, 1000),
+  EXPECT_EQ(store.requests_between(t0, t0 + 10, 0, 1000),
             (std::vector<std::string>{"20261130-000001", "20261130-000002"}));
-  EXPECT_EQ(store.requests_between(t0 + 2, t0 + 10, 1000),
+  EXPECT_EQ(store.requests_between(t0 + 2, t0 + 10, 0, 1000),
             (std::vector<std::string>{"20261130-000002"}));
-  EXPECT_EQ(store.requests_between(t0, t0 + 10, 1).size(), 1u);
+  EXPECT_EQ(store.requests_between(t0, t0 + 10, 0, 1),
+            (std::vector<std::string>{"20261130-000001"}));
+  EXPECT_EQ(store.requests_between(t0, t0 + 10, 1, 1),
+            (std::vector<std::string>{"20261130-000002"}));
   EXPECT_TRUE(store.is_request("20261130-000001"));
   EXPECT_FALSE(store.is_request("20261130-000003"));
 }

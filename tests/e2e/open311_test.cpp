@@ -338,6 +338,15 @@ TEST_F(open311, FixMyStreetHabitsHold) {
   EXPECT_EQ(parse_xml(again).kids.at(0).at("service_request_id"),
             parse_xml(first).kids.at(0).at("service_request_id"));
   EXPECT_EQ(ticket_count(*data), tickets);
+  // The same id with another report is refused and changes nothing.
+  auto other = fields;
+  other[8].second = "另一件事：小区垃圾无人清运";
+  auto conflict = post("requests.xml", other);
+  EXPECT_EQ(conflict.status, 400) << conflict.body;
+  EXPECT_EQ(parse_xml(conflict).kids.at(0).at("description").rfind("attribute[external_id]: ", 0),
+            0u)
+      << conflict.body;
+  EXPECT_EQ(ticket_count(*data), tickets);
 
   // Multipart with a photo: the fields are read, the file is not kept.
   const std::string b = "----fms7MA4YWxk";

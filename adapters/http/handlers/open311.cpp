@@ -99,18 +99,20 @@ std::string query(const call_ptr& c, const std::string& name) {
   return i == c->req.query.end() ? "" : i->second;
 }
 
-/// The integrator holding `api_key` with `scope`, rate-limited per key; 403
-/// for an unknown or disabled key or a missing scope. Blocks on Redis.
+/// The integrator holding `api_key` with one of `scopes`, rate-limited per
+/// key; 403 for an unknown or disabled key or a missing scope. Blocks on
+/// Redis.
 auth::integrator need_integrator(const call_ptr& c, const std::string& api_key,
-                                 auth::integrator_scope scope) {
+                                 std::initializer_list<auth::integrator_scope> scopes) {
   if (api_key.empty())
     throw o::failure{{403, "api_key", "an API key is required (ask the hotline office)"}};
   auto who = auth::integrators(c->ctx.pool).by_key(api_key);
   if (!who)
     throw o::failure{{403, "api_key", "invalid or disabled API key"}};
-  if (!who->may(scope))
+  if (std::none_of(scopes.begin(), scopes.end(), [&](auto s) { return who->may(s); }))
     throw o::failure{
-        {403, "api_key", "this key lacks the '" + std::string(auth::to_string(scope)) + "' scope"}};
+        {403, "api_key",
+         "this key lacks the '" + std::string(auth::to_string(*scopes.begin())) + "' scope"}};
   if (auto wait = c->ctx.limits.integrators.take(who->name, who->rate_per_minute,
                                                  std::chrono::steady_clock::now()))
     throw api_error{429, "rate_limited", "too many requests for this key; slow down", "api_key",
@@ -167,7 +169,7 @@ std::optional<auth::integrator> reader(const call_ptr& c) {
   const auto key = query(c, "api_key");
   if (key.empty())
     return std::nullopt;
-  return need_integrator(c, key, auth::integrator_scope::read);
+  return need_integrator(c, key, {auth::integrator_scope::read});
 }
 
 r::instant date_param(const call_ptr& c, const std::string& name) {
@@ -237,12 +239,17 @@ void o311_post_request(const call_ptr& c) {
       }
       o::check_jurisdiction(f->get("jurisdiction_id"));
       storage(c, fmt, [c, fmt, f] {
-        const auto who = need_integrator(c, f->get("api_key"), auth::integrator_scope::intake);
+        const auto who = need_integrator(c, f->get("api_key"), {auth::integrator_scope::intake});
         auto demand = o::to_intake(*f, c->ctx.svc.config, who, c->req.idempotency_key,
                                    crypto::random_hex(12));
         c->need_owner(actors::intake_partition(c->ctx.svc, demand));
         c->ctx.rt.intake(demand, [c, fmt](actors::ticket_reply t) {
           guarded(c, fmt, [&] {
+            // The same external id with another report: the office's
+            // conflict, in the integrator's words.
+            if (t.error && t.error->code == "conflict" && t.error->field == "request_id")
+              throw o::failure{{400, "attribute[external_id]",
+                                "this id was used for another report; nothing was changed"}};
             t = must(c, std::move(t));
             storage(c, fmt, [c, fmt, t] {
               // Indexed after the intake is persisted; a retry indexes again.
@@ -293,20 +300,26 @@ void o311_requests(const call_ptr& c) {
       }
       storage(c, fmt, [c, fmt, ids, codes, statuses, from, to] {
         const auto who = reader(c);
-        const auto numbers
-            = ids.empty() ? auth::integrators(c->ctx.pool).requests_between(from, to, max_requests)
-                          : ids;
+        auth::integrators index(c->ctx.pool);
         auto list = o::element::items("service_requests");
-        for (const auto& no : numbers) {
-          const auto s = open311_ticket(c, no);
-          if (!s)
-            continue;
-          const auto in = [](const std::vector<std::string>& xs, const std::string& x) {
-            return xs.empty() || std::find(xs.begin(), xs.end(), x) != xs.end();
-          };
-          if (ids.empty() && (!in(codes, s->intake->category) || !in(statuses, o::status_of(*s))))
-            continue;
-          list.add(o::request_view(c->ctx.svc.config, no, *s, fields_for(who, *s)));
+        const auto in = [](const std::vector<std::string>& xs, const std::string& x) {
+          return xs.empty() || std::find(xs.begin(), xs.end(), x) != xs.end();
+        };
+        // The index in pages, so that filters still find up to 1000.
+        for (std::size_t offset = 0;;) {
+          const auto numbers
+              = ids.empty() ? index.requests_between(from, to, offset, max_requests) : ids;
+          for (const auto& no : numbers) {
+            const auto s = open311_ticket(c, no);
+            if (!s || list.children.size() >= max_requests)
+              continue;
+            if (ids.empty() && (!in(codes, s->intake->category) || !in(statuses, o::status_of(*s))))
+              continue;
+            list.add(o::request_view(c->ctx.svc.config, no, *s, fields_for(who, *s)));
+          }
+          if (!ids.empty() || numbers.size() < max_requests || list.children.size() >= max_requests)
+            break;
+          offset += numbers.size();
         }
         answer(c, fmt, 200, list);
       });
@@ -355,32 +368,35 @@ void o311_updates(const call_ptr& c) {
       storage(c, fmt, [c, fmt, from, to] {
         const auto key = query(c, "api_key");
         std::optional<auth::integrator> who;
-        if (!key.empty()) {
-          // Either scope reads updates; a key without them is refused.
-          try {
-            who = need_integrator(c, key, auth::integrator_scope::updates);
-          } catch (const o::failure&) {
-            who = need_integrator(c, key, auth::integrator_scope::read);
-          }
-        }
+        if (!key.empty())
+          who = need_integrator(c, key,
+                                {auth::integrator_scope::updates, auth::integrator_scope::read});
         auto list = o::element::items("service_request_updates");
         const auto& dir = c->ctx.svc.config.directory;
-        for (const auto& no :
-             auth::integrators(c->ctx.pool).requests_between(from - window_ms, to, max_requests)) {
-          if (list.children.size() >= max_requests)
-            break;
-          const auto events = c->ctx.svc.store.load(no);
-          const auto steps = r::timeline(events, dir);
-          r::ticket_state s;
-          for (std::size_t i = 0; i < events.size() && i < steps.size(); ++i) {
-            s = r::apply(std::move(s), events[i]);
-            if (steps[i].at < from || steps[i].at > to)
-              continue;
-            o::update u{no, i + 1, o::status_of(s), steps[i].at, steps[i].type, steps[i].label_zh};
-            if (steps[i].type == "replied" && s.answer && fields_for(who, s).has("status_notes"))
-              u.description += "：" + s.answer->text;
-            list.add(o::update_view(u));
+        auth::integrators index(c->ctx.pool);
+        // Every request that may have a step in the window, in pages: the
+        // steps are read from each ticket's events (there is no index of
+        // steps by time yet).
+        for (std::size_t offset = 0; list.children.size() < max_requests;) {
+          const auto numbers = index.requests_between(from - window_ms, to, offset, max_requests);
+          for (const auto& no : numbers) {
+            const auto events = c->ctx.svc.store.load(no);
+            const auto steps = r::timeline(events, dir);
+            r::ticket_state s;
+            for (std::size_t i = 0; i < events.size() && i < steps.size(); ++i) {
+              s = r::apply(std::move(s), events[i]);
+              if (steps[i].at < from || steps[i].at > to || list.children.size() >= max_requests)
+                continue;
+              o::update u{no,          i + 1,         o::status_of(s),
+                          steps[i].at, steps[i].type, steps[i].label_zh};
+              if (steps[i].type == "replied" && s.answer && fields_for(who, s).has("status_notes"))
+                u.description += "：" + s.answer->text;
+              list.add(o::update_view(u));
+            }
           }
+          if (numbers.size() < max_requests)
+            break;
+          offset += numbers.size();
         }
         answer(c, fmt, 200, list);
       });
