@@ -50,7 +50,8 @@ double coordinate(const form& f, const std::string& field, double lo, double hi)
 }
 
 const std::regex& external_id_pattern() {
-  static const std::regex re("^[A-Za-z0-9._:-]{1,80}$");
+  // "o311." + a name (at most 32) + "." + this fits a request id (128).
+  static const std::regex re("^[A-Za-z0-9._:-]{1,90}$");
   return re;
 }
 
@@ -121,19 +122,23 @@ actors::intake_request to_intake(const form& f, const config::hotline_config& cf
     bad("phone", "must be a phone number of 5-20 digits");
   req.caller_phone = *normalized;
 
-  std::string id = idempotency_key;
-  if (id.empty()) {
-    for (const char* a : {"external_id", "fixmystreet_id"}) {
-      auto i = attrs.find(a);
-      if (i != attrs.end() && !i->second.empty()) {
-        id = i->second;
-        break;
-      }
+  // The client's own report id wins over the header: a node forwarding
+  // this POST to the partition's owner adds an Idempotency-Key of its own
+  // (cluster/forwarder), and a retry through another node must still find
+  // the first ticket by the report id.
+  std::string id, from = "Idempotency-Key";
+  for (const char* a : {"external_id", "fixmystreet_id"}) {
+    auto i = attrs.find(a);
+    if (i != attrs.end() && !i->second.empty()) {
+      id = i->second;
+      from = "attribute[" + std::string(a) + "]";
+      break;
     }
   }
+  if (id.empty())
+    id = idempotency_key;
   if (!id.empty() && !std::regex_match(id, external_id_pattern()))
-    bad(idempotency_key.empty() ? "attribute[external_id]" : "Idempotency-Key",
-        "must be 1-80 characters of A-Z a-z 0-9 . _ : -");
+    bad(from, "must be 1-90 characters of A-Z a-z 0-9 . _ : -");
   req.request_id = "o311." + who.name + "." + (id.empty() ? fresh_id : id);
   req.via = r::channel::integrator;
   // M-S-2: the integrator did not confirm who the caller is; like an

@@ -14,10 +14,10 @@
 
 namespace hotline::open311 {
 
-/// The intake of a form posted by integrator `who`. `idempotency_key` is
-/// the Idempotency-Key header ("" if none); else `attribute[external_id]`
+/// The intake of a form posted by integrator `who`. `attribute[external_id]`
 /// (or FixMyStreet's `attribute[fixmystreet_id]`) names the client's own
-/// report, so a repeated POST files nothing new; `fresh_id` is used when
+/// report, so a repeated POST files nothing new; else `idempotency_key`,
+/// the Idempotency-Key header ("" if none); `fresh_id` is used when
 /// neither is given. The request id is "o311.{integrator}.{id}": unique per
 /// integrator, and it tells whose a ticket is. Throws failure: 404 for an
 /// unknown service_code or jurisdiction_id, 400 for any other bad field.

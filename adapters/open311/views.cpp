@@ -81,7 +81,7 @@ element service_definition_view(const r::category& c) {
       {element::flag("variable", true), element::leaf("code", "external_id"),
        element::leaf("datatype", "string"), element::flag("required", false),
        element::leaf("datatype_description",
-                     "1-80 characters of A-Z a-z 0-9 . _ : - (fixmystreet_id is read too)"),
+                     "1-90 characters of A-Z a-z 0-9 . _ : - (fixmystreet_id is read too)"),
        element::num("order", "2"),
        element::leaf("description", "贵系统的诉求编号：同一编号重复提交只登记一次")});
   return element::obj("service_definition", {element::leaf("service_code", c.code),

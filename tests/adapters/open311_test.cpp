@@ -151,7 +151,11 @@ TEST(Open311Intake, TheClientsOwnIdMakesARetrySafe) {
   EXPECT_EQ(o::to_intake(f, cq(), yukuaiban(), "", "x").request_id, "o311.yukuaiban.4711");
   f = with(f, "attribute[external_id]", "ykb-9");
   EXPECT_EQ(o::to_intake(f, cq(), yukuaiban(), "", "x").request_id, "o311.yukuaiban.ykb-9");
-  EXPECT_EQ(o::to_intake(f, cq(), yukuaiban(), "hdr-1", "x").request_id, "o311.yukuaiban.hdr-1");
+  // The report id wins over the header (which a forwarding node may add).
+  EXPECT_EQ(o::to_intake(f, cq(), yukuaiban(), "fwd-1", "x").request_id, "o311.yukuaiban.ykb-9");
+  EXPECT_EQ(o::to_intake(good_form(), cq(), yukuaiban(), "hdr-1", "x").request_id,
+            "o311.yukuaiban.hdr-1");
+  EXPECT_EQ(refusal(good_form(), "not valid!").field, "Idempotency-Key");
   EXPECT_EQ(refusal(with(f, "attribute[external_id]", "has space")).field,
             "attribute[external_id]");
 }
