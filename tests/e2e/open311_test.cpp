@@ -279,6 +279,7 @@ TEST_F(open311, ChineseTextPostedReadsBackByteIdentical_M_P_2) {
   auto staff = body_of(http.get("/api/v1/tickets/" + id, office_token(*data)));
   EXPECT_EQ(staff["content"].get<std::string>(), description);
   EXPECT_EQ(staff["channel"], "integrator");
+  EXPECT_EQ(staff["integrator"], "yukuaiban");
 }
 
 TEST_F(open311, CallerContactIsSealedAndNeverInAnyGet_M_D_3) {

@@ -145,9 +145,11 @@ bool ticket_shaped(const std::string& no) {
 }
 
 /// The state of Open311 ticket `no` from its events; nullopt if there is
-/// none or it was not filed through Open311. Blocks on Redis.
-std::optional<r::ticket_state> open311_ticket(const call_ptr& c, const std::string& no) {
-  if (!ticket_shaped(no) || !auth::integrators(c->ctx.pool).is_request(no))
+/// none or it was not filed through Open311 (`indexed`: `no` comes from the
+/// index already). Blocks on Redis.
+std::optional<r::ticket_state> open311_ticket(const call_ptr& c, const std::string& no,
+                                              bool indexed = false) {
+  if (!ticket_shaped(no) || (!indexed && !auth::integrators(c->ctx.pool).is_request(no)))
     return std::nullopt;
   auto s = r::fold(c->ctx.svc.store.load(no));
   if (!s.intake)
@@ -310,7 +312,7 @@ void o311_requests(const call_ptr& c) {
           const auto numbers
               = ids.empty() ? index.requests_between(from, to, offset, max_requests) : ids;
           for (const auto& no : numbers) {
-            const auto s = open311_ticket(c, no);
+            const auto s = open311_ticket(c, no, ids.empty());
             if (!s || list.children.size() >= max_requests)
               continue;
             if (ids.empty() && (!in(codes, s->intake->category) || !in(statuses, o::status_of(*s))))
