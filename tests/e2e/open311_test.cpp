@@ -444,6 +444,9 @@ TEST_F(open311, BadInputGetsOpen311ErrorsAndChangesNothing) {
   auto elsewhere = report(key, "");
   elsewhere[1].second = "110000";
   expect(post("requests.xml", elsewhere), 404, "jurisdiction_id");
+  expect(http.request("POST", base + "requests.xml?jurisdiction_id=110000", form(report(key, "")),
+                      "", "application/x-www-form-urlencoded"),
+         404, "jurisdiction_id");
   expect(post("requests.xml", without("attribute[kind]")), 400, "attribute[kind]");
   expect(post("requests.xml", without("phone")), 400, "phone");
   expect(post("requests.xml", without("long")), 400, "long");

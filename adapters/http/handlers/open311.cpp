@@ -239,7 +239,9 @@ void o311_post_request(const call_ptr& c) {
       } catch (const o::form_error& e) {
         throw o::failure{{400, e.field, e.what()}};
       }
+      // In the body, or in the query as some clients add it to every call.
       o::check_jurisdiction(f->get("jurisdiction_id"));
+      o::check_jurisdiction(query(c, "jurisdiction_id"));
       storage(c, fmt, [c, fmt, f] {
         const auto who = need_integrator(c, f->get("api_key"), {auth::integrator_scope::intake});
         auto demand = o::to_intake(*f, c->ctx.svc.config, who, c->req.idempotency_key,
