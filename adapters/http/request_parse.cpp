@@ -153,7 +153,11 @@ std::optional<parse_error> parse_target(std::string_view target, request& req) {
   query = query.substr(0, query.find('#'));
   std::vector<std::pair<std::string, std::string>> pairs;
   if (auto problem = parse_urlencoded(query, pairs))
-    return parse_error{400, "bad_request", *problem + " in query", "query"};
+    // The messages clients have always seen.
+    return parse_error{400, "bad_request",
+                       *problem == "not valid UTF-8" ? "query is not valid UTF-8"
+                                                     : *problem + " in query",
+                       "query"};
   for (auto& [key, value] : pairs)
     req.query.emplace(std::move(key), std::move(value)); // first occurrence wins
   return std::nullopt;
