@@ -1,8 +1,10 @@
 #include "adapters/open311/document.hpp"
 
+#include <libxml/parser.h>
 #include <libxml/xmlwriter.h>
 
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 
 namespace hotline::open311 {
@@ -73,6 +75,10 @@ split_name split_format(std::string_view name) {
 }
 
 std::string to_xml(const element& root) {
+  // libxml2 initializes its globals on first use; from several io and
+  // pool threads at once that must happen once, before any of them.
+  static std::once_flag once;
+  std::call_once(once, [] { xmlInitParser(); });
   std::unique_ptr<xmlBuffer, void (*)(xmlBufferPtr)> buf(xmlBufferCreate(), xmlBufferFree);
   if (!buf)
     throw std::runtime_error("open311: no memory for the XML buffer");
