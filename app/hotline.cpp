@@ -6,7 +6,11 @@
 //       [--display-name 名字]; the password is read from stdin (one line) or,
 //       if stdin gives none, generated and printed once as "password: …"
 //   hotline user disable|enable --username NAME, hotline user list
-// The user commands use --redis URL if given, else the embedded Redis of the
+//   hotline integrator add --data-dir DIR --name NAME [--display-name 名字]
+//       [--scope intake|read|updates]… [--field F]… [--rate N]; the API key
+//       is printed once as "api_key: …" (issue 12)
+//   hotline integrator disable --name NAME, hotline integrator list
+// The user and integrator commands use --redis URL if given, else the embedded Redis of the
 // data dir: hotlined's if it runs, else one started (as hotlined would) for
 // the command and stopped after it.
 //
@@ -32,6 +36,7 @@
 #include <regex>
 
 #include "adapters/auth/accounts.hpp"
+#include "adapters/auth/integrators.hpp"
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/redis/embedded.hpp"
@@ -329,6 +334,66 @@ int run_user_list(const user_args& a) {
   return 0;
 }
 
+struct integrator_args {
+  std::string data_dir = "data";
+  std::string redis_url;
+  std::string name;
+  std::string display_name;
+  std::vector<std::string> scopes;
+  std::vector<std::string> fields;
+  int rate = 120;
+};
+
+// Issue 12: an integrator and its API key, shown once (Redis keeps its hash).
+int run_integrator_add(const integrator_args& a) {
+  auth::integrator who;
+  who.name = a.name;
+  who.display = a.display_name;
+  for (const auto& s : a.scopes.empty() ? std::vector<std::string>{"intake", "read"} : a.scopes) {
+    const auto scope = auth::parse_integrator_scope(s);
+    if (!scope)
+      throw cli_error{2, "unknown scope '" + s + "' (intake, read, updates)"};
+    who.scopes.push_back(*scope);
+  }
+  who.fields = a.fields.empty() ? auth::default_integrator_fields() : a.fields;
+  who.rate_per_minute = a.rate;
+  if (auto problem = auth::integrator_name_problem(who.name))
+    throw cli_error{2, *problem};
+  cli_redis where(a.redis_url, a.data_dir);
+  redis::pool pool(where.where(), 1);
+  const auto key = auth::integrators(pool).add(who, now_ms());
+  std::cerr << "hotline integrator add: added " << who.name << " (channel " << who.channel()
+            << "); the key is shown only now\n";
+  std::cout << "api_key: " << key << std::endl;
+  return 0;
+}
+
+int run_integrator_disable(const integrator_args& a) {
+  cli_redis where(a.redis_url, a.data_dir);
+  redis::pool pool(where.where(), 1);
+  auth::integrators(pool).disable(a.name, now_ms());
+  std::cerr << "hotline integrator disable: " << a.name << " disabled, its key refused\n";
+  return 0;
+}
+
+int run_integrator_list(const integrator_args& a) {
+  cli_redis where(a.redis_url, a.data_dir);
+  redis::pool pool(where.where(), 1);
+  std::vector<std::vector<std::string>> rows{
+      {"NAME", "DISPLAY", "SCOPES", "FIELDS", "RATE/MIN", "STATUS", "CREATED"}};
+  for (const auto& i : auth::integrators(pool).list()) {
+    std::string scopes, fields;
+    for (auto s : i.scopes)
+      scopes += (scopes.empty() ? "" : ",") + std::string(auth::to_string(s));
+    for (const auto& f : i.fields)
+      fields += (fields.empty() ? "" : ",") + f;
+    rows.push_back({i.name, i.display, scopes, fields, std::to_string(i.rate_per_minute),
+                    i.disabled ? "disabled" : "active", routing::format_instant(i.created_at)});
+  }
+  print_table(rows);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -379,6 +444,30 @@ int main(int argc, char** argv) {
   auto* list = user->add_subcommand("list", "print every account (never a hash)");
   common(list);
 
+  integrator_args ig;
+  auto* integrator = app.add_subcommand("integrator", "outside systems and their API keys");
+  integrator->require_subcommand(1);
+  const auto ig_common = [&ig](CLI::App* cmd) {
+    cmd->add_option("--data-dir", ig.data_dir, "the data folder of hotlined (its embedded Redis)")
+        ->capture_default_str();
+    cmd->add_option("--redis", ig.redis_url, "use this Redis instead of the embedded one");
+  };
+  auto* ig_add = integrator->add_subcommand("add", "add an integrator; prints its API key once");
+  ig_common(ig_add);
+  ig_add->add_option("--name", ig.name, "2-32 characters of a-z 0-9 -")->required();
+  ig_add->add_option("--display-name", ig.display_name, "the name staff see (default: name)");
+  ig_add->add_option("--scope", ig.scopes,
+                     "intake, read or updates, repeatable (default: intake and read)");
+  ig_add->add_option("--field", ig.fields,
+                     "a ticket field it may receive, repeatable (default: status_notes, agency, "
+                     "expected, description, address, location)");
+  ig_add->add_option("--rate", ig.rate, "requests per minute per key")->capture_default_str();
+  auto* ig_disable = integrator->add_subcommand("disable", "refuse the integrator's key");
+  ig_common(ig_disable);
+  ig_disable->add_option("--name", ig.name)->required();
+  auto* ig_list = integrator->add_subcommand("list", "print every integrator (never a key)");
+  ig_common(ig_list);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -390,9 +479,18 @@ int main(int argc, char** argv) {
   for (auto* cmd : {add, disable, enable, list})
     if (cmd->parsed())
       name = "hotline user " + cmd->get_name();
+  for (auto* cmd : {ig_add, ig_disable, ig_list})
+    if (cmd->parsed())
+      name = "hotline integrator " + cmd->get_name();
   try {
     if (token->parsed())
       return run_token(t);
+    if (ig_add->parsed())
+      return run_integrator_add(ig);
+    if (ig_disable->parsed())
+      return run_integrator_disable(ig);
+    if (ig_list->parsed())
+      return run_integrator_list(ig);
     if (add->parsed())
       return run_user_add(u);
     if (disable->parsed() || enable->parsed())
@@ -401,6 +499,9 @@ int main(int argc, char** argv) {
   } catch (const cli_error& e) {
     std::cerr << name << ": " << e.message << "\n";
     return e.code;
+  } catch (const auth::integrator_refused& e) {
+    std::cerr << name << ": " << e.what() << "\n";
+    return 2;
   } catch (const auth::account_refused& e) {
     std::cerr << name << ": " << e.what() << "\n";
     return 2;

@@ -9,6 +9,7 @@ packages=(
   libcaf-dev libhiredis-dev libmsgpack-cxx-dev libspdlog-dev libgtest-dev
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libsodium-dev libcli11-dev
   libxapian-dev
+  libxml2-dev libgmime-3.0-dev
   redis-server redis-tools curl clang-format python3
   "$@"
 )

@@ -28,4 +28,18 @@ std::optional<int> token_buckets::take(const std::string& key,
   return std::max(1, static_cast<int>(std::ceil((1 - b.tokens) / rate_)));
 }
 
+std::optional<int> rated_buckets::take(const std::string& key, int per_minute,
+                                       std::chrono::steady_clock::time_point now) {
+  std::shared_ptr<token_buckets> b;
+  {
+    std::lock_guard<std::mutex> lock(mtx_);
+    auto& slot = by_key_[key];
+    if (!slot.second || slot.first != per_minute)
+      slot = {per_minute, std::make_shared<token_buckets>(per_minute / 60.0, per_minute)};
+    b = slot.second;
+  }
+  // Buckets are never removed: one per integrator, a handful.
+  return b->take(key, now);
+}
+
 } // namespace hotline::http

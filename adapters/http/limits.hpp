@@ -6,6 +6,7 @@
 // extraction-code counters live in Redis and hold across nodes.
 
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -62,6 +63,20 @@ class token_buckets {
   std::unordered_map<std::string, bucket> buckets_;
 };
 
+/// Token buckets by key whose rate the caller gives with each take (issue
+/// 12: an integrator's requests per minute, stored with it). Thread-safe.
+class rated_buckets {
+ public:
+  /// As token_buckets::take, for `key` at `per_minute` (burst: a minute's
+  /// worth). A changed rate starts the key's bucket afresh.
+  std::optional<int> take(const std::string& key, int per_minute,
+                          std::chrono::steady_clock::time_point now);
+
+ private:
+  std::mutex mtx_;
+  std::unordered_map<std::string, std::pair<int, std::shared_ptr<token_buckets>>> by_key_;
+};
+
 struct api_limits {
   explicit api_limits(limit_options o)
       : opts(std::move(o)), anonymous(opts.anonymous_rate, opts.anonymous_burst),
@@ -69,6 +84,8 @@ struct api_limits {
   limit_options opts;
   token_buckets anonymous;
   token_buckets intakes;
+  /// Per integrator key (Open311), at each integrator's own rate.
+  rated_buckets integrators;
 };
 
 } // namespace hotline::http

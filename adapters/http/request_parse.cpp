@@ -151,12 +151,29 @@ std::optional<parse_error> parse_target(std::string_view target, request& req) {
     return std::nullopt;
   std::string_view query = target.substr(question + 1);
   query = query.substr(0, query.find('#'));
+  std::vector<std::pair<std::string, std::string>> pairs;
+  if (auto problem = parse_urlencoded(query, pairs))
+    // The messages clients have always seen.
+    return parse_error{400, "bad_request",
+                       *problem == "not valid UTF-8" ? "query is not valid UTF-8"
+                                                     : *problem + " in query",
+                       "query"};
+  for (auto& [key, value] : pairs)
+    req.query.emplace(std::move(key), std::move(value)); // first occurrence wins
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<std::string> parse_urlencoded(std::string_view text,
+                                            std::vector<std::pair<std::string, std::string>>& out) {
+  out.clear();
   std::string key;
   std::string value;
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+  while (!text.empty()) {
+    const auto amp = text.find('&');
+    const std::string_view pair = text.substr(0, amp);
+    text = amp == std::string_view::npos ? std::string_view{} : text.substr(amp + 1);
     if (pair.empty())
       continue;
     const auto eq = pair.find('=');
@@ -164,13 +181,15 @@ std::optional<parse_error> parse_target(std::string_view target, request& req) {
     const std::string_view raw_value
         = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
     if (!percent_decode(raw_key, true, key) || !percent_decode(raw_value, true, value))
-      return parse_error{400, "bad_request", "malformed percent-encoding in query", "query"};
+      return "malformed percent-encoding";
     if (!valid_utf8(key) || !valid_utf8(value))
-      return parse_error{400, "bad_request", "query is not valid UTF-8", "query"};
-    req.query.emplace(std::move(key), std::move(value)); // first occurrence wins
+      return "not valid UTF-8";
+    out.emplace_back(std::move(key), std::move(value));
   }
   return std::nullopt;
 }
+
+namespace {
 
 // --- head ----------------------------------------------------------------------------
 

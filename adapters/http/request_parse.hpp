@@ -14,6 +14,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "adapters/http/server.hpp"
 
@@ -30,6 +32,13 @@ struct parse_error {
   /// The offending part of the request ("path", "query"), if any.
   std::optional<std::string> field;
 };
+
+/// Decodes application/x-www-form-urlencoded `text` (a query, or a form
+/// body as Open311 clients post it): the pairs in order, repeats kept, '+'
+/// as space. Returns why it cannot ("malformed percent-encoding", "not
+/// valid UTF-8"), or nullopt when `out` holds the pairs.
+std::optional<std::string> parse_urlencoded(std::string_view text,
+                                            std::vector<std::pair<std::string, std::string>>& out);
 
 /// Size limits applied while parsing.
 struct parse_limits {

@@ -63,9 +63,16 @@ bool matches(std::string_view pattern, const std::vector<std::string_view>& part
   if (want.size() != parts.size())
     return false;
   for (std::size_t i = 0; i < want.size(); ++i) {
-    if (want[i].size() > 2 && want[i].front() == '{' && want[i].back() == '}') {
+    const auto open = want[i].find('{');
+    if (open != std::string_view::npos && want[i].size() > open + 2 && want[i].back() == '}') {
+      // "{no}" takes the whole segment; "services.{format}" what follows
+      // its literal head (Open311's format suffix), never nothing.
+      const auto head = want[i].substr(0, open);
+      if (parts[i].size() <= head.size() || parts[i].substr(0, head.size()) != head)
+        return false;
       if (params)
-        (*params)[std::string(want[i].substr(1, want[i].size() - 2))] = std::string(parts[i]);
+        (*params)[std::string(want[i].substr(open + 1, want[i].size() - open - 2))]
+            = std::string(parts[i].substr(head.size()));
     } else if (want[i] != parts[i]) {
       return false;
     }
@@ -162,6 +169,23 @@ const std::vector<route>& route_table() {
       {"POST", "/api/v1/webhooks/{webhook_id}/dead-letters/replay", "webhook_replay",
        staff({sup, role::admin}), h::replay_webhook, "重新投递搁置的事件"},
       {"GET", "/api/v1/audit", "audit", staff({role::auditor}), h::read_audit, "审计日志"},
+      // Open311 GeoReport v2 (issue 12): open to the table; the api_key of
+      // an integrator (adapters/auth/integrators) and its scopes are checked
+      // by the handlers, reads without a key get public fields only.
+      {"GET", "/open311/v2/discovery.{format}", "o311_discovery", open(), h::o311_discovery,
+       "Open311 服务发现"},
+      {"GET", "/open311/v2/services.{format}", "o311_services", open(), h::o311_services,
+       "Open311 服务列表：诉求分类"},
+      {"GET", "/open311/v2/services/{service}", "o311_service", open(), h::o311_service,
+       "Open311 服务定义：诉求类型等属性"},
+      {"POST", "/open311/v2/requests.{format}", "o311_post", open(), h::o311_post_request,
+       "Open311 提交诉求（api_key，intake 权限）"},
+      {"GET", "/open311/v2/requests.{format}", "o311_requests", open(), h::o311_requests,
+       "Open311 诉求列表：状态、承办单位、时限"},
+      {"GET", "/open311/v2/requests/{request}", "o311_request", open(), h::o311_request,
+       "Open311 一件诉求"},
+      {"GET", "/open311/v2/servicerequestupdates.{format}", "o311_updates", open(), h::o311_updates,
+       "Open311 办理进展（FixMyStreet 扩展）"},
   };
   return table;
 }

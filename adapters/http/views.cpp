@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "adapters/open311/intake.hpp"
 #include "routing/privacy.hpp"
 #include "routing/timeline.hpp"
 
@@ -71,6 +72,9 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
     const auto* cat = svc.config.directory.find_category(in.category);
     v["kind"] = r::to_string(in.kind);
     v["channel"] = r::to_string(in.via);
+    // Issue 12: staff see which integrator filed it (channel integrator:{name}).
+    if (staff && in.via == r::channel::integrator && !open311::filed_by(in.request_id).empty())
+      v["integrator"] = open311::filed_by(in.request_id);
     v["category"] = {{"code", in.category}, {"name", cat ? cat->name : in.category}};
     v["content"] = in.content;
     v["location"] = {{"address", in.address}};

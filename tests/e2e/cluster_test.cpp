@@ -459,3 +459,51 @@ TEST_F(cluster, ADisabledAccountIsRefusedOnEveryNodeWithinOneSecond_M_U_1) {
   EXPECT_EQ(log["entries"][0]["action"], "user_disable");
   EXPECT_EQ(log["entries"][0]["subject"], "zhao.min");
 }
+
+// Issue 12: an Open311 POST whose partition another node owns is forwarded
+// like any intake; the client's report id finds the same ticket when the
+// retry comes through the other node, and either node reads it.
+TEST_F(cluster, Open311IntakesAreForwardedAndARetryThroughAnotherNodeFilesNothing_M_P_2) {
+  auto n1 = start("n1");
+  auto n2 = start("n2");
+  ASSERT_TRUE(settles(n1->port(), {{"n1", 128}, {"n2", 128}})) << view(n1->port()).dump(2);
+  const auto added
+      = run_cli_full({"integrator", "add", "--redis", redis->where().url(), "--name", "yukuaiban"});
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  const auto key = added.out.substr(std::string("api_key: ").size(), 68);
+  http_client h1{"127.0.0.1", n1->port()}, h2{"127.0.0.1", n2->port()};
+  auto form = [&](int i) {
+    return "api_key=" + key + "&service_code=env.noise&attribute%5Bkind%5D=complaint"
+           + "&attribute%5Bexternal_id%5D=ykb-" + std::to_string(i)
+           + "&lat=29.558&long=106.5776&description=" + url_encode("夜间施工噪音")
+           + "&first_name=" + url_encode("张三") + "&phone=1381234" + std::to_string(1000 + i);
+  };
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) {
+    auto r = (i % 2 ? h2 : h1)
+                 .request("POST", "/open311/v2/requests.json", form(i), "",
+                          "application/x-www-form-urlencoded");
+    ASSERT_EQ(r.status, 200) << r.body;
+    ids.push_back(body_of(r)[0]["service_request_id"]);
+  }
+  EXPECT_EQ(ticket_count(redis->where()), 10);
+  for (int i = 0; i < 10; ++i) {
+    auto again = (i % 2 ? h1 : h2)
+                     .request("POST", "/open311/v2/requests.json", form(i), "",
+                              "application/x-www-form-urlencoded");
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(body_of(again)[0]["service_request_id"], ids[i]);
+    auto read = (i % 2 ? h2 : h1).get("/open311/v2/requests/" + ids[i] + ".json");
+    ASSERT_EQ(read.status, 200) << read.body;
+    EXPECT_EQ(body_of(read)[0]["status"], "open");
+  }
+  EXPECT_EQ(ticket_count(redis->where()), 10);
+  // Twenty POSTs, each node's partitions about half: some were forwarded
+  // (all twenty landing on their owner has odds of one in a million).
+  const auto m1 = h1.get("/metrics", supervisor()).body;
+  const auto m2 = h2.get("/metrics", supervisor()).body;
+  EXPECT_NE(m1.find("o311_post"), std::string::npos) << m1;
+  EXPECT_TRUE(m1.find("hotline_forwarded_total 0\n") == std::string::npos
+              || m2.find("hotline_forwarded_total 0\n") == std::string::npos)
+      << m1 << m2;
+}

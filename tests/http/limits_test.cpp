@@ -48,3 +48,17 @@ TEST(LimitOptions, StaffKeepAShareButAnonymousCallersKeepAtLeastOneSlot) {
   o.staff_reserved = 10;
   EXPECT_EQ(o.reserved(), 3u);
 }
+
+TEST(RatedBuckets, EachIntegratorKeyHasItsOwnRatePerMinute) {
+  rated_buckets b;
+  const auto t0 = std::chrono::steady_clock::time_point{} + std::chrono::hours(1);
+  EXPECT_FALSE(b.take("yukuaiban", 2, t0));
+  EXPECT_FALSE(b.take("yukuaiban", 2, t0));
+  auto wait = b.take("yukuaiban", 2, t0);
+  ASSERT_TRUE(wait);
+  EXPECT_EQ(*wait, 30); // two a minute: one token per 30 s
+  EXPECT_FALSE(b.take("cityapp", 60, t0)) << "another key is not slowed";
+  EXPECT_FALSE(b.take("yukuaiban", 2, t0 + std::chrono::seconds(30)));
+  // A changed rate (the integrator was updated) starts afresh.
+  EXPECT_FALSE(b.take("yukuaiban", 600, t0 + std::chrono::seconds(30)));
+}

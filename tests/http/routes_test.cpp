@@ -60,6 +60,23 @@ TEST(RouteTable, FindsPathParametersAndTellsAWrongMethodFromAnUnknownPath) {
   EXPECT_EQ(find_route(t, "POST", "/api/v1/tickets/x/accept/more").r, nullptr);
 }
 
+TEST(RouteTable, ASegmentMayEndInAParameterAfterALiteralHeadAsOpen311Names) {
+  const auto& t = route_table();
+  auto m = find_route(t, "GET", "/open311/v2/services.json");
+  ASSERT_NE(m.r, nullptr);
+  EXPECT_EQ(m.r->name, "o311_services");
+  EXPECT_EQ(m.params.at("format"), "json");
+  auto one = find_route(t, "GET", "/open311/v2/services/env.noise.xml");
+  ASSERT_NE(one.r, nullptr);
+  EXPECT_EQ(one.params.at("service"), "env.noise.xml");
+  // The parameter is never empty, and the head must match whole.
+  EXPECT_EQ(find_route(t, "GET", "/open311/v2/services.").r, nullptr);
+  EXPECT_EQ(find_route(t, "GET", "/open311/v2/servicesxml").r, nullptr);
+  auto post = find_route(t, "PUT", "/open311/v2/requests.xml");
+  EXPECT_EQ(post.r, nullptr);
+  EXPECT_EQ(post.allowed.size(), 2u); // GET and POST
+}
+
 TEST(RouteTable, AnonymousCallersNeedCredentialsExceptOnOpenAndCallerRoutes) {
   const auto& t = route_table();
   auto rule = [&](std::string_view method, std::string_view path) {

@@ -76,6 +76,14 @@ void kb_review(const call_ptr& c);
 void kb_retire(const call_ptr& c);
 void kb_article(const call_ptr& c);
 void kb_search(const call_ptr& c);
+// open311.cpp — Open311 GeoReport v2 for integrators (issue 12, M-D-2, M-P-2)
+void o311_discovery(const call_ptr& c);
+void o311_services(const call_ptr& c);
+void o311_service(const call_ptr& c);
+void o311_post_request(const call_ptr& c);
+void o311_requests(const call_ptr& c);
+void o311_request(const call_ptr& c);
+void o311_updates(const call_ptr& c);
 
 // audit.cpp — the audit log, for auditors
 void read_audit(const call_ptr& c);
