@@ -1,5 +1,6 @@
 #include "actors/ticket.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -57,7 +58,25 @@ redis::push_writes push_of(const std::string& no, const routing::ticket_state& b
       e.unit_id = d.unit_id;
       e.chosen = d.chosen;
       e.at = d.at;
-      w.lessons.push_back({e.category, routing::evidence_key(e), redis::encode(e)});
+      w.hashes.push_back({"learn:" + e.category, routing::evidence_key(e), redis::encode(e)});
+    }
+  }
+  // Issue 13 (M-KB-3): an answer citing an article counts for it; a
+  // consultation answered at once without one is a question the knowledge
+  // base may lack. Both are written with the events, so nothing is lost.
+  for (const auto& e : events) {
+    const auto* d = std::get_if<routing::disposed>(&e);
+    if (!d || d->kind != routing::disposal_kind::direct_answer)
+      continue;
+    const auto month = routing::format_date(routing::shanghai_date(d->at)).substr(0, 7);
+    if (!d->article_id.empty()) {
+      w.hashes.push_back(
+          {"kb:cited:" + month, no, d->article_id + "|" + std::to_string(d->article_version)});
+    } else if (s.intake && s.intake->kind == routing::demand_kind::consultation) {
+      const nlohmann::json gap{{"cat", s.intake->category},
+                               {"terms", routing::content_terms(s.intake->content)},
+                               {"at", d->at}};
+      w.hashes.push_back({"kb:uncited:" + month, no, gap.dump()});
     }
   }
   auto add = [&](const std::vector<std::string>& us) {

@@ -30,6 +30,10 @@ struct disposal {
   std::string answer; // direct_answer: the answer given
   std::string target; // call_transfer / three_way_call: to whom
   std::optional<refusal_rule> refusal;
+  /// direct_answer: the knowledge-base article the answer rests on
+  /// (issue 13, M-KB-3 use counts; M-C-1), "" / 0 for none.
+  std::string article_id = {};
+  int article_version = 0;
 };
 
 } // namespace hotline::routing

@@ -1,5 +1,8 @@
 #include "routing/knowledge.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "routing/names.hpp"
 
 namespace hotline::routing::kb {
@@ -160,6 +163,45 @@ decision decide(const article& a, const command& cmd, instant now, const person&
             return std::vector<event>{retired{now, r.reason, by}};
           }},
       cmd);
+}
+
+namespace {
+
+double jaccard(const std::vector<std::string>& a, const std::vector<std::string>& b) {
+  std::vector<std::string> both;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(both));
+  const auto all = a.size() + b.size() - both.size();
+  return all ? static_cast<double>(both.size()) / static_cast<double>(all) : 0.0;
+}
+
+} // namespace
+
+std::vector<gap> find_gaps(std::vector<unanswered> items, double alike) {
+  std::sort(items.begin(), items.end(), [](const unanswered& x, const unanswered& y) {
+    return x.at != y.at ? x.at < y.at : x.ticket_no < y.ticket_no;
+  });
+  std::vector<gap> out;
+  std::vector<std::vector<std::string>> first_terms;
+  for (auto& item : items) {
+    std::sort(item.terms.begin(), item.terms.end());
+    std::size_t g = 0;
+    for (; g < out.size(); ++g)
+      if (out[g].category == item.category && jaccard(first_terms[g], item.terms) >= alike)
+        break;
+    if (g == out.size()) {
+      out.push_back({item.category + "|" + item.ticket_no, item.category, {}, item.terms});
+      first_terms.push_back(item.terms);
+    } else {
+      std::vector<std::string> shared;
+      std::set_intersection(out[g].terms.begin(), out[g].terms.end(), item.terms.begin(),
+                            item.terms.end(), std::back_inserter(shared));
+      out[g].terms = std::move(shared);
+    }
+    out[g].tickets.push_back(item.ticket_no);
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const gap& x, const gap& y) { return x.tickets.size() > y.tickets.size(); });
+  return out;
 }
 
 namespace {

@@ -156,6 +156,29 @@ using decision = std::variant<std::vector<event>, refusal>;
 /// What `cmd` by `by` at `now` does to `a` (M-KB-2, M-KB-3).
 decision decide(const article& a, const command& cmd, instant now, const person& by);
 
+// --- gaps (M-KB-3) -------------------------------------------------------------
+
+/// A consultation answered at once without citing an article.
+struct unanswered {
+  std::string ticket_no;
+  std::string category;
+  std::vector<std::string> terms; // routing::content_terms of its content
+  instant at = 0;
+};
+
+/// Questions without an article: unanswered consultations of one category
+/// whose contents are alike, the most asked first.
+struct gap {
+  std::string id; // stable: "{category}|{first ticket}"
+  std::string category;
+  std::vector<std::string> tickets; // oldest first
+  std::vector<std::string> terms;   // the terms every one of them shares
+};
+/// Groups `items` (any order): each joins the first group of its category
+/// whose first question shares at least `alike` of its terms (Jaccard),
+/// else starts one.
+std::vector<gap> find_gaps(std::vector<unanswered> items, double alike = 0.25);
+
 /// Review-by dates (M-KB-2): due within `days` of `today` (reminder to the
 /// owner), or past (flagged to the office).
 bool review_due_within(const article& a, civil_date today, int days);

@@ -335,6 +335,8 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
                   return workflow_error{"invalid", "a direct answer needs its text",
                                         "disposal.answer"};
                 d.answer = how.answer;
+                d.article_id = how.article_id;
+                d.article_version = how.article_version;
               } else if (how.kind == disposal_kind::refusal) {
                 if (!how.refusal)
                   return workflow_error{"invalid", "a refusal needs its rule",

@@ -116,6 +116,8 @@ struct disposed {
   std::string answer; // direct_answer
   std::string target; // call_transfer / three_way_call
   std::string refusal_code, basis, rule, referral_name, referral_contact; // refusal
+  std::string article_id; // direct_answer: the article cited (issue 13), "" for none
+  int article_version = 0;
 };
 
 /// M-RT-4: a unit returns (退单) a ticket outside its duties, with reasons;

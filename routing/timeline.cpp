@@ -160,7 +160,11 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
                            + (x.referral_name.empty() ? "" : "；请联系" + x.referral_name)
                            + (x.referral_contact.empty() ? "" : "（" + x.referral_contact + "）");
               else if (x.kind == disposal_kind::direct_answer)
-                t.detail = "直接答复：" + x.answer;
+                t.detail
+                    = "直接答复：" + x.answer
+                      + (x.article_id.empty() ? ""
+                                              : "（引用知识库" + x.article_id + "第"
+                                                    + std::to_string(x.article_version) + "版）");
               else
                 t.detail = std::string(label_zh(x.kind)) + "至" + x.target;
             },

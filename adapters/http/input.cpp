@@ -121,6 +121,19 @@ std::optional<r::disposal> parse_disposal(const json& body, const config::hotlin
     break;
   case r::disposal_kind::direct_answer:
     how.answer = text_field(d, "answer", "disposal.answer", 1, 4000);
+    // Issue 13: the article the answer rests on; its text stays the
+    // agent's (checked to exist, published, by the handler).
+    if (auto a = d.find("article"); a != d.end() && !a->is_null()) {
+      if (!a->is_object())
+        throw api_error{422, "invalid_field", "must be an object {id, version}",
+                        "disposal.article"};
+      how.article_id = text_field(*a, "id", "disposal.article.id", 1, 64);
+      const auto& v = require(*a, "version", "disposal.article.version");
+      if (!v.is_number_integer() || v.get<long long>() < 1 || v.get<long long>() > 100000)
+        throw api_error{422, "invalid_field", "must be a version number",
+                        "disposal.article.version"};
+      how.article_version = v.get<int>();
+    }
     break;
   case r::disposal_kind::call_transfer:
   case r::disposal_kind::three_way_call:

@@ -40,6 +40,9 @@ json disposal_json(const r::disposed& d) {
   switch (d.kind) {
   case r::disposal_kind::direct_answer:
     out["answer"] = d.answer;
+    out["article"] = d.article_id.empty()
+                         ? json(nullptr)
+                         : json{{"id", d.article_id}, {"version", d.article_version}};
     break;
   case r::disposal_kind::call_transfer:
   case r::disposal_kind::three_way_call:

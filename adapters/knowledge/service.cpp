@@ -63,6 +63,13 @@ void service::sync() {
   seen_ = std::max(seen_, ch.rev);
 }
 
+std::vector<kb::article> service::all() {
+  std::vector<kb::article> out;
+  for (const auto& id : store_.all_ids())
+    out.push_back(kb::fold(id, store_.load(id)));
+  return out;
+}
+
 std::vector<search_hit> service::search(const search_query& q) {
   sync();
   return index_.search(q);

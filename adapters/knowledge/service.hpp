@@ -34,6 +34,16 @@ class service {
   /// The article as stored now; nullopt if there is none.
   std::optional<routing::kb::article> get(const std::string& id);
   std::vector<search_hit> search(const search_query& q);
+  /// Counts uses of articles in `month` ("2026-11"): what = shown (in
+  /// search results), opened (read), cited (in a direct answer).
+  void count(const std::string& month,
+             const std::vector<std::pair<std::string, std::string>>& uses) {
+    store_.count(month, uses);
+  }
+  std::map<std::string, long long> usage(const std::string& month) { return store_.usage(month); }
+  store& stored() { return store_; }
+  /// Every stored article (for the office's statistics).
+  std::vector<routing::kb::article> all();
   std::size_t indexed() const { return index_.documents(); }
 
  private:

@@ -183,6 +183,81 @@ std::int64_t store::rev() {
   return rep->type == REDIS_REPLY_STRING ? std::stoll(redis::reply_string(rep.get())) : 0;
 }
 
+void store::count(const std::string& month,
+                  const std::vector<std::pair<std::string, std::string>>& uses) {
+  if (uses.empty())
+    return;
+  std::vector<std::vector<std::string>> cmds;
+  for (const auto& [id, what] : uses)
+    cmds.push_back({"HINCRBY", key("use:" + month), id + "|" + what, "1"});
+  auto c = pool_.acquire();
+  for (const auto& rep : c->pipeline(cmds))
+    redis::check(rep.get(), "HINCRBY");
+}
+
+std::map<std::string, long long> store::usage(const std::string& month) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"HGETALL", key("use:" + month)});
+  redis::check(rep.get(), "HGETALL");
+  std::map<std::string, long long> out;
+  for (std::size_t i = 0; i + 1 < rep->elements; i += 2)
+    out[redis::reply_string(rep->element[i])]
+        = std::stoll(redis::reply_string(rep->element[i + 1]));
+  return out;
+}
+
+std::vector<kb::unanswered> store::unanswered(const std::string& month) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"HGETALL", prefix_ + ":kb:uncited:" + month});
+  redis::check(rep.get(), "HGETALL");
+  std::vector<kb::unanswered> out;
+  for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
+    const auto j = json::parse(redis::reply_string(rep->element[i + 1]), nullptr, false);
+    if (!j.is_object())
+      continue; // statistics: a damaged entry is skipped
+    out.push_back({redis::reply_string(rep->element[i]), j.value("cat", ""),
+                   j.value("terms", std::vector<std::string>{}), j.value("at", std::int64_t{0})});
+  }
+  return out;
+}
+
+std::map<std::string, long long> store::citations(const std::string& month) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"HGETALL", prefix_ + ":kb:cited:" + month});
+  redis::check(rep.get(), "HGETALL");
+  std::map<std::string, long long> out;
+  for (std::size_t i = 0; i + 1 < rep->elements; i += 2) {
+    const auto v = redis::reply_string(rep->element[i + 1]);
+    ++out[v.substr(0, v.rfind('|'))];
+  }
+  return out;
+}
+
+std::string store::next_request_id() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"INCR", key("reqseq")});
+  redis::check(rep.get(), "INCR");
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "kr-%06lld", redis::reply_integer(rep.get()));
+  return buf;
+}
+
+void store::put_request(const std::string& id, const std::string& body) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"HSET", key("requests"), id, body});
+  redis::check(rep.get(), "HSET");
+}
+
+std::map<std::string, std::string> store::requests() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"HGETALL", key("requests")});
+  redis::check(rep.get(), "HGETALL");
+  std::map<std::string, std::string> out;
+  for (std::size_t i = 0; i + 1 < rep->elements; i += 2)
+    out[redis::reply_string(rep->element[i])] = redis::reply_string(rep->element[i + 1]);
+  return out;
+}
+
 std::vector<std::string> store::all_ids() {
   auto c = pool_.acquire();
   auto rep = c->command({"SMEMBERS", key("ids")});

@@ -8,10 +8,16 @@
 //   hl:kb:rev        INTEGER bumped by every append.
 //   hl:kb:changed    ZSET article id scored by the rev of its last append:
 //                    every node's search index follows it (changes_after).
+//   hl:kb:requests   HASH request id → JSON: the office's maintenance
+//                    requests to units for questions without an article.
+//   hl:kb:reqseq     INTEGER the last request number.
+//   hl:kb:use:{YYYY-MM} HASH "{id}|{shown|opened|cited}" → count, per
+//                    Shanghai month (M-KB-3: how entries are used).
 // An append is one script: the expected length (version check), the
 // events, the id set, the rev and the change index, all or nothing.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,6 +53,21 @@ class store {
   changes changes_after(std::int64_t rev);
   std::int64_t rev();
   std::vector<std::string> all_ids();
+
+  /// Adds one to each (article, what) of `month` ("2026-11"), in one round trip.
+  void count(const std::string& month,
+             const std::vector<std::pair<std::string, std::string>>& uses);
+  /// Consultations of `month` answered without an article (hl:kb:uncited:…,
+  /// written with the ticket's events).
+  std::vector<routing::kb::unanswered> unanswered(const std::string& month);
+  /// Article id → direct answers of `month` citing it (hl:kb:cited:…).
+  std::map<std::string, long long> citations(const std::string& month);
+  /// Maintenance requests (hl:kb:requests: id → JSON), and a fresh id.
+  std::string next_request_id();
+  void put_request(const std::string& id, const std::string& json);
+  std::map<std::string, std::string> requests();
+  /// "{id}|{what}" → count, of `month`.
+  std::map<std::string, long long> usage(const std::string& month);
 
  private:
   std::string key(const std::string& kind) const { return prefix_ + ":kb:" + kind; }

@@ -154,6 +154,8 @@ std::string encode(const r::event& e, const r::person& by) {
                        .put("rule", x.rule)
                        .put("ref_name", x.referral_name)
                        .put("ref_contact", x.referral_contact);
+                   if (!x.article_id.empty())
+                     w.put("kb", x.article_id).put("kbv", x.article_version);
                  },
                  [&](const r::escalated& x) {
                    w.put("at", x.at)
@@ -317,6 +319,8 @@ r::event decode_unchecked(const map_reader& m) {
     x.rule = m.get<std::string>("rule");
     x.referral_name = m.get<std::string>("ref_name");
     x.referral_contact = m.get<std::string>("ref_contact");
+    x.article_id = m.get<std::string>("kb");
+    x.article_version = m.get<int>("kbv");
     return x;
   }
   if (type == "escalated")

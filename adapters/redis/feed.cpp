@@ -120,6 +120,27 @@ void fill_data(connection& c, const std::string& prefix, std::vector<push_entry>
 
 feed::feed(pool& p, std::string prefix) : pool_(p), prefix_(std::move(prefix)) {}
 
+std::string feed::publish(const std::string& step, const std::vector<std::string>& units,
+                          const std::string& data, std::int64_t keep_after_ms) {
+  // KEYS = the feed, then each unit's stream; ARGV = minid, step, units, data.
+  static const char* script = R"lua(
+local id = redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[1], '*', 'e', ARGV[2], 'u', ARGV[3],
+                      's', '', 'h', '', 'w', '')
+for i = 2, #KEYS do
+  redis.call('XADD', KEYS[i], 'MINID', '~', ARGV[1], id, 'e', ARGV[2], 'd', ARGV[4])
+end
+return id
+)lua";
+  std::vector<std::string> args{"EVAL", script, std::to_string(1 + units.size()), feed_key()};
+  for (const auto& u : units)
+    args.push_back(unit_key(u));
+  args.insert(args.end(), {std::to_string(keep_after_ms) + "-0", step, join_list(units), data});
+  auto c = pool_.acquire();
+  auto rep = c->command(args);
+  check(rep.get(), "EVAL publish");
+  return reply_string(rep.get());
+}
+
 std::string feed::last_id() {
   auto c = pool_.acquire();
   auto rep = c->command({"XREVRANGE", feed_key(), "+", "-", "COUNT", "1"});

@@ -20,6 +20,7 @@
 // appends themselves (XADD MINID ~).
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -77,6 +78,13 @@ class feed {
   std::string feed_key() const { return prefix_ + ":push:feed"; }
   const std::string& prefix() const { return prefix_; }
   std::string unit_key(const std::string& unit) const { return prefix_ + ":push:u:" + unit; }
+
+  /// A notice that is no ticket's step (issue 13: a knowledge-base
+  /// maintenance request, a review reminder): into the feed and into each
+  /// unit's stream under one id, as the append script writes a step's.
+  /// Returns the id.
+  std::string publish(const std::string& step, const std::vector<std::string>& units,
+                      const std::string& data, std::int64_t keep_after_ms);
 
   /// The id of the newest entry of the feed, "0-0" when it is empty.
   std::string last_id();

@@ -264,8 +264,8 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
       for (const auto& u : n.units)
         args.insert(args.end(), {"xunit", prefix_ + ":push:u:" + u, minid, n.step, n.data});
     }
-    for (const auto& l : push->lessons)
-      args.insert(args.end(), {"hset", key("learn", l.category), l.field, l.evidence});
+    for (const auto& h : push->hashes)
+      args.insert(args.end(), {"hset", prefix_ + ":" + h.key, h.field, h.value});
   }
   if (timers)
     timer_ops(timers_key(partition_of(no)), no,

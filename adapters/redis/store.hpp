@@ -16,6 +16,11 @@
 //   hl:tickets       SET of every ticket number (for listings and repair).
 //   hl:coordination  SET of tickets waiting for the office (M-RT-2, M-RT-4).
 //   hl:returns       HASH unit → tickets it returned (M-RT-4).
+//   hl:kb:cited:{YYYY-MM} HASH ticket number → "{article id}|{version}": a
+//                    direct answer citing the knowledge base (issue 13).
+//   hl:kb:uncited:{YYYY-MM} HASH ticket number → {cat, terms, at} (JSON): a
+//                    consultation answered at once without citing an article
+//                    (issue 13: the knowledge base's gaps).
 //   hl:learn:{cat}   HASH ticket number (a designation) or "{no}|returned|
 //                    {unit}" (a return) → encoded evidence: what the office's
 //                    decisions teach, for proposals (issue 11, M-RT-2).
@@ -60,12 +65,14 @@ struct push_writes {
   std::vector<notice> notices;
   /// Entries older than this (ms since epoch, Redis time) are trimmed.
   std::int64_t keep_after_ms = 0;
-  /// Issue 11: what the office's decisions teach, each kept under
-  /// hl:learn:{category} (routing/proposal.hpp).
-  struct lesson {
-    std::string category, field, evidence; // evidence: codec-encoded
+  /// Facts derived from the steps, each an HSET of `key` (after the
+  /// prefix): what the office's decisions teach (issue 11, "learn:{category}",
+  /// routing/proposal.hpp), consultations answered without an article
+  /// (issue 13, "kb:uncited:{YYYY-MM}").
+  struct hash_write {
+    std::string key, field, value;
   };
-  std::vector<lesson> lessons;
+  std::vector<hash_write> hashes;
 };
 
 struct append_result {

@@ -4,6 +4,9 @@
 // review leaves the old version live; the public never sees a draft, an
 // internal note or a retired article (M-KB-2..4).
 #include "tests/e2e/e2e.hpp"
+#include "tests/support/sse_client.hpp"
+
+#include <chrono>
 
 using namespace hotline;
 using namespace hotline::test;
@@ -40,6 +43,20 @@ struct knowledge : service_suite<kb_flags> {
   json search(const std::string& q, const std::string& token = "") {
     auto r = http.get("/api/v1/kb/search?q=" + url_encode(q), token);
     EXPECT_EQ(r.status, 200) << r.body;
+    return body_of(r);
+  }
+  // A consultation answered at once by an operator, citing `article`
+  // ({id, version}) or nothing.
+  json answer_at_once(const std::string& rid, const std::string& content, const json& article) {
+    auto d = yuzhong_demand(rid);
+    d["kind"] = "consultation";
+    d["category"] = "env.noise";
+    d["content"] = content;
+    d["disposal"] = {{"type", "direct_answer"}, {"answer", "已按知识库答复"}};
+    if (!article.is_null())
+      d["disposal"]["article"] = article;
+    auto r = http.post("/api/v1/demands", d.dump(), role_token(*data, "operator"));
+    EXPECT_EQ(r.status, 201) << r.body;
     return body_of(r);
   }
   static bool finds(const json& answer, const std::string& id) {
@@ -151,4 +168,83 @@ TEST_F(knowledge, BadInputIsRefusedWithTheFieldAndChangesNothing) {
   expect_error(http.post("/api/v1/kb/articles/" + made["id"].get<std::string>() + "/submit", "{}",
                          role_token(*data, "liaison", "500103004")),
                403, "forbidden", "unit_id");
+}
+
+TEST_F(knowledge, ADirectAnswerCitesAnArticleAndTheStatsCountIt_M_KB_3_M_C_1) {
+  const std::string id = "kb.environment.noise-complaints"; // a starter article, version 1
+  auto t = answer_at_once("kb-cite-1", "晚上邻居装修太吵怎么办", {{"id", id}, {"version", 1}});
+  EXPECT_EQ(t["status"], "closed");
+  EXPECT_EQ(t["disposal"]["article"]["id"], id);
+  auto tl
+      = http.get("/api/v1/tickets/" + t["ticket_no"].get<std::string>() + "/timeline", office());
+  EXPECT_NE(tl.body.find("引用知识库" + id + "第1版"), std::string::npos) << tl.body;
+  // A version that was never published cannot be cited; nothing is filed.
+  const auto tickets_before = ticket_count(*data);
+  auto d = yuzhong_demand("kb-cite-bad");
+  d["kind"] = "consultation";
+  d["disposal"]
+      = {{"type", "direct_answer"}, {"answer", "答复"}, {"article", {{"id", id}, {"version", 9}}}};
+  expect_error(http.post("/api/v1/demands", d.dump(), role_token(*data, "operator")), 422,
+               "invalid_field", "disposal.article");
+  EXPECT_EQ(ticket_count(*data), tickets_before);
+  // The citation is counted for the owner: written with the ticket.
+  json line;
+  auto stats = call("GET", "/api/v1/kb/stats", json(), office(), 200);
+  for (const auto& u : stats["units"])
+    if (u["unit_id"] == "cq.ecology-environment")
+      line = u;
+  ASSERT_FALSE(line.is_null()) << stats.dump();
+  EXPECT_EQ(line["citations"], 1);
+  EXPECT_GE(line["articles"], 1);
+}
+
+TEST_F(knowledge, ThreeUnansweredConsultationsAreOneGapSentToTheUnit_M_KB_3_M_D_2) {
+  for (int i = 0; i < 3; ++i)
+    answer_at_once("kb-gap-" + std::to_string(i), "小区广场舞音响噪声太大晚上几点以后禁止",
+                   nullptr);
+  answer_at_once("kb-gap-other", "工厂排放废气有异味找哪个部门", nullptr);
+  auto gaps = call("GET", "/api/v1/kb/gaps", json(), office(), 200);
+  json gap;
+  for (const auto& g : gaps["gaps"])
+    if (g["count"] == 3)
+      gap = g;
+  ASSERT_FALSE(gap.is_null()) << gaps.dump();
+  EXPECT_EQ(gap["category"]["code"], "env.noise");
+  EXPECT_NE(gap["sample"].get<std::string>().find("广场舞"), std::string::npos);
+  EXPECT_TRUE(gap["request"].is_null());
+  // The unit hears the request as it is made.
+  const std::string unit = "cq.ecology-environment";
+  sse_client events("127.0.0.1", service->port(), "/api/v1/units/" + unit + "/events",
+                    role_token(*data, "liaison", unit));
+  ASSERT_EQ(events.status(), 200);
+  auto req = call("POST", "/api/v1/kb/requests",
+                  {{"gap_id", gap["id"]},
+                   {"category", "env.noise"},
+                   {"unit_id", unit},
+                   {"tickets", gap["tickets"]},
+                   {"note", "请编写广场舞噪声的知识条目"}},
+                  office(), 201);
+  bool heard = false;
+  for (int i = 0; i < 20 && !heard; ++i)
+    if (auto e = events.next(std::chrono::milliseconds(500)))
+      heard = e->event == "kb_maintenance_requested"
+              && e->data.find(req["id"].get<std::string>()) != std::string::npos;
+  EXPECT_TRUE(heard);
+  // The gap shows its request; the unit closes it with its article.
+  auto again = call("GET", "/api/v1/kb/gaps", json(), office(), 200);
+  for (const auto& g : again["gaps"]) {
+    if (g["id"] == gap["id"]) {
+      EXPECT_EQ(g["request"]["id"], req["id"]);
+    }
+  }
+  const auto liaison_of_unit = role_token(*data, "liaison", unit);
+  auto made = call("POST", "/api/v1/kb/articles",
+                   article("广场舞噪声", "广场舞音响噪声的处理办法。"), liaison_of_unit, 201);
+  auto closed = call("POST", "/api/v1/kb/requests/" + req["id"].get<std::string>() + "/close",
+                     {{"article_id", made["id"]}}, liaison_of_unit, 200);
+  EXPECT_EQ(closed["status"], "closed");
+  auto mine = call("GET", "/api/v1/kb/stats", json(), liaison_of_unit, 200);
+  ASSERT_EQ(mine["units"].size(), 1u);
+  EXPECT_EQ(mine["units"][0]["requests_assigned"], 1);
+  EXPECT_EQ(mine["units"][0]["requests_closed"], 1);
 }

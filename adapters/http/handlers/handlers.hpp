@@ -76,6 +76,15 @@ void kb_review(const call_ptr& c);
 void kb_retire(const call_ptr& c);
 void kb_article(const call_ptr& c);
 void kb_search(const call_ptr& c);
+// knowledge_use.cpp — gaps, maintenance requests, use statistics (M-KB-3)
+void kb_gaps(const call_ptr& c);
+void kb_request(const call_ptr& c);
+void kb_requests(const call_ptr& c);
+void kb_close_request(const call_ptr& c);
+void kb_stats(const call_ptr& c);
+/// A direct answer's cited article must exist and that version must have
+/// been published; throws a 422 on disposal.article otherwise. Blocks.
+void kb_check_citation(const call_ptr& c, const routing::disposal& how);
 // open311.cpp — Open311 GeoReport v2 for integrators (issue 12, M-D-2, M-P-2)
 void o311_discovery(const call_ptr& c);
 void o311_services(const call_ptr& c);

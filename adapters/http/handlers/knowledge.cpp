@@ -137,6 +137,24 @@ json public_view(const actors::services& svc, const kb::article& a) {
   return out;
 }
 
+std::string month_now(const call_ptr& c) {
+  return r::format_date(r::shanghai_date(c->ctx.svc.clk.now())).substr(0, 7);
+}
+
+// Counts uses in the background: a failure to count never fails the call.
+void count_later(const call_ptr& c, std::vector<std::pair<std::string, std::string>> uses) {
+  if (uses.empty() || !c->ctx.knowledge)
+    return;
+  auto* kbs = c->ctx.knowledge;
+  c->ctx.blocking([kbs, month = month_now(c), uses = std::move(uses)] {
+    try {
+      kbs->count(month, uses);
+    } catch (const std::exception&) {
+      // Statistics only: the answer was given.
+    }
+  });
+}
+
 bool is_staff(const call_ptr& c) {
   return c->who.has_value();
 }
@@ -236,6 +254,7 @@ void kb_article(const call_ptr& c) {
     if (!a || a->is_retired || !a->published)
       throw api_error{404, "not_found", "no published article " + id, "id"};
     c->reply(200, public_view(c->ctx.svc, *a));
+    count_later(c, {{id, "opened"}});
   });
 }
 
@@ -282,7 +301,9 @@ void kb_search(const call_ptr& c) {
   }
   with_storage(c, [c, s] {
     json results = json::array();
+    std::vector<std::pair<std::string, std::string>> shown;
     for (const auto& h : kbase(c).search(s)) {
+      shown.emplace_back(h.id, "shown");
       json one{{"id", h.id},
                {"version", h.version},
                {"title", h.title},
@@ -295,7 +316,20 @@ void kb_search(const call_ptr& c) {
       results.push_back(one);
     }
     c->reply(200, {{"query", s.text}, {"results", results}});
+    count_later(c, std::move(shown));
   });
+}
+
+void kb_check_citation(const call_ptr& c, const r::disposal& how) {
+  const auto a = kbase(c).get(how.article_id);
+  const bool published = a && how.article_version >= 1
+                         && how.article_version <= static_cast<int>(a->versions.size())
+                         && a->versions[how.article_version - 1].published_at.has_value();
+  if (!published)
+    throw api_error{422, "invalid_field",
+                    "no published version " + std::to_string(how.article_version) + " of article '"
+                        + how.article_id + "'",
+                    "disposal.article"};
 }
 
 } // namespace hotline::http::handlers
