@@ -401,6 +401,7 @@ int main(int argc, char** argv) {
       std::condition_variable timer_cv;
       bool stopping = false;
       std::thread timers;
+      auto next_kb_reminders = std::chrono::steady_clock::now();
       if (!manual)
         timers = std::thread([&] {
           std::unique_lock<std::mutex> lock(timer_mtx);
@@ -410,6 +411,17 @@ int main(int argc, char** argv) {
               rt.fire_due_timers(clk.now());
             } catch (const std::exception& e) {
               spdlog::error("timers: {}", e.what());
+            }
+            // M-KB-2: review reminders, every ten minutes (once each,
+            // whichever node sends them).
+            if (std::chrono::steady_clock::now() >= next_kb_reminders) {
+              next_kb_reminders = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+              try {
+                kb.remind(routing::shanghai_date(clk.now()), cfg.directory.office_id(), feed,
+                          actors::system_clock().now() - svc.push_retention.count());
+              } catch (const std::exception& e) {
+                spdlog::error("knowledge base reminders: {}", e.what());
+              }
             }
             lock.lock();
             timer_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping; });

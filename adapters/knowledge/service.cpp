@@ -1,5 +1,7 @@
 #include "adapters/knowledge/service.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace hotline::knowledge {
 
 namespace kb = hotline::routing::kb;
@@ -68,6 +70,31 @@ std::vector<kb::article> service::all() {
   for (const auto& id : store_.all_ids())
     out.push_back(kb::fold(id, store_.load(id)));
   return out;
+}
+
+std::size_t service::remind(routing::civil_date today, const std::string& office_id,
+                            redis::feed& feed, std::int64_t keep_after_ms, int days) {
+  std::size_t sent = 0;
+  for (const auto& a : all()) {
+    const bool overdue = kb::review_overdue(a, today);
+    if (!overdue && !kb::review_due_within(a, today, days))
+      continue;
+    const auto* v = a.live();
+    const std::string kind = overdue ? "overdue" : "due";
+    if (!store_.first_time(a.id + "|" + std::to_string(v->number) + "|" + kind))
+      continue;
+    const nlohmann::json data{
+        {"event", "kb_review_" + kind},
+        {"article", {{"id", a.id}, {"version", v->number}, {"title", v->c.title}}},
+        {"owner", a.owner},
+        {"review_by", routing::format_date(*v->c.review_by)}};
+    std::vector<std::string> units{a.owner};
+    if (overdue)
+      units.push_back(office_id); // M-KB-3: the office follows up
+    feed.publish("kb_review_" + kind, units, data.dump(), keep_after_ms);
+    ++sent;
+  }
+  return sent;
 }
 
 std::vector<search_hit> service::search(const search_query& q) {

@@ -5,6 +5,7 @@
 // article written on any node is found on every node.
 // Blocks on Redis: call from the blocking pool, never from an io thread.
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "adapters/knowledge/index.hpp"
 #include "adapters/knowledge/store.hpp"
+#include "adapters/redis/feed.hpp"
 
 namespace hotline::knowledge {
 
@@ -42,6 +44,14 @@ class service {
   }
   std::map<std::string, long long> usage(const std::string& month) { return store_.usage(month); }
   store& stored() { return store_; }
+
+  /// M-KB-2: tells each owner once that a live article's review-by date is
+  /// within `days` ("kb_review_due"), and the owner and the office once it
+  /// has passed ("kb_review_overdue"), through the push feed (SSE,
+  /// webhooks; entries older than `keep_after_ms` trimmed). Returns how
+  /// many notices went out.
+  std::size_t remind(routing::civil_date today, const std::string& office_id, redis::feed& feed,
+                     std::int64_t keep_after_ms, int days = 14);
   /// Every stored article (for the office's statistics).
   std::vector<routing::kb::article> all();
   std::size_t indexed() const { return index_.documents(); }

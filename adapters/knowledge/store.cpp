@@ -233,6 +233,13 @@ std::map<std::string, long long> store::citations(const std::string& month) {
   return out;
 }
 
+bool store::first_time(const std::string& what) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"HSETNX", key("reminded"), what, "1"});
+  redis::check(rep.get(), "HSETNX");
+  return redis::reply_integer(rep.get()) == 1;
+}
+
 std::string store::next_request_id() {
   auto c = pool_.acquire();
   auto rep = c->command({"INCR", key("reqseq")});

@@ -11,6 +11,8 @@
 //   hl:kb:requests   HASH request id → JSON: the office's maintenance
 //                    requests to units for questions without an article.
 //   hl:kb:reqseq     INTEGER the last request number.
+//   hl:kb:reminded   HASH "{id}|{version}|{due|overdue}" → 1: review
+//                    reminders sent (M-KB-2), once each.
 //   hl:kb:use:{YYYY-MM} HASH "{id}|{shown|opened|cited}" → count, per
 //                    Shanghai month (M-KB-3: how entries are used).
 // An append is one script: the expected length (version check), the
@@ -66,6 +68,9 @@ class store {
   std::string next_request_id();
   void put_request(const std::string& id, const std::string& json);
   std::map<std::string, std::string> requests();
+  /// True the first time `what` is marked (HSETNX hl:kb:reminded): a
+  /// reminder goes out once, whichever node sends it.
+  bool first_time(const std::string& what);
   /// "{id}|{what}" → count, of `month`.
   std::map<std::string, long long> usage(const std::string& month);
 

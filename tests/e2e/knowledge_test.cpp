@@ -248,3 +248,58 @@ TEST_F(knowledge, ThreeUnansweredConsultationsAreOneGapSentToTheUnit_M_KB_3_M_D_
   EXPECT_EQ(mine["units"][0]["requests_assigned"], 1);
   EXPECT_EQ(mine["units"][0]["requests_closed"], 1);
 }
+
+namespace {
+
+struct kb_clock_flags {
+  static constexpr const char* tag = "hotline-kb-clock";
+  static std::vector<std::string> extra() {
+    return {"--test-clock", "--test-clock-start", "2026-11-30T09:00:00+08:00"};
+  }
+};
+struct knowledge_reviews : service_suite<kb_clock_flags> {
+  bool hears(sse_client& s, const std::string& event, const std::string& id) {
+    for (int i = 0; i < 20; ++i) {
+      auto e = s.next(std::chrono::milliseconds(500));
+      if (e && e->event == event && e->data.find(id) != std::string::npos)
+        return true;
+    }
+    return false;
+  }
+};
+
+} // namespace
+
+// M-KB-2: before its review-by date the owner is reminded, after it the
+// office is told; each once, on the test clock.
+TEST_F(knowledge_reviews, TheOwnerIsRemindedBeforeReviewByAndTheOfficeToldAfter_M_KB_2) {
+  const std::string street = "500103003";
+  const auto liaison = role_token(*data, "liaison", street);
+  const auto office = role_token(*data, "supervisor");
+  json a{{"title", "门前三包责任"},
+         {"body", "沿街商户负责门前卫生、秩序和绿化。"},
+         {"categories", {"env.noise"}},
+         {"review_by", "2026-12-10"}};
+  auto made = body_of(http.post("/api/v1/kb/articles", a.dump(), liaison));
+  const std::string id = made["id"];
+  ASSERT_EQ(http.post("/api/v1/kb/articles/" + id + "/submit", "{}", liaison).status, 200);
+  ASSERT_EQ(http.post("/api/v1/kb/articles/" + id + "/review", R"({"decision":"approve"})", office)
+                .status,
+            200);
+  sse_client unit("127.0.0.1", service->port(), "/api/v1/units/" + street + "/events", liaison);
+  sse_client desk("127.0.0.1", service->port(), "/api/v1/office/events", office);
+  ASSERT_EQ(unit.status(), 200);
+  ASSERT_EQ(desk.status(), 200);
+  auto move = [&](const std::string& now) {
+    auto r = http.post("/api/v1/test/clock", json{{"now", now}}.dump(), office);
+    ASSERT_EQ(r.status, 200) << r.body;
+  };
+  move("2026-12-01T09:00:00+08:00"); // nine days before
+  EXPECT_TRUE(hears(unit, "kb_review_due", id));
+  move("2026-12-11T09:00:00+08:00"); // the day after
+  EXPECT_TRUE(hears(desk, "kb_review_overdue", id));
+  // Once each: moving on tells nobody again.
+  move("2026-12-12T09:00:00+08:00");
+  for (const auto& e : desk.drain(std::chrono::milliseconds(300)))
+    EXPECT_EQ(e.data.find(id), std::string::npos) << e.event;
+}

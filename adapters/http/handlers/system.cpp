@@ -97,6 +97,11 @@ void move_test_clock(const call_ptr& c) {
   with_storage(c, [c, t, clock] {
     const auto fired = c->ctx.rt.fire_due_timers(t, clock);
     clock->set(t);
+    // M-KB-2: review reminders follow the test clock too.
+    if (c->ctx.knowledge && c->ctx.push.feed)
+      c->ctx.knowledge->remind(r::shanghai_date(t), c->ctx.svc.config.directory.office_id(),
+                               *c->ctx.push.feed,
+                               actors::system_clock().now() - c->ctx.svc.push_retention.count());
     c->reply(200, {{"now", r::format_instant(clock->now())}, {"fired_timers", fired}});
   });
 }
