@@ -1,8 +1,16 @@
 #include "adapters/knowledge/index.hpp"
 
 #include <nlohmann/json.hpp>
+#include <stdlib.h>
 #include <xapian.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+#include <stdexcept>
+
+#include "adapters/knowledge/snippet.hpp"
 #include "routing/proposal.hpp"
 
 namespace hotline::knowledge {
@@ -19,24 +27,61 @@ std::string unique_term(const std::string& id, const char* which) {
   return "Q" + id + "#" + which;
 }
 
-// Matches next to each other are one: <mark>养老</mark>, not two marks.
-std::string merged_marks(std::string s) {
-  for (auto at = s.find("</mark><mark>"); at != std::string::npos; at = s.find("</mark><mark>", at))
-    s.erase(at, 13);
-  return s;
-}
-
 } // namespace
 
 struct index::impl {
-  Xapian::WritableDatabase db{std::string(), Xapian::DB_BACKEND_INMEMORY};
+  std::filesystem::path dir;
+  Xapian::WritableDatabase db;
   Xapian::TermGenerator tg;
-  Xapian::QueryParser qp;
-  impl() {
+  std::atomic<std::uint64_t> generation{0}; // bumped by every commit
+  // Readers, one per search at a time: Xapian objects are not thread-safe,
+  // but separate Database objects over the same files are.
+  struct reader {
+    Xapian::Database db;
+    std::uint64_t generation = 0;
+  };
+  // At most one search per core runs at a time; the others wait their turn
+  // in order rather than being time-sliced (a far shorter tail under load).
+  std::mutex readers_mtx;
+  std::condition_variable readers_cv;
+  std::vector<std::unique_ptr<reader>> idle;
+  std::size_t busy = 0;
+  const std::size_t cap = std::max(2u, std::thread::hardware_concurrency());
+
+  explicit impl(std::filesystem::path d)
+      : dir(std::move(d)), db(dir.string(), Xapian::DB_CREATE_OR_OVERWRITE
+                                                | Xapian::DB_BACKEND_GLASS | Xapian::DB_NO_SYNC) {
     tg.set_flags(cjk);
-    qp.set_database(db);
-    qp.set_default_op(Xapian::Query::OP_OR);
-    qp.add_prefix("title", "S");
+  }
+  ~impl() {
+    db.close();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+
+  std::unique_ptr<reader> take() {
+    {
+      std::unique_lock<std::mutex> lock(readers_mtx);
+      readers_cv.wait(lock, [&] { return busy < cap; });
+      ++busy;
+      if (!idle.empty()) {
+        auto r = std::move(idle.back());
+        idle.pop_back();
+        return r;
+      }
+    }
+    auto r = std::make_unique<reader>();
+    r->db = Xapian::Database(dir.string());
+    r->generation = generation.load();
+    return r;
+  }
+  void give_back(std::unique_ptr<reader> r) {
+    {
+      std::lock_guard<std::mutex> lock(readers_mtx);
+      idle.push_back(std::move(r));
+      --busy;
+    }
+    readers_cv.notify_one();
   }
 
   void add(const kb::article& a, const kb::version& v, kb::status s, const char* which) {
@@ -70,22 +115,49 @@ struct index::impl {
   }
 };
 
-index::index() : impl_(std::make_unique<impl>()) {}
+namespace {
+
+// A fresh private folder for the index files (rebuilt at every start).
+std::filesystem::path private_folder(const std::filesystem::path& parent) {
+  std::string pattern = (parent / "hotline-kb-XXXXXX").string();
+  if (!mkdtemp(pattern.data()))
+    throw std::runtime_error("knowledge index: cannot create a folder in " + parent.string());
+  return pattern;
+}
+
+} // namespace
+
+index::index(const std::filesystem::path& parent)
+    : impl_(std::make_unique<impl>(private_folder(parent))) {}
 index::~index() = default;
 
 void index::put(const kb::article& a) {
+  put_all({a});
+}
+
+void index::put_all(const std::vector<kb::article>& articles) {
   std::lock_guard<std::mutex> lock(mtx_);
-  for (const char* which : {"live", "work", "retired"})
-    impl_->db.delete_document(unique_term(a.id, which));
-  if (a.is_retired) {
-    impl_->add(a, a.latest(), kb::status::retired, "retired");
-  } else {
-    if (const auto* v = a.live())
-      impl_->add(a, *v, kb::status::published, "live");
-    if (const auto* v = a.in_work())
-      impl_->add(a, *v, a.working_status, "work");
+  std::size_t since_commit = 0;
+  for (const auto& a : articles) {
+    for (const char* which : {"live", "work", "retired"})
+      impl_->db.delete_document(unique_term(a.id, which));
+    if (a.is_retired) {
+      impl_->add(a, a.latest(), kb::status::retired, "retired");
+    } else {
+      if (const auto* v = a.live())
+        impl_->add(a, *v, kb::status::published, "live");
+      if (const auto* v = a.in_work())
+        impl_->add(a, *v, a.working_status, "work");
+    }
+    // Big batches (a rebuild) commit now and then, to bound the memory of
+    // pending changes.
+    if (++since_commit == 2000) {
+      impl_->db.commit();
+      since_commit = 0;
+    }
   }
   impl_->db.commit();
+  ++impl_->generation;
 }
 
 std::size_t index::documents() const {
@@ -93,31 +165,46 @@ std::size_t index::documents() const {
   return impl_->db.get_doccount();
 }
 
+std::uintmax_t index::bytes_on_disk() const {
+  std::uintmax_t total = 0;
+  std::error_code ec;
+  for (const auto& f : std::filesystem::directory_iterator(impl_->dir, ec))
+    total += f.is_regular_file(ec) ? f.file_size(ec) : 0;
+  return total;
+}
+
 std::vector<search_hit> index::search(const search_query& q) const {
-  std::lock_guard<std::mutex> lock(mtx_);
-  auto& x = *impl_;
+  auto rd = impl_->take();
+  const auto now = impl_->generation.load();
+  if (rd->generation != now) {
+    rd->db.reopen();
+    rd->generation = now;
+  }
+  auto out = search_with(rd->db, q);
+  impl_->give_back(std::move(rd));
+  return out;
+}
+
+std::vector<search_hit> index::search_with(const Xapian::Database& db,
+                                           const search_query& q) const {
+  Xapian::QueryParser qp;
+  qp.set_database(db);
+  qp.set_default_op(Xapian::Query::OP_OR);
   // The query's character pairs and ascii words, any of them (ranked by
   // how many and how rare): Xapian's parser would AND every pair of a
   // Chinese run, pairs that span two words included (养老保险转移 needs
   // 险转), so words that stand apart in the text would never match.
   // A query of one character falls back to Xapian's parser (unigrams).
-  // The query's single characters come along with no weight of their own,
-  // only so that the snippet marks the words they make up.
-  const Xapian::Query parsed = x.qp.parse_query(q.text, Xapian::QueryParser::FLAG_DEFAULT
-                                                            | Xapian::QueryParser::FLAG_CJK_NGRAM);
   const auto terms = routing::content_terms(q.text, 32);
   std::vector<Xapian::Query> parts;
   for (const auto& t : terms)
     parts.emplace_back(t);
-  std::vector<Xapian::Query> singles;
-  for (auto t = parsed.get_unique_terms_begin(); t != parsed.get_unique_terms_end(); ++t)
-    singles.emplace_back(*t);
-  const Xapian::Query pairs(Xapian::Query::OP_OR, parts.begin(), parts.end());
-  const Xapian::Query marks(Xapian::Query::OP_SCALE_WEIGHT,
-                            Xapian::Query(Xapian::Query::OP_OR, singles.begin(), singles.end()),
-                            0.0);
-  const Xapian::Query text
-      = parts.empty() ? parsed : Xapian::Query(Xapian::Query::OP_AND_MAYBE, pairs, marks);
+  const Xapian::Query text = parts.empty()
+                                 ? qp.parse_query(q.text, Xapian::QueryParser::FLAG_DEFAULT
+                                                              | Xapian::QueryParser::FLAG_CJK_NGRAM)
+                                 : Xapian::Query(Xapian::Query::OP_OR, parts.begin(), parts.end());
+  // What the snippet marks: the pairs, or a one-character query itself.
+  const auto marks = terms.empty() ? std::vector<std::string>{q.text} : terms;
   std::vector<Xapian::Query> filters;
   std::vector<Xapian::Query> statuses;
   for (auto s : q.statuses)
@@ -132,9 +219,12 @@ std::vector<search_hit> index::search(const search_query& q) const {
                          Xapian::Query("XD" + q.district));
   Xapian::Query query(Xapian::Query::OP_FILTER, text,
                       Xapian::Query(Xapian::Query::OP_AND, filters.begin(), filters.end()));
-  Xapian::Enquire enquire(x.db);
+  Xapian::Enquire enquire(db);
   enquire.set_query(query);
-  enquire.set_collapse_key(article_slot);
+  // An article has one document per status: collapsing (one hit per
+  // article) is needed only when several statuses may match.
+  if (q.statuses.size() > 1)
+    enquire.set_collapse_key(article_slot);
   // Far weaker than the best match is noise: an article sharing one common
   // pair (保险) with a long query.
   enquire.set_cutoff(35);
@@ -149,11 +239,7 @@ std::vector<search_hit> index::search(const search_query& q) const {
     h.title = data["t"];
     h.owner = data["o"];
     h.categories = data["c"].get<std::vector<std::string>>();
-    h.snippet = merged_marks(mset.snippet(data["b"].get<std::string>(), 240, Xapian::Stem(),
-                                          Xapian::MSet::SNIPPET_CJK_NGRAM
-                                              | Xapian::MSet::SNIPPET_BACKGROUND_MODEL
-                                              | Xapian::MSet::SNIPPET_EXHAUSTIVE,
-                                          "<mark>", "</mark>", "…"));
+    h.snippet = snippet(data["b"].get<std::string>(), marks);
     h.score = it.get_weight();
     out.push_back(std::move(h));
   }

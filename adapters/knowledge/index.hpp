@@ -2,10 +2,13 @@
 // Full-text search over the knowledge base (issue 13, M-KB-4) with Xapian
 // 1.4: Chinese by character n-grams (TermGenerator/QueryParser
 // FLAG_CJK_NGRAM), so a query finds words wherever they stand in the text,
-// ranked by BM25, with highlighted snippets. In memory, rebuilt from the
-// stored articles at start and kept up to date from their changes, so every
-// node answers the same (knowledge::service).
+// ranked by BM25, with highlighted snippets. Files of its own in a private
+// folder (Xapian's glass backend: one writer, any number of readers, so
+// searches run side by side), rebuilt from the stored articles at every
+// start and kept up to date from their changes, so every node answers the
+// same (knowledge::service). The folder is removed with the index.
 
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,6 +16,10 @@
 #include <vector>
 
 #include "routing/knowledge.hpp"
+
+namespace Xapian {
+class Database;
+}
 
 namespace hotline::knowledge {
 
@@ -39,7 +46,8 @@ struct search_hit {
 
 class index {
  public:
-  index();
+  /// The index files go in a fresh folder under `parent`.
+  explicit index(const std::filesystem::path& parent = std::filesystem::temp_directory_path());
   ~index();
   index(const index&) = delete;
   index& operator=(const index&) = delete;
@@ -48,13 +56,17 @@ class index {
   /// for it: its live version (status published), its version in work
   /// (draft, submitted, returned), or, retired, its latest as retired.
   void put(const routing::kb::article& a);
+  /// The same for many articles, committed together (a rebuild).
+  void put_all(const std::vector<routing::kb::article>& articles);
   std::vector<search_hit> search(const search_query& q) const;
   std::size_t documents() const;
+  std::uintmax_t bytes_on_disk() const;
 
  private:
+  std::vector<search_hit> search_with(const Xapian::Database& db, const search_query& q) const;
   struct impl;
   std::unique_ptr<impl> impl_;
-  mutable std::mutex mtx_; // Xapian objects are not thread-safe
+  mutable std::mutex mtx_; // the writer: one put at a time
 };
 
 } // namespace hotline::knowledge

@@ -60,8 +60,11 @@ std::optional<kb::article> service::get(const std::string& id) {
 void service::sync() {
   std::lock_guard<std::mutex> lock(sync_mtx_);
   const auto ch = store_.changes_after(seen_);
+  std::vector<kb::article> changed;
   for (const auto& id : ch.ids)
-    index_.put(kb::fold(id, store_.load(id)));
+    changed.push_back(kb::fold(id, store_.load(id)));
+  if (!changed.empty())
+    index_.put_all(changed);
   seen_ = std::max(seen_, ch.rev);
 }
 
