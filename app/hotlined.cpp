@@ -377,7 +377,7 @@ int main(int argc, char** argv) {
       api.use_webhooks({&webhook_store, &webhook_engine});
       // Issue 13: the knowledge base; its starter articles stored once,
       // its search index built from every stored article.
-      knowledge::service kb(pool);
+      knowledge::service kb(pool, fs::absolute(data_dir));
       {
         const auto seeded = kb.start(cfg.knowledge, clk.now());
         spdlog::info("hotlined: knowledge base: {} articles indexed ({} seeded from config)",

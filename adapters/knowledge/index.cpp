@@ -1,11 +1,14 @@
 #include "adapters/knowledge/index.hpp"
 
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <xapian.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <thread>
 #include <stdexcept>
@@ -117,12 +120,27 @@ struct index::impl {
 
 namespace {
 
-// A fresh private folder for the index files (rebuilt at every start).
+// A private folder for the index files, kb-index-{pid}-{n}, rebuilt at
+// every start; the folders a killed process left behind (its pid is gone)
+// are removed first.
 std::filesystem::path private_folder(const std::filesystem::path& parent) {
-  std::string pattern = (parent / "hotline-kb-XXXXXX").string();
-  if (!mkdtemp(pattern.data()))
-    throw std::runtime_error("knowledge index: cannot create a folder in " + parent.string());
-  return pattern;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.rfind("kb-index-", 0) != 0)
+      continue;
+    const auto pid = std::atol(name.c_str() + 9);
+    if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH)
+      fs::remove_all(entry.path(), ec);
+  }
+  static std::atomic<int> made{0};
+  const auto dir = parent / ("kb-index-" + std::to_string(getpid()) + "-" + std::to_string(made++));
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw std::runtime_error("knowledge index: cannot create " + dir.string() + ": "
+                             + ec.message());
+  return dir;
 }
 
 } // namespace

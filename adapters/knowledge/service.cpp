@@ -6,7 +6,8 @@ namespace hotline::knowledge {
 
 namespace kb = hotline::routing::kb;
 
-service::service(redis::pool& p, std::string prefix) : store_(p, std::move(prefix)) {}
+service::service(redis::pool& p, const std::filesystem::path& index_parent, std::string prefix)
+    : store_(p, std::move(prefix)), index_(index_parent) {}
 
 std::size_t service::start(const std::vector<kb::seed>& seeds, routing::instant now) {
   std::size_t seeded = 0;

@@ -19,7 +19,12 @@ namespace hotline::knowledge {
 
 class service {
  public:
-  explicit service(redis::pool& p, std::string prefix = "hl");
+  /// The search index's files go under `index_parent` (hotlined: its data
+  /// dir).
+  explicit service(redis::pool& p,
+                   const std::filesystem::path& index_parent
+                   = std::filesystem::temp_directory_path(),
+                   std::string prefix = "hl");
 
   /// Stores the seeds not stored yet, published as they are (an article
   /// changed since is left alone: Redis holds the truth); then indexes
