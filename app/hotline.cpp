@@ -6,6 +6,8 @@
 //       [--display-name 名字]; the password is read from stdin (one line) or,
 //       if stdin gives none, generated and printed once as "password: …"
 //   hotline user disable|enable --username NAME, hotline user list
+//   hotline verify --data-dir DIR [--postgres URL] [--from DATE --to DATE]
+//       checks the archive (issue 14; app/verify_command.hpp; exit 3 on findings)
 // The user commands use --redis URL if given, else the embedded Redis of the
 // data dir: hotlined's if it runs, else one started (as hotlined would) for
 // the command and stopped after it.
@@ -35,6 +37,7 @@
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/redis/embedded.hpp"
+#include "app/verify_command.hpp"
 #include "routing/civil_time.hpp"
 
 namespace fs = std::filesystem;
@@ -379,6 +382,9 @@ int main(int argc, char** argv) {
   auto* list = user->add_subcommand("list", "print every account (never a hash)");
   common(list);
 
+  hotline::app::verify_args v;
+  auto* verify = hotline::app::add_verify_command(app, v);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -390,7 +396,11 @@ int main(int argc, char** argv) {
   for (auto* cmd : {add, disable, enable, list})
     if (cmd->parsed())
       name = "hotline user " + cmd->get_name();
+  if (verify->parsed())
+    name = "hotline verify";
   try {
+    if (verify->parsed())
+      return hotline::app::run_verify(v);
     if (token->parsed())
       return run_token(t);
     if (add->parsed())

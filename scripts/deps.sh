@@ -9,6 +9,8 @@ packages=(
   libcaf-dev libhiredis-dev libmsgpack-cxx-dev libspdlog-dev libgtest-dev
   libboost-dev nlohmann-json3-dev libyaml-cpp-dev libssl-dev libsodium-dev libcli11-dev
   redis-server redis-tools curl clang-format python3
+  # issue 14: the archive (a private server under the data dir; libpq)
+  postgresql-15 libpq-dev
   "$@"
 )
 
