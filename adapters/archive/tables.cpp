@@ -32,7 +32,7 @@ constexpr const char* schema[]
        "CREATE TABLE IF NOT EXISTS hl_archive_days ("
        " day CHAR(10) PRIMARY KEY,"
        " tickets INTEGER NOT NULL,"
-       " merkle_root CHAR(64) NOT NULL,"
+       " merkle_root VARCHAR(64) NOT NULL,"
        " ticket_list TEXT NOT NULL,"
        " updated_at BIGINT NOT NULL)"};
 
@@ -64,7 +64,7 @@ void update_day(pg_connection& c, const std::string& day, long long now) {
   for (int i = 0; i < rows.size(); ++i)
     heads[rows.text(i, 0)] = unhex(rows.text(i, 1));
   const std::string old_root = old.text(0, 1);
-  if (!old_root.empty()) {
+  if (old.integer(0, 0) > 0) {
     std::vector<std::pair<std::string, std::string>> covered;
     for (const auto& no : split(old.text(0, 2), ','))
       if (auto it = heads.find(no); it != heads.end())
