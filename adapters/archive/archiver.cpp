@@ -14,6 +14,23 @@ archiver::~archiver() {
   stop();
 }
 
+std::size_t archiver::queue_earlier_closed() {
+  if (store_.closed_queue_built())
+    return 0;
+  std::size_t queued = 0;
+  for (const auto& no : store_.all_tickets()) {
+    const auto t = routing::fold(store_.load(no));
+    if (t.status == routing::ticket_status::closed && t.closed_at) {
+      store_.queue_closed(no, *t.closed_at);
+      ++queued;
+    }
+  }
+  store_.mark_closed_queue_built();
+  if (queued)
+    spdlog::info("archive: queued {} tickets closed before the archive existed", queued);
+  return queued;
+}
+
 std::size_t archiver::run_once() {
   const auto now = now_();
   const auto due = store_.closed_before(own_.owned(), now - opts_.after.count(), opts_.batch);
@@ -50,6 +67,11 @@ std::size_t archiver::run_once() {
 
 void archiver::start() {
   thread_ = std::thread([this] {
+    try {
+      queue_earlier_closed();
+    } catch (const std::exception& e) {
+      spdlog::error("archive: queueing earlier closed tickets: {}", e.what());
+    }
     std::unique_lock<std::mutex> lock(mtx_);
     while (!stopping_) {
       lock.unlock();

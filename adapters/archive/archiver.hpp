@@ -44,6 +44,9 @@ class archiver : public redis::archive_reader {
            std::function<routing::instant()> now, archiver_options opts);
   ~archiver() override;
 
+  /// Once per deployment: queues the tickets closed before the archive
+  /// existed (their appends wrote no hl:closed entry). Returns how many.
+  std::size_t queue_earlier_closed();
   /// One round; returns how many tickets left Redis.
   std::size_t run_once();
   /// Runs rounds on a thread of its own until stop().

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -178,19 +180,69 @@ void chown_tree(const fs::path& p, const identity& id) {
     throw std::runtime_error("embedded postgres: cannot give " + p.string() + " to its user");
 }
 
+// True if `id` may enter `dir` (every folder above it included).
+bool reachable_by(const identity& id, const fs::path& dir) {
+  if (!id.switch_user)
+    return true;
+  const std::string path = dir.string();
+  const pid_t pid = ::fork();
+  if (pid < 0)
+    return false;
+  if (pid == 0) {
+    if (::setgroups(id.groups.size(), id.groups.data()) != 0 || ::setgid(id.gid) != 0
+        || ::setuid(id.uid) != 0)
+      ::_exit(2);
+    ::_exit(::access(path.c_str(), X_OK) == 0 ? 0 : 1);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+// Where the server's files are: <data-dir>/postgres, or where that link
+// points. As root, when the server's user cannot enter the data dir (a
+// clone under /root), the files go to /var/lib/hotline/pg-<hash of the
+// data dir> and <data-dir>/postgres links there, so the run command still
+// needs nothing else.
+fs::path server_dir(const fs::path& data_dir, const identity& id) {
+  const fs::path link = data_dir / "postgres";
+  if (fs::is_symlink(link))
+    return fs::read_symlink(link);
+  if (fs::exists(link) || reachable_by(id, data_dir))
+    return link;
+  const fs::path base = "/var/lib/hotline";
+  fs::create_directories(base);
+  fs::permissions(base, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
+                  fs::perm_options::replace);
+  char name[32];
+  std::snprintf(name, sizeof name, "pg-%016zx", std::hash<std::string>{}(data_dir.string()));
+  const fs::path target = base / name;
+  fs::create_directory_symlink(target, link);
+  spdlog::warn("embedded-postgres: user {} cannot enter {}; its files are in {} (linked)", id.uid,
+               data_dir.string(), target.string());
+  return target;
+}
+
 } // namespace
 
 pid_t embedded_pg_pid(const fs::path& data_dir) {
-  const pid_t pid = postmaster_pid(fs::absolute(data_dir) / "postgres");
+  const fs::path link = fs::absolute(data_dir) / "postgres";
+  const pid_t pid = postmaster_pid(fs::is_symlink(link) ? fs::read_symlink(link) : link);
   return is_postgres(pid) ? pid : -1;
 }
 
 embedded_pg::embedded_pg(embedded_pg_options opts) : opts_(std::move(opts)) {
-  const fs::path pgdata = fs::absolute(opts_.data_dir) / "postgres";
-  const fs::path log = fs::absolute(opts_.data_dir) / "postgres.log";
-  const fs::path portfile = fs::absolute(opts_.data_dir) / "postgres.port";
+  const fs::path data_dir = fs::absolute(opts_.data_dir);
+  const fs::path log = data_dir / "postgres.log";
+  const fs::path portfile = data_dir / "postgres.port";
   const fs::path bin = opts_.bin_dir.empty() ? default_bin_dir() : opts_.bin_dir;
   const identity id = who_runs(opts_.run_as);
+  fs::create_directories(data_dir);
+  // The server's user must pass through the data dir (not read it).
+  if (id.switch_user)
+    fs::permissions(data_dir, fs::perms::others_exec | fs::perms::group_exec,
+                    fs::perm_options::add);
+  const fs::path pgdata = server_dir(data_dir, id);
 
   // The socket lives in the server's own folder: a path must fit sun_path.
   const bool use_socket = (pgdata / ".s.PGSQL.5432").string().size() < 100;
@@ -229,14 +281,11 @@ embedded_pg::embedded_pg(embedded_pg_options opts) : opts_(std::move(opts)) {
     if (!fs::exists(pgdata / "PG_VERSION")) {
       // initdb into a fresh folder renamed only when complete: a start
       // killed during initdb leaves nothing half made under the real name.
-      const fs::path fresh = fs::absolute(opts_.data_dir) / "postgres.init";
+      const fs::path fresh = pgdata.string() + ".init";
       fs::remove_all(fresh);
       fs::create_directories(fresh);
       fs::permissions(fresh, fs::perms::owner_all, fs::perm_options::replace);
       chown_tree(fresh, id);
-      if (id.switch_user)
-        fs::permissions(fs::absolute(opts_.data_dir),
-                        fs::perms::others_exec | fs::perms::group_exec, fs::perm_options::add);
       const pid_t p = spawn({(bin / "initdb").string(), "-D", fresh.string(), "-U", superuser,
                              "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"},
                             id, log, opts_.die_with_parent);

@@ -412,6 +412,22 @@ store::closed_before(const std::vector<cluster::partition_id>& parts, r::instant
   return out;
 }
 
+bool store::closed_queue_built() {
+  return get(prefix_ + ":schema:closed").has_value();
+}
+
+void store::queue_closed(const std::string& no, r::instant at) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"ZADD", closed_key(partition_of(no)), std::to_string(at), no});
+  check(rep.get(), "ZADD");
+}
+
+void store::mark_closed_queue_built() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"SET", prefix_ + ":schema:closed", "1"});
+  check(rep.get(), "SET");
+}
+
 std::vector<std::vector<std::string>> store::raw_events(const std::vector<std::string>& nos) {
   std::vector<std::vector<std::string>> cmds;
   for (const auto& no : nos)

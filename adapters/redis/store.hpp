@@ -206,6 +206,12 @@ class store {
   int forget_archived(const std::string& no, std::size_t events, const std::string& fence);
   /// The archive's queue of partition p.
   std::string closed_key(cluster::partition_id p) const;
+  /// Whether hl:closed:{p} was filled for tickets closed before issue 14
+  /// (marker hl:schema:closed), and the filling: queues ticket `no`,
+  /// closed at `at`, for the archive.
+  bool closed_queue_built();
+  void queue_closed(const std::string& no, routing::instant at);
+  void mark_closed_queue_built();
 
   /// How long an intake request id stays claimed.
   static constexpr std::chrono::hours request_ttl{24 * 30};

@@ -293,3 +293,34 @@ TEST(Archive, AKillNineAtAnyMomentOfArchivingLosesAndDuplicatesNothing) {
   auto ok = run_cli_full({"verify", "--data-dir", data.path().string()});
   EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
 }
+
+TEST(Archive, WithPostgresUrlItArchivesThereAndQueuesTicketsClosedBeforeTheArchiveExisted) {
+  temp_dir pg_dir("hotline-archive-pg");
+  archive::embedded_pg_options o;
+  o.data_dir = pg_dir.path();
+  o.die_with_parent = true;
+  archive::embedded_pg pg(o);
+  temp_dir data("hotline-archive5");
+  auto flags = clock_flags();
+  flags.insert(flags.end(), {"--postgres", pg.conninfo()});
+  std::pair<std::string, std::string> old;
+  {
+    service_process first(data.path(), flags);
+    old = answered_at_once(data, first.port(), "arch-url-1");
+    // As data written before issue 14: a closed ticket in no archive queue.
+    redis::connection c(redis_of(data));
+    auto keys = c.command({"KEYS", "hl:closed:*"});
+    ASSERT_EQ(keys->elements, 1u);
+    c.command({"DEL", redis::reply_string(keys->element[0]), "hl:schema:closed"});
+  }
+  service_process second(data.path(), flags);
+  move_clock(data, second.port(), "2026-10-17T11:00:00+08:00");
+  ASSERT_TRUE(eventually([&] { return redis_int(data, {"SCARD", "hl:tickets"}) == 0; }));
+  EXPECT_FALSE(std::filesystem::exists(data.path() / "postgres")) << "no private server";
+  archive::pg_connection c(pg.conninfo());
+  EXPECT_EQ(c.exec("SELECT count(*) FROM hl_archive_tickets").integer(0, 0), 1);
+  http_client http{"127.0.0.1", second.port()};
+  EXPECT_EQ(http.get("/api/v1/tickets/" + old.first + "?code=" + old.second).status, 200);
+  auto ok = run_cli_full({"verify", "--postgres", pg.conninfo()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+}
