@@ -65,6 +65,30 @@ std::string merkle_root(std::vector<std::pair<std::string, std::string>> tickets
   return level.front();
 }
 
+std::string format_day_list(std::vector<std::pair<std::string, std::string>> tickets) {
+  std::sort(tickets.begin(), tickets.end());
+  std::string out;
+  for (const auto& [no, h] : tickets)
+    out += (out.empty() ? "" : ",") + no + ":" + hex(h);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> parse_day_list(std::string_view list) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    const auto item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    const auto colon = item.find(':');
+    if (colon == std::string_view::npos)
+      continue;
+    auto h = unhex(item.substr(colon + 1));
+    if (h.size() == 32)
+      out.emplace_back(std::string(item.substr(0, colon)), std::move(h));
+  }
+  return out;
+}
+
 std::string hex(std::string_view bytes) {
   static const char digits[] = "0123456789abcdef";
   std::string out;

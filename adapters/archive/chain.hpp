@@ -28,6 +28,12 @@ std::vector<std::string> chain_of(std::string_view ticket_no,
 /// is. The root of no ticket is SHA-256 of the empty string.
 std::string merkle_root(std::vector<std::pair<std::string, std::string>> tickets);
 
+/// A day's record of its tickets, kept with its root: "no:hexhash,…"
+/// sorted by number, and back (raw hashes; entries that cannot be read are
+/// skipped, so the root no longer matches).
+std::string format_day_list(std::vector<std::pair<std::string, std::string>> tickets);
+std::vector<std::pair<std::string, std::string>> parse_day_list(std::string_view list);
+
 /// Lowercase hex of raw bytes, and back (empty on bad input).
 std::string hex(std::string_view bytes);
 std::string unhex(std::string_view text);

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "adapters/archive/chain.hpp"
 #include "routing/civil_time.hpp"
@@ -36,21 +35,12 @@ constexpr const char* schema[]
        " ticket_list TEXT NOT NULL,"
        " updated_at BIGINT NOT NULL)"};
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(s);
-  while (std::getline(in, item, sep))
-    if (!item.empty())
-      out.push_back(item);
-  return out;
-}
-
 // Recomputes day `day`'s Merkle root over every ticket archived for it, in
 // the caller's transaction, after locking the day's row (so concurrent
 // batches of one day take turns and each sees the other's tickets). The
-// root is extended only if the tickets it covered still give it: a day
-// whose rows were altered keeps its old root as evidence for `verify`.
+// day is extended only if its record still holds: the root follows from
+// its list, and each listed ticket still has the last hash listed. A day
+// whose rows were altered keeps its old record as evidence for `verify`.
 void update_day(pg_connection& c, const std::string& day, long long now) {
   c.exec("INSERT INTO hl_archive_days (day, tickets, merkle_root, ticket_list, updated_at)"
          " VALUES ($1, 0, '', '', 0) ON CONFLICT (day) DO NOTHING",
@@ -63,29 +53,27 @@ void update_day(pg_connection& c, const std::string& day, long long now) {
   std::map<std::string, std::string> heads;
   for (int i = 0; i < rows.size(); ++i)
     heads[rows.text(i, 0)] = unhex(rows.text(i, 1));
-  const std::string old_root = old.text(0, 1);
   if (old.integer(0, 0) > 0) {
-    std::vector<std::pair<std::string, std::string>> covered;
-    for (const auto& no : split(old.text(0, 2), ','))
-      if (auto it = heads.find(no); it != heads.end())
-        covered.emplace_back(no, it->second);
-    if (hex(merkle_root(covered)) != old_root) {
-      spdlog::error("archive: day {}: the archived tickets no longer give its Merkle root; "
-                    "left as it is for `hotline verify`",
+    const auto listed = parse_day_list(old.text(0, 2));
+    bool intact = hex(merkle_root(listed)) == old.text(0, 1);
+    for (const auto& [no, h] : listed) {
+      auto it = heads.find(no);
+      intact = intact && it != heads.end() && it->second == h;
+    }
+    if (!intact) {
+      spdlog::error("archive: day {}: its archived tickets no longer match its record; left as "
+                    "it is for `hotline verify`",
                     day);
       return;
     }
   }
   std::vector<std::pair<std::string, std::string>> all(heads.begin(), heads.end());
-  std::string list;
-  for (const auto& [no, h] : all)
-    list += (list.empty() ? "" : ",") + no;
   c.exec("UPDATE hl_archive_days SET tickets = $2, merkle_root = $3, ticket_list = $4,"
          " updated_at = $5 WHERE day = $1",
          {{day},
           {std::to_string(all.size())},
           {hex(merkle_root(all))},
-          {list},
+          {format_day_list(all)},
           {std::to_string(now)}});
 }
 

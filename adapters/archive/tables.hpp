@@ -7,8 +7,9 @@
 //   hl_archive_tickets ticket_no → closed_at (ms), closed_day (YYYY-MM-DD,
 //                      Shanghai), events (count), head_hash (the last
 //                      event's hash), archived_at (ms).
-//   hl_archive_days    day → tickets, merkle_root, ticket_list (numbers,
-//                      comma-separated): kept apart from the rows it covers.
+//   hl_archive_days    day → tickets, merkle_root, ticket_list ("no:hash,…"
+//                      with each ticket's last hash, chain.hpp): kept apart
+//                      from the rows it covers.
 // A batch is one transaction; every insert is ON CONFLICT DO NOTHING, so a
 // batch written again after a crash changes nothing.
 

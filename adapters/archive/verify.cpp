@@ -2,7 +2,6 @@
 
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "adapters/archive/chain.hpp"
 
@@ -23,16 +22,6 @@ std::string range_sql(const std::string& column, const std::optional<std::string
     sql += " AND " + column + " <= $" + std::to_string(params.size());
   }
   return sql;
-}
-
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(s);
-  while (std::getline(in, item, ','))
-    if (!item.empty())
-      out.push_back(item);
-  return out;
 }
 
 struct ticket_row {
@@ -91,9 +80,13 @@ verify_report verify(pg_connection& c, const std::optional<std::string>& from,
     tickets[trows.text(i, 0)] = {trows.text(i, 1), trows.integer(i, 2), trows.text(i, 3)};
   // The days' tickets with their heads recomputed from the events.
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> by_day;
+  std::set<std::string> named; // tickets already reported by their chain
   for (const auto& [no, t] : tickets) {
     ++out.tickets;
+    const auto before = out.findings.size();
     by_day[t.day].emplace_back(no, check_ticket(c, no, t, out));
+    if (out.findings.size() > before)
+      named.insert(no);
   }
   auto orphans = c.exec("SELECT DISTINCT e.ticket_no FROM hl_archive_events e WHERE NOT EXISTS"
                         " (SELECT 1 FROM hl_archive_tickets t WHERE t.ticket_no = e.ticket_no)"
@@ -112,27 +105,31 @@ verify_report verify(pg_connection& c, const std::optional<std::string>& from,
     seen.insert(day);
     ++out.days;
     const auto& found = by_day[day];
-    std::set<std::string> listed;
-    for (const auto& no : split(drows.text(i, 3)))
-      listed.insert(no);
-    bool named = false;
-    for (const auto& no : listed)
-      if (!tickets.count(no)) {
+    const auto listed_pairs = parse_day_list(drows.text(i, 3));
+    const std::map<std::string, std::string> listed(listed_pairs.begin(), listed_pairs.end());
+    // The record itself: its list gives its root.
+    if (hex(merkle_root(listed_pairs)) != drows.text(i, 2)
+        || drows.integer(i, 1) != static_cast<long long>(listed_pairs.size()))
+      out.findings.push_back(
+          {"day", day, "its record was altered: the ticket list does not give the Merkle root"});
+    for (const auto& [no, h] : listed)
+      if (!tickets.count(no))
         out.findings.push_back({"ticket", no, "removed (listed for day " + day + ")"});
-        named = true;
-      }
-    for (const auto& [no, head] : found)
-      if (!listed.count(no)) {
+    for (const auto& [no, head] : found) {
+      auto it = listed.find(no);
+      if (it == listed.end())
         out.findings.push_back({"ticket", no, "inserted (not listed for day " + day + ")"});
-        named = true;
-      }
-    const bool root_ok = hex(merkle_root(found)) == drows.text(i, 2);
-    if (!root_ok || drows.integer(i, 1) != static_cast<long long>(found.size()))
+      else if (it->second != head && !named.count(no))
+        out.findings.push_back({"ticket", no,
+                                "altered: its events no longer give the last hash recorded for "
+                                "day "
+                                    + day});
+    }
+    if (hex(merkle_root(found)) != drows.text(i, 2))
       out.findings.push_back({"day", day,
-                              "altered: " + std::to_string(found.size())
-                                  + " tickets give another Merkle root than the "
-                                  + std::to_string(drows.integer(i, 1)) + " recorded"
-                                  + (named ? "" : " (a ticket's events or row were changed)")});
+                              "altered: its " + std::to_string(found.size())
+                                  + " archived tickets give another Merkle root than the "
+                                  + std::to_string(drows.integer(i, 1)) + " recorded"});
   }
   for (const auto& [day, found] : by_day)
     if (!seen.count(day) && !found.empty()) {

@@ -50,3 +50,15 @@ TEST(ArchiveChain, HexRefusesWhatIsNotHex) {
   EXPECT_EQ(unhex("abc"), "");
   EXPECT_EQ(unhex("00ff"), std::string("\0\xff", 2));
 }
+
+TEST(ArchiveChain, ADaysRecordListsEachTicketWithItsLastHash_M_SV_3) {
+  const std::vector<std::pair<std::string, std::string>> day{{"20261009-000002", chain_start("b")},
+                                                             {"20261009-000001", chain_start("a")}};
+  const auto list = format_day_list(day);
+  EXPECT_EQ(list.substr(0, 16), "20261009-000001:");
+  const auto back = parse_day_list(list);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0], day[1]);
+  EXPECT_EQ(merkle_root(back), merkle_root(day));
+  EXPECT_TRUE(parse_day_list("20261009-000001:zz,nonsense").empty());
+}

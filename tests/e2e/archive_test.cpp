@@ -10,6 +10,7 @@
 #include <map>
 #include <thread>
 
+#include "adapters/archive/chain.hpp"
 #include "adapters/archive/embedded_pg.hpp"
 #include "adapters/archive/postgres.hpp"
 
@@ -209,6 +210,38 @@ TEST(Archive, VerifyNamesTheTicketAndTheDayWhoseArchivedRowsWereChanged_M_SV_3) 
       {"verify", "--data-dir", data.path().string(), "--from", "2026-10-09", "--to", "2026-10-09"});
   EXPECT_EQ(removed.exit_code, 3);
   EXPECT_NE(removed.out.find("ticket " + nos[2] + ": removed"), std::string::npos) << removed.out;
+  {
+    // A careful forger: one event changed, and its chain and its ticket's
+    // last hash computed again, so the rows agree with each other.
+    archive::embedded_pg_options o;
+    o.data_dir = data.path();
+    o.die_with_parent = true;
+    archive::embedded_pg pg(o);
+    archive::pg_connection c(pg.conninfo());
+    auto rows = c.exec("SELECT body FROM hl_archive_events WHERE ticket_no = $1 ORDER BY version",
+                       {{nos[0]}});
+    std::vector<std::string> bodies;
+    for (int i = 0; i < rows.size(); ++i)
+      bodies.push_back(rows.bytes(i, 0));
+    bodies[0] += "forged";
+    const auto chain = archive::chain_of(nos[0], bodies);
+    for (std::size_t v = 0; v < bodies.size(); ++v)
+      c.exec(
+          "UPDATE hl_archive_events SET body = $3, hash = $4 WHERE ticket_no = $1 AND version = $2",
+          {{nos[0]},
+           {std::to_string(v + 1)},
+           archive::pg_param::bytes(bodies[v]),
+           {archive::hex(chain[v])}});
+    c.exec("UPDATE hl_archive_tickets SET head_hash = $2 WHERE ticket_no = $1",
+           {{nos[0]}, {archive::hex(chain.back())}});
+  }
+  auto forged = run_cli_full({"verify", "--data-dir", data.path().string()});
+  EXPECT_EQ(forged.exit_code, 3);
+  EXPECT_NE(forged.out.find("ticket " + nos[0]
+                            + ": altered: its events no longer give the last "
+                              "hash recorded for day 2026-10-09"),
+            std::string::npos)
+      << forged.out;
   // Another range holds nothing to find.
   auto other = run_cli_full(
       {"verify", "--data-dir", data.path().string(), "--from", "2026-10-10", "--to", "2026-10-31"});
