@@ -5,6 +5,9 @@
 // server, as one node of a cluster (issue 4): nodes sharing a Redis share
 // its partitions. Keys (caller-data key, token secret) live under
 // --data-dir/keys; every node of a cluster needs the same two files.
+// Issue 14: closed tickets move to PostgreSQL (adapters/archive): with
+// --postgres URL that server, else on the embedded default a private one
+// under --data-dir (as user postgres when root).
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
