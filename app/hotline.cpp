@@ -10,6 +10,8 @@
 //       [--scope intake|read|updates]… [--field F]… [--rate N]; the API key
 //       is printed once as "api_key: …" (issue 12)
 //   hotline integrator disable --name NAME, hotline integrator list
+//   hotline verify --data-dir DIR [--postgres URL] [--from DATE --to DATE]
+//       checks the archive (issue 14; app/verify_command.hpp; exit 3 on findings)
 // The user and integrator commands use --redis URL if given, else the embedded Redis of the
 // data dir: hotlined's if it runs, else one started (as hotlined would) for
 // the command and stopped after it.
@@ -40,6 +42,7 @@
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/redis/embedded.hpp"
+#include "app/verify_command.hpp"
 #include "routing/civil_time.hpp"
 
 namespace fs = std::filesystem;
@@ -467,6 +470,8 @@ int main(int argc, char** argv) {
   ig_disable->add_option("--name", ig.name)->required();
   auto* ig_list = integrator->add_subcommand("list", "print every integrator (never a key)");
   ig_common(ig_list);
+  hotline::app::verify_args v;
+  auto* verify = hotline::app::add_verify_command(app, v);
 
   try {
     app.parse(argc, argv);
@@ -482,7 +487,11 @@ int main(int argc, char** argv) {
   for (auto* cmd : {ig_add, ig_disable, ig_list})
     if (cmd->parsed())
       name = "hotline integrator " + cmd->get_name();
+  if (verify->parsed())
+    name = "hotline verify";
   try {
+    if (verify->parsed())
+      return hotline::app::run_verify(v);
     if (token->parsed())
       return run_token(t);
     if (ig_add->parsed())

@@ -5,6 +5,9 @@
 // server, as one node of a cluster (issue 4): nodes sharing a Redis share
 // its partitions. Keys (caller-data key, token secret) live under
 // --data-dir/keys; every node of a cluster needs the same two files.
+// Issue 14: closed tickets move to PostgreSQL (adapters/archive): with
+// --postgres URL that server, else on the embedded default a private one
+// under --data-dir (as user postgres when root).
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -23,6 +26,7 @@
 #include <optional>
 
 #include "actors/runtime.hpp"
+#include "adapters/archive/service.hpp"
 #include "adapters/auth/accounts.hpp"
 #include "adapters/auth/sessions.hpp"
 #include "adapters/cluster/coordination.hpp"
@@ -180,6 +184,28 @@ int main(int argc, char** argv) {
   app.add_option("--webhook-ca-file", webhook_ca_file,
                  "a PEM file of CAs to trust for https:// webhooks, besides the system's")
       ->check(CLI::ExistingFile);
+  // Issue 14: the archive of closed tickets in PostgreSQL.
+  archive::service_options archive_opts;
+  long archive_after_hours = 24 * 7, archive_every_ms = 5000;
+  app.add_option("--postgres", archive_opts.postgres_url,
+                 "archive closed tickets in this PostgreSQL (postgresql://… or a libpq "
+                 "connection string) instead of the private one started under --data-dir");
+  app.add_option("--archive-after-hours", archive_after_hours,
+                 "how long after its close a ticket moves from Redis to the archive")
+      ->check(CLI::Range(0L, 24L * 3660))
+      ->capture_default_str();
+  app.add_option("--archive-batch", archive_opts.archiving.batch,
+                 "tickets moved to the archive per transaction")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--archive-every-ms", archive_every_ms,
+                 "pause of the archiver when nothing more is due")
+      ->check(CLI::Range(10L, 3'600'000L))
+      ->capture_default_str();
+  app.add_option("--test-archive-kill-after", archive_opts.archiving.kill_after_batches,
+                 "TESTS ONLY: SIGKILL itself after this many archive commits, before the "
+                 "Redis deletes")
+      ->needs(test_clock_flag);
   bool print_rbac = false;
   app.add_flag("--print-rbac", print_rbac,
                "print the role × endpoint matrix of the route table (docs/SECURITY.md) and exit");
@@ -318,6 +344,13 @@ int main(int argc, char** argv) {
                      routing::format_instant(*clock_start));
       }
       const actors::clock& clk = manual ? static_cast<const actors::clock&>(*manual) : real_clock;
+      // Issue 14: the private PostgreSQL goes with the private Redis; a
+      // cluster on a shared Redis archives only with --postgres.
+      archive_opts.embedded = redis_url.empty();
+      archive_opts.data_dir = data_dir;
+      archive_opts.archiving.after = std::chrono::hours(archive_after_hours);
+      archive_opts.archiving.every = std::chrono::milliseconds(archive_every_ms);
+      archive::service archive(archive_opts, store, own, [&clk] { return clk.now(); });
       actors::services svc(cfg, store, crypto::vault(caller_key), clk, own);
       svc.max_live_tickets = max_live_tickets;
       svc.push_retention = std::chrono::hours(push_retention_hours);
@@ -395,6 +428,7 @@ int main(int argc, char** argv) {
       node.start(http_opts.host + ":" + std::to_string(server.port()));
       // Deliver the subscriptions of the partitions this node owns.
       webhook_engine.start();
+      archive.start();
       // M-SV-1: durable timers in Redis fire from here on the system clock;
       // under --test-clock they fire only when the clock is moved.
       std::mutex timer_mtx;
@@ -430,8 +464,8 @@ int main(int argc, char** argv) {
       // The line scripts wait for: the URL we serve.
       std::cout << "hotlined: serving http://" << http_opts.host << ":" << server.port()
                 << "/ (node " << node_id << ", " << own.owned().size() << "/" << partitions
-                << " partitions, redis " << ep.url() << ", data " << fs::absolute(data_dir).string()
-                << ")" << std::endl;
+                << " partitions, redis " << ep.url() << ", archive " << archive.where() << ", data "
+                << fs::absolute(data_dir).string() << ")" << std::endl;
       int sig = 0;
       sigwait(&stop_signals, &sig);
       spdlog::info("hotlined: signal {}, stopping", sig);
@@ -443,8 +477,9 @@ int main(int argc, char** argv) {
       timer_cv.notify_all();
       if (timers.joinable())
         timers.join();
-      // No delivery after the leases are given back.
+      // No delivery and no archiving after the leases are given back.
       webhook_engine.stop();
+      archive.stop();
       // Give the partitions back so others take them at once, then stop
       // running what others forward.
       node.stop();

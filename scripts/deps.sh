@@ -11,6 +11,8 @@ packages=(
   libxapian-dev
   libxml2-dev libgmime-3.0-dev
   redis-server redis-tools curl clang-format python3
+  # issue 14: the archive (a private server under the data dir; libpq)
+  postgresql-15 libpq-dev
   "$@"
 )
 

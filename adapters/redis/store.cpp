@@ -80,6 +80,23 @@ if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 return redis.call('ZADD', KEYS[1], 'XX', ARGV[2], ARGV[3])
 )lua";
 
+// KEYS[1] events, KEYS[2] lease key, KEYS[3] every ticket, KEYS[4] the
+// partition's closed tickets, KEYS[5] newest archived number date; ARGV[1]
+// fencing value, ARGV[2] events archived, ARGV[3] ticket no, ARGV[4] its
+// number date. Issue 14: forgets a ticket the archive holds.
+constexpr const char* forget_script = R"lua(
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return -1 end
+local len = redis.call('LLEN', KEYS[1])
+if len ~= 0 and len ~= tonumber(ARGV[2]) then return -2 end
+local newest = redis.call('GET', KEYS[5])
+if not newest or newest < ARGV[4] then redis.call('SET', KEYS[5], ARGV[4]) end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[3], ARGV[3])
+redis.call('ZREM', KEYS[4], ARGV[3])
+if len == 0 then return 0 end
+return 1
+)lua";
+
 // The operations that make ticket `no`'s timers exactly `timers`. Members
 // are "{no}|{level}|{unit}" (unit empty for the lead); `units` are the
 // cooperating units whose timers may exist and must go first.
@@ -234,8 +251,10 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     } else if (auto* ret = std::get_if<r::returned>(&e)) {
       args.insert(args.end(), {"sadd", queue, no});
       args.insert(args.end(), {"hincr", prefix_ + ":returns", ret->unit_id});
-    } else if (std::holds_alternative<r::closed>(e)) {
+    } else if (auto* cl = std::get_if<r::closed>(&e)) {
       args.insert(args.end(), {"srem", queue, no});
+      // Issue 14: the archive's queue, by close time.
+      args.insert(args.end(), {"zadd", closed_key(partition_of(no)), no, std::to_string(cl->at)});
       if (!repeat.empty())
         args.insert(args.end(), {"del_if", key("open", repeat), no});
     }
@@ -294,12 +313,23 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
 template <class T, class Decode>
 std::vector<T> store::load_as(const std::string& no, Decode as) {
   auto c = pool_.acquire();
-  auto rep = c->command({"LRANGE", key("t", no), "0", "-1"});
-  check(rep.get(), "LRANGE");
+  std::vector<std::vector<std::string>> cmds{{"LRANGE", key("t", no), "0", "-1"}};
+  if (archive_)
+    cmds.push_back({"GET", prefix_ + ":archive:newest"});
+  auto reps = c->pipeline(cmds);
+  check(reps[0].get(), "LRANGE");
+  const auto* rep = reps[0].get();
   std::vector<T> out;
   out.reserve(rep->elements);
   for (std::size_t i = 0; i < rep->elements; ++i)
     out.push_back(as(std::string_view(rep->element[i]->str, rep->element[i]->len)));
+  // Issue 14: no events in Redis, and a number not newer than the newest
+  // archived one: the archive answers (an error there is an error here,
+  // never "no such ticket"). New numbers (intakes) never ask it.
+  if (out.empty() && archive_ && reps[1]->type == REDIS_REPLY_STRING
+      && no.substr(0, 8) <= reply_string(reps[1].get()))
+    for (const auto& e : archive_->events(no))
+      out.push_back(as(std::string_view(e)));
   return out;
 }
 
@@ -353,6 +383,86 @@ std::vector<store::due_timer> store::due_timers(const std::vector<cluster::parti
   if (out.size() > limit)
     out.resize(limit);
   return out;
+}
+
+std::string store::closed_key(cluster::partition_id p) const {
+  return prefix_ + ":closed:" + std::to_string(p);
+}
+
+std::vector<std::pair<std::string, r::instant>>
+store::closed_before(const std::vector<cluster::partition_id>& parts, r::instant before,
+                     std::size_t limit) {
+  std::vector<std::pair<std::string, r::instant>> out;
+  if (parts.empty())
+    return out;
+  std::vector<std::string> args{"EVALSHA", "", std::to_string(parts.size())};
+  for (auto p : parts)
+    args.push_back(closed_key(p));
+  args.push_back(std::to_string(before));
+  args.push_back(std::to_string(limit));
+  auto rep = evalsha(due_script, due_sha_, args);
+  check(rep.get(), "closed tickets");
+  for (std::size_t i = 0; i + 1 < rep->elements; i += 2)
+    out.emplace_back(reply_string(rep->element[i]),
+                     static_cast<r::instant>(std::stoll(reply_string(rep->element[i + 1]))));
+  std::stable_sort(out.begin(), out.end(),
+                   [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (out.size() > limit)
+    out.resize(limit);
+  return out;
+}
+
+bool store::closed_queue_built() {
+  return get(prefix_ + ":schema:closed").has_value();
+}
+
+void store::queue_closed(const std::string& no, r::instant at) {
+  auto c = pool_.acquire();
+  auto rep = c->command({"ZADD", closed_key(partition_of(no)), std::to_string(at), no});
+  check(rep.get(), "ZADD");
+}
+
+void store::mark_closed_queue_built() {
+  auto c = pool_.acquire();
+  auto rep = c->command({"SET", prefix_ + ":schema:closed", "1"});
+  check(rep.get(), "SET");
+}
+
+std::vector<std::vector<std::string>> store::raw_events(const std::vector<std::string>& nos) {
+  std::vector<std::vector<std::string>> cmds;
+  for (const auto& no : nos)
+    cmds.push_back({"LRANGE", key("t", no), "0", "-1"});
+  std::vector<std::vector<std::string>> out;
+  if (cmds.empty())
+    return out;
+  auto c = pool_.acquire();
+  for (auto& rep : c->pipeline(cmds)) {
+    check(rep.get(), "LRANGE");
+    std::vector<std::string> events;
+    for (std::size_t i = 0; i < rep->elements; ++i)
+      events.push_back(reply_string(rep->element[i]));
+    out.push_back(std::move(events));
+  }
+  return out;
+}
+
+int store::forget_archived(const std::string& no, std::size_t events, const std::string& fence) {
+  const auto p = partition_of(no);
+  std::vector<std::string> args{"EVALSHA",
+                                "",
+                                "5",
+                                key("t", no),
+                                lease_key(p),
+                                prefix_ + ":tickets",
+                                closed_key(p),
+                                prefix_ + ":archive:newest",
+                                fence,
+                                std::to_string(events),
+                                no,
+                                no.substr(0, 8)};
+  auto rep = evalsha(forget_script, forget_sha_, args);
+  check(rep.get(), "forget archived");
+  return static_cast<int>(reply_integer(rep.get()));
 }
 
 std::vector<std::string> store::coordination_queue() {

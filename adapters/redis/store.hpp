@@ -31,6 +31,14 @@
 //                    fires exactly once, and moves with its partition.
 //   hl:lease:{p}     STRING "node|token": the lease of partition p (issue 4,
 //                    adapters/cluster); the fencing value of every write.
+//   hl:closed:{p}    ZSET ticket number scored by its close time: the closed
+//                    tickets of partition p still in Redis, the archive's
+//                    queue (issue 14). Archiving moves a ticket to
+//                    PostgreSQL, then deletes hl:t:{no} and its entries here
+//                    and in hl:tickets (adapters/archive/archiver.hpp).
+//   hl:archive:newest STRING the latest number date (YYYYMMDD) of a ticket
+//                    archived: a number without events in Redis and not
+//                    newer than it is looked for in the archive.
 // Every append is one Lua script: it checks the lease (fencing), claims the
 // request id if asked (a claimed id answers "taken" before anything else, so
 // a retried command is recognised even after it was applied), checks the
@@ -73,6 +81,18 @@ struct push_writes {
     std::string key, field, value;
   };
   std::vector<hash_write> hashes;
+};
+
+/// Where the events of tickets no longer in Redis are (issue 14): the
+/// PostgreSQL archive. Asked only when Redis holds no events for a number
+/// not newer than hl:archive:newest.
+class archive_reader {
+ public:
+  virtual ~archive_reader() = default;
+  /// The archived events of `no`, oldest first; empty if none. Throws when
+  /// the archive cannot be read (the ticket is then unavailable, not
+  /// unknown).
+  virtual std::vector<std::string> events(const std::string& no) = 0;
 };
 
 struct append_result {
@@ -143,6 +163,7 @@ class store {
                                     routing::instant now, std::size_t limit);
 
   /// Every event of ticket `no`, oldest first; empty if it does not exist.
+  /// A ticket archived out of Redis is read from the archive.
   std::vector<routing::event> load(const std::string& no);
   /// Every event of ticket `no` with the person who took it (M-SV-3).
   std::vector<recorded_event> load_recorded(const std::string& no);
@@ -176,6 +197,29 @@ class store {
   /// True if Redis accepts a write (for health checks); never throws.
   bool ping() noexcept;
 
+  /// Issue 14: reads fall back to `a` (set once at start, before traffic).
+  void read_archive(archive_reader* a) { archive_ = a; }
+  /// Closed tickets of partitions `parts` closed at `before` or earlier,
+  /// oldest first, at most `limit`: (number, close time).
+  std::vector<std::pair<std::string, routing::instant>>
+  closed_before(const std::vector<cluster::partition_id>& parts, routing::instant before,
+                std::size_t limit);
+  /// The stored bytes of each ticket's events (one round trip).
+  std::vector<std::vector<std::string>> raw_events(const std::vector<std::string>& nos);
+  /// After ticket `no` was committed to the archive with `events` events:
+  /// deletes its events and index entries, if the lease of its partition is
+  /// still `fence` and it still holds exactly that many events. 1 deleted,
+  /// 0 already gone, -1 fenced, -2 changed meanwhile (left for next time).
+  int forget_archived(const std::string& no, std::size_t events, const std::string& fence);
+  /// The archive's queue of partition p.
+  std::string closed_key(cluster::partition_id p) const;
+  /// Whether hl:closed:{p} was filled for tickets closed before issue 14
+  /// (marker hl:schema:closed), and the filling: queues ticket `no`,
+  /// closed at `at`, for the archive.
+  bool closed_queue_built();
+  void queue_closed(const std::string& no, routing::instant at);
+  void mark_closed_queue_built();
+
   /// How long an intake request id stays claimed.
   static constexpr std::chrono::hours request_ttl{24 * 30};
 
@@ -197,7 +241,8 @@ class store {
   std::string prefix_;
   cluster::partition_id partitions_;
   std::mutex sha_mtx_;
-  std::string append_sha_, due_sha_;
+  std::string append_sha_, due_sha_, forget_sha_;
+  archive_reader* archive_ = nullptr;
 };
 
 } // namespace hotline::redis

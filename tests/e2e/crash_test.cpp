@@ -6,6 +6,8 @@
 
 #include <fstream>
 
+#include "adapters/archive/embedded_pg.hpp"
+
 using namespace hotline;
 using namespace hotline::test;
 
@@ -132,6 +134,11 @@ TEST(Crash, AnOrphanedRedisStillStopsOnSigterm) {
   ASSERT_TRUE(alive(redis_pid));
   ::kill(redis_pid, SIGTERM);
   EXPECT_TRUE(wait_for_exit(redis_pid, std::chrono::seconds(5)));
+  // The orphaned private PostgreSQL (issue 14) stops the same way.
+  const pid_t pg_pid = archive::embedded_pg_pid(data.path());
+  ASSERT_GT(pg_pid, 0);
+  ::kill(pg_pid, SIGTERM);
+  EXPECT_TRUE(wait_for_exit(pg_pid, std::chrono::seconds(10)));
 }
 
 // M-SV-1: timers live in Redis with the events; a restart neither loses nor

@@ -1,0 +1,117 @@
+// Issue 14: the archiver against a real redis-server and a real PostgreSQL
+// (both started by the test, both killed with it): nothing leaves Redis
+// before its time, nothing is deleted by a node whose lease has moved, and
+// a batch written twice is stored once.
+#include <gtest/gtest.h>
+
+#include "adapters/archive/archiver.hpp"
+#include "adapters/archive/embedded_pg.hpp"
+#include "tests/support/redis_fixture.hpp"
+
+using namespace hotline;
+using namespace hotline::test;
+
+namespace {
+
+constexpr routing::instant day = 24LL * 3'600'000;
+constexpr routing::instant closed_at = 1'791'000'000'000; // 2026-10-03, Shanghai
+
+struct archiver_test : ::testing::Test {
+  redis_server redis;
+  temp_dir pg_dir{"hotline-archiver-pg"};
+  std::unique_ptr<archive::embedded_pg> pg;
+  std::unique_ptr<redis::pool> pool;
+  std::unique_ptr<redis::store> store;
+  cluster::ownership own{"n1", cluster::default_partitions};
+  std::unique_ptr<archive::pg_pool> pg_pool;
+  std::unique_ptr<archive::tables> tables;
+  routing::instant now = closed_at;
+
+  void SetUp() override {
+    archive::embedded_pg_options o;
+    o.data_dir = pg_dir.path();
+    o.die_with_parent = true;
+    pg = std::make_unique<archive::embedded_pg>(o);
+    pool = std::make_unique<redis::pool>(redis.where(), 2);
+    store = std::make_unique<redis::store>(*pool);
+    own_every_partition(*pool, own);
+    pg_pool = std::make_unique<archive::pg_pool>(pg->conninfo(), 2);
+    tables = std::make_unique<archive::tables>(*pg_pool);
+    tables->ensure_schema();
+  }
+
+  std::unique_ptr<archive::archiver> make_archiver() {
+    return std::make_unique<archive::archiver>(
+        *store, *tables, own, [this] { return now; }, archive::archiver_options{});
+  }
+
+  long long redis_int(const std::vector<std::string>& cmd) {
+    redis::connection c(redis.where());
+    auto r = c.command(cmd);
+    redis::check(r.get(), cmd[0].c_str());
+    return r->type == REDIS_REPLY_INTEGER ? redis::reply_integer(r.get()) : -1;
+  }
+
+  long long pg_count(const std::string& sql) {
+    archive::pg_connection c(pg->conninfo());
+    return c.exec(sql).integer(0, 0);
+  }
+
+  // A closed ticket as the append script leaves it; the archiver moves
+  // the stored bytes as they are, so any bytes do.
+  void closed_ticket(const std::string& no) {
+    redis::connection c(redis.where());
+    c.command({"RPUSH", "hl:t:" + no, "registered", "closed"});
+    c.command({"SADD", "hl:tickets", no});
+    c.command({"ZADD", store->closed_key(store->partition_of(no)), std::to_string(closed_at), no});
+  }
+};
+
+} // namespace
+
+TEST_F(archiver_test, NothingLeavesRedisBeforeTheConfiguredTimeAfterItsClose_M_SV_3) {
+  closed_ticket("20261003-000001");
+  auto a = make_archiver();
+  now = closed_at + 7 * day - 1;
+  EXPECT_EQ(a->run_once(), 0u);
+  EXPECT_EQ(redis_int({"EXISTS", "hl:t:20261003-000001"}), 1);
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_events"), 0);
+  now = closed_at + 7 * day;
+  EXPECT_EQ(a->run_once(), 1u);
+  EXPECT_EQ(redis_int({"EXISTS", "hl:t:20261003-000001"}), 0);
+  EXPECT_EQ(redis_int({"SCARD", "hl:tickets"}), 0);
+  EXPECT_EQ(tables->events("20261003-000001"), (std::vector<std::string>{"registered", "closed"}));
+  EXPECT_EQ(
+      pg_count("SELECT count(*) FROM hl_archive_days WHERE day = '2026-10-03' AND tickets = 1"), 1);
+}
+
+TEST_F(archiver_test, ANodeWhoseLeaseMovedDeletesNothingAndTheOwnerStoresItOnce) {
+  const std::string no = "20261003-000002";
+  closed_ticket(no);
+  const auto lease = store->lease_key(store->partition_of(no));
+  redis::connection c(redis.where());
+  auto held = c.command({"GET", lease});
+  const std::string ours = redis::reply_string(held.get());
+  // Another node took the partition while this one was paused.
+  c.command({"SET", lease, "n2|999"});
+  auto a = make_archiver();
+  now = closed_at + 8 * day;
+  EXPECT_EQ(a->run_once(), 0u);
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_events"), 2) << "committed, harmless";
+  EXPECT_EQ(redis_int({"LLEN", "hl:t:" + no}), 2) << "but Redis keeps it";
+  // The owner archives it again: the same rows, once.
+  c.command({"SET", lease, ours});
+  EXPECT_EQ(a->run_once(), 1u);
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_events"), 2);
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_tickets"), 1);
+  EXPECT_EQ(redis_int({"EXISTS", "hl:t:" + no}), 0);
+  EXPECT_EQ(a->run_once(), 0u);
+}
+
+TEST(ArchivePostgres, AUrlsPasswordNeverReachesALog) {
+  EXPECT_EQ(archive::redact_pg_url("postgresql://hotline:s3cret@db:5432/hotline"),
+            "postgresql://hotline:***@db:5432/hotline");
+  EXPECT_EQ(archive::redact_pg_url("host=db user=hotline password=s3cret dbname=hotline"),
+            "host=db user=hotline password=*** dbname=hotline");
+  EXPECT_EQ(archive::redact_pg_url("postgresql://db/hotline"), "postgresql://db/hotline");
+}
