@@ -11,6 +11,7 @@ packages=(
   libxapian-dev
   libxml2-dev libgmime-3.0-dev
   redis-server redis-tools curl clang-format python3
+  libjson-validator-perl # tests: OpenAPI 3.0 validation of openapi.json (issue 12)
   "$@"
 )
 
