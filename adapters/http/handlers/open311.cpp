@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "actors/office.hpp"
+#include "adapters/auth/integrator_ids.hpp"
 #include "adapters/auth/integrators.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/http/handlers/common.hpp"
@@ -274,8 +275,8 @@ void o311_post_request(const call_ptr& c) {
 
 // GET requests.[fmt]: by service_request_id (a comma list, overriding the
 // rest), or the requests filed in [start_date, end_date] (at most 90 days,
-// the last 90 by default) filtered by service_code and status; at most
-// 1000, oldest first.
+// the last 90 by default) filtered by service_code, status and, for the
+// integrator of the key, its own external_id; at most 1000, oldest first.
 void o311_requests(const call_ptr& c) {
   guarded(c, o::format::xml, [&] {
     const auto fmt = format_of(c->param("format"));
@@ -284,6 +285,8 @@ void o311_requests(const call_ptr& c) {
       const auto ids = comma_list(query(c, "service_request_id"));
       const auto codes = comma_list(query(c, "service_code"));
       const auto statuses = comma_list(query(c, "status"));
+      // The 渝快办 profile: an integrator finds its requests by its own ids.
+      const auto externals = comma_list(query(c, "external_id"));
       for (const auto& s : statuses)
         if (s != "open" && s != "closed")
           throw o::failure{{400, "status", "must be open, closed or both (comma list)"}};
@@ -302,8 +305,10 @@ void o311_requests(const call_ptr& c) {
         if (to - from > window_ms)
           throw o::failure{{400, "start_date", "the window is at most 90 days"}};
       }
-      storage(c, fmt, [c, fmt, ids, codes, statuses, from, to] {
+      storage(c, fmt, [c, fmt, ids, codes, statuses, externals, from, to] {
         const auto who = reader(c);
+        if (!externals.empty() && !who)
+          throw o::failure{{403, "api_key", "external_id needs the key of the integrator"}};
         auth::integrators index(c->ctx.pool);
         auto list = o::element::items("service_requests");
         const auto in = [](const std::vector<std::string>& xs, const std::string& x) {
@@ -319,6 +324,12 @@ void o311_requests(const call_ptr& c) {
               continue;
             if (ids.empty() && (!in(codes, s->intake->category) || !in(statuses, o::status_of(*s))))
               continue;
+            if (ids.empty() && !externals.empty()) {
+              const auto via = auth::integrator_of(s->intake->request_id);
+              if (!via || via->integrator != who->name || via->external_id.empty()
+                  || !in(externals, via->external_id))
+                continue;
+            }
             list.add(o::request_view(c->ctx.svc.config, no, *s, fields_for(who, *s)));
           }
           if (!ids.empty() || numbers.size() < max_requests || list.children.size() >= max_requests)
