@@ -188,6 +188,8 @@ const std::vector<route>& route_table() {
        "Open311 一件诉求"},
       {"GET", "/open311/v2/servicerequestupdates.{format}", "o311_updates", open(), h::o311_updates,
        "Open311 办理进展（FixMyStreet 扩展）"},
+      {"POST", "/open311/v2/servicerequestupdates.{format}", "o311_post_update", open(),
+       h::o311_post_update, "Open311 来电人追加说明（FixMyStreet 扩展，intake 或 updates 权限）"},
   };
   return table;
 }

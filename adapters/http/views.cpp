@@ -166,6 +166,13 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
                       {"content", x.content}});
     v["repeats"] = list;
   }
+  if (staff && !s.follow_ups.empty()) {
+    json list = json::array();
+    for (const auto& x : s.follow_ups)
+      list.push_back(
+          {{"at", r::format_instant(x.at)}, {"channel", r::to_string(x.via)}, {"text", x.text}});
+    v["follow_ups"] = list;
+  }
   if (staff && !s.escalations.empty()) {
     json list = json::array();
     for (const auto& e : s.escalations) {

@@ -62,6 +62,10 @@ void check_jurisdiction(const std::string& given) {
     bad("jurisdiction_id", "this endpoint serves only jurisdiction 500000 (重庆市)", 404);
 }
 
+std::string follow_up_text(const form& f) {
+  return text(f, "description", 1, 4000);
+}
+
 std::string filed_by(const std::string& request_id) {
   if (request_id.rfind("o311.", 0) != 0)
     return "";

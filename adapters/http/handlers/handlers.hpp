@@ -86,6 +86,7 @@ void o311_post_request(const call_ptr& c);
 void o311_requests(const call_ptr& c);
 void o311_request(const call_ptr& c);
 void o311_updates(const call_ptr& c);
+void o311_post_update(const call_ptr& c);
 
 // audit.cpp — the audit log, for auditors
 void read_audit(const call_ptr& c);
