@@ -186,3 +186,49 @@ TEST_F(profiles, HulianwangDuchaReceivesSupervisionStepsOnly_M_SV_1) {
   for (const auto& t2 : ducha.tries())
     EXPECT_EQ(t2.body.find("张三丰"), std::string::npos) << t2.body;
 }
+
+TEST_F(profiles, YukuaibanFilesThroughTheApiWithItsKeyAndItsOwnId_M_D_2_M_P_2) {
+  const auto key = add_integrator(
+      {"--name", "ykb-api", "--display-name", "渝快办", "--scope", "intake", "--scope", "read"});
+  const auto reader = add_integrator({"--name", "ykb-reader", "--scope", "read"});
+  auto demand = yuzhong_demand("ykb-api-req-1");
+  demand["channel"] = "integrator";
+  demand["external_id"] = "ykb-api-0001";
+  const auto as = [&](const json& body, const std::string& k) {
+    return http.request("POST", "/api/v1/demands", body.dump(), "", "application/json",
+                        {{"X-Api-Key", k}});
+  };
+  auto filed = as(demand, key);
+  ASSERT_EQ(filed.status, 201) << filed.body;
+  const std::string no = body_of(filed)["ticket_no"];
+  const auto tickets = ticket_count(*data);
+  auto again = as(demand, key);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(body_of(again)["ticket_no"], no);
+
+  // The same as through Open311: its channel, its id, its requests.
+  auto staff = body_of(http.get("/api/v1/tickets/" + no, office_token(*data)));
+  EXPECT_EQ(staff["channel"], "integrator");
+  EXPECT_EQ(staff["integrator"], "ykb-api");
+  EXPECT_EQ(staff["external_id"], "ykb-api-0001");
+  auto mine = body_of(http.get("/open311/v2/requests.json?api_key=" + url_encode(key)
+                               + "&external_id=ykb-api-0001"));
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0]["service_request_id"], no);
+
+  // Refused, creating nothing: an id without a key, a bad key, a key
+  // without intake, another channel, a bad id.
+  auto anonymous = demand;
+  anonymous["request_id"] = "ykb-api-req-2";
+  expect_error(http.post("/api/v1/demands", anonymous.dump()), 403, "forbidden", "external_id");
+  expect_error(as(anonymous, "ik1.0000"), 401, "unauthorized", "X-Api-Key");
+  expect_error(as(anonymous, reader), 403, "forbidden", "X-Api-Key");
+  auto phone = anonymous;
+  phone["channel"] = "phone";
+  expect_error(as(phone, key), 422, "invalid_field", "channel");
+  auto bad = anonymous;
+  bad["external_id"] = "带中文";
+  expect_error(as(bad, key), 422, "invalid_field", "external_id");
+  EXPECT_EQ(ticket_count(*data), tickets);
+}
