@@ -168,6 +168,7 @@ const std::vector<std::string>& notice_steps() {
                                               "callback",
                                               "reopened",
                                               "repeat_linked",
+                                              "follow_up_added",
                                               "closed"};
   return steps;
 }
@@ -313,6 +314,15 @@ std::vector<notice> notices_for(const ticket_state& before, const event& e,
           [&](const repeat_linked&) {
             n.step = "repeat_linked";
             n.rule = "M-S-2";
+            if (after.assignment)
+              add(n.units, after.assignment->unit_id);
+            else
+              add(n.units, p.office_id);
+            return true;
+          },
+          [&](const follow_up_added&) {
+            n.step = "follow_up_added";
+            n.rule = "M-P-2";
             if (after.assignment)
               add(n.units, after.assignment->unit_id);
             else

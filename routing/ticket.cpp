@@ -113,7 +113,8 @@ std::string_view event_type(const event& e) {
           [](const escalated&) { return "escalated"; },
           [](const handler_named&) { return "handler_named"; },
           [](const handler_reported&) { return "handler_reported"; },
-          [](const repeat_linked&) { return "repeat_linked"; }},
+          [](const repeat_linked&) { return "repeat_linked"; },
+          [](const follow_up_added&) { return "follow_up_added"; }},
       e);
 }
 
@@ -158,6 +159,7 @@ ticket_state apply(ticket_state s, const event& e) {
                  },
                  [&](const handler_reported& x) { s.handler_report = x; },
                  [&](const repeat_linked& x) { s.repeats.push_back(x); },
+                 [&](const follow_up_added& x) { s.follow_ups.push_back(x); },
                  [&](const coordination_requested& x) {
                    s.coordination_reasons = x.reasons;
                    s.status = ticket_status::coordinating;
@@ -546,6 +548,13 @@ decision decide(const ticket_state& s, const command& c, instant now, const poli
             if (r.text.empty())
               return workflow_error{"invalid", "the report must not be empty", "text"};
             return std::vector<event>{handler_reported{now, r.handler_id, r.text}};
+          },
+          [&](const add_follow_up& f) -> decision {
+            if (!s.open() || s.status == ticket_status::none)
+              return conflict(s.status, "follow up");
+            if (f.text.empty())
+              return workflow_error{"invalid", "a follow-up needs its text", "description"};
+            return std::vector<event>{follow_up_added{now, f.via, f.text}};
           },
           [&](const link_repeat& l) -> decision {
             if (!s.open())

@@ -206,10 +206,19 @@ struct extension_decided {
   instant new_due = 0;
 };
 
-using event
-    = std::variant<registered, dispatched, coordination_requested, accepted, replied, called_back,
-                   closed, reopened, extension_requested, extension_decided, disposed, returned,
-                   opinion_submitted, escalated, handler_named, handler_reported, repeat_linked>;
+/// Issue 12 (FixMyStreet's POST servicerequestupdates, M-P-2): the caller
+/// follows up an open ticket through an integrator; the text is added to
+/// the ticket as given, for the unit to read. Changes no status.
+struct follow_up_added {
+  instant at = 0;
+  channel via = channel::integrator;
+  std::string text;
+};
+
+using event = std::variant<registered, dispatched, coordination_requested, accepted, replied,
+                           called_back, closed, reopened, extension_requested, extension_decided,
+                           disposed, returned, opinion_submitted, escalated, handler_named,
+                           handler_reported, repeat_linked, follow_up_added>;
 std::string_view event_type(const event& e);
 instant event_time(const event& e);
 
@@ -235,6 +244,8 @@ struct ticket_state {
   int reopen_count = 0;
   std::optional<extension_requested> extension_request; // the latest
   std::optional<extension_decided> extension_decision;  // its decision, once made
+
+  std::vector<follow_up_added> follow_ups; // the caller's follow-ups (issue 12)
 
   bool extension_pending = false; // a request waits for its decision
   bool open() const { return status != ticket_status::none && status != ticket_status::closed; }
@@ -338,10 +349,16 @@ struct escalate {
   std::string reason;
 };
 
+/// Issue 12: add the caller's follow-up to an open ticket.
+struct add_follow_up {
+  channel via = channel::integrator;
+  std::string text;
+};
+
 using command
     = std::variant<register_demand, accept_ticket, reply_ticket, record_callback, request_extension,
                    decide_extension, return_ticket, designate, submit_opinion, fire_timer, escalate,
-                   name_handler, report_handling, link_repeat>;
+                   name_handler, report_handling, link_repeat, add_follow_up>;
 
 /// The numbers of the SLA policy (M-DL-1, M-DL-2) and the calendar.
 struct policy {

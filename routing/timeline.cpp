@@ -207,6 +207,13 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
               t.detail
                   = "来电人经" + channel_zh(x.via) + "就同一诉求再次反映，并入本工单：" + x.content;
             },
+            [&](const follow_up_added& x) {
+              t.actor = "caller";
+              t.rule = "M-P-2";
+              t.label_zh = "来电人追加说明";
+              t.label_en = "caller followed up";
+              t.detail = "来电人经" + channel_zh(x.via) + "追加说明：" + x.text;
+            },
             [&](const returned& x) {
               t.actor = x.unit_id;
               t.rule = "M-RT-4";

@@ -13,6 +13,7 @@ packages=(
   redis-server redis-tools curl clang-format python3
   # issue 14: the archive (a private server under the data dir; libpq)
   postgresql-15 libpq-dev
+  libjson-validator-perl # tests: OpenAPI 3.0 validation of openapi.json (issue 12)
   "$@"
 )
 

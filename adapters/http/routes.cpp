@@ -88,6 +88,8 @@ const std::vector<route>& route_table() {
       {"GET", "/metrics", "metrics", staff({sup, role::admin}), h::metrics, "Prometheus 指标"},
       {"GET", "/api/v1/cluster", "cluster", staff({sup, role::admin}), h::cluster_view,
        "集群节点与分区"},
+      {"GET", "/api/v1/openapi.json", "openapi", open(), h::openapi,
+       "OpenAPI 3.0 接口说明 (M-D-2)"},
       {"GET", "/api/v1/categories", "categories", open(), h::categories, "诉求分类"},
       {"GET", "/api/v1/units", "units", open(), h::units, "承办单位名录"},
       {"GET", "/api/v1/refusal-rules", "refusal_rules", open(), h::refusal_rules,
@@ -196,6 +198,8 @@ const std::vector<route>& route_table() {
        "Open311 一件诉求"},
       {"GET", "/open311/v2/servicerequestupdates.{format}", "o311_updates", open(), h::o311_updates,
        "Open311 办理进展（FixMyStreet 扩展）"},
+      {"POST", "/open311/v2/servicerequestupdates.{format}", "o311_post_update", open(),
+       h::o311_post_update, "Open311 来电人追加说明（FixMyStreet 扩展，intake 或 updates 权限）"},
   };
   return table;
 }

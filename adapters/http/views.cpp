@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "adapters/open311/intake.hpp"
+#include "adapters/auth/integrator_ids.hpp"
 #include "routing/privacy.hpp"
 #include "routing/timeline.hpp"
 
@@ -75,9 +75,14 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
     const auto* cat = svc.config.directory.find_category(in.category);
     v["kind"] = r::to_string(in.kind);
     v["channel"] = r::to_string(in.via);
-    // Issue 12: staff see which integrator filed it (channel integrator:{name}).
-    if (staff && in.via == r::channel::integrator && !open311::filed_by(in.request_id).empty())
-      v["integrator"] = open311::filed_by(in.request_id);
+    // Issue 12: staff see which integrator filed it (channel integrator:{name})
+    // and its own id of the report (the 渝快办 profile).
+    if (const auto via = auth::integrator_of(in.request_id);
+        staff && in.via == r::channel::integrator && via) {
+      v["integrator"] = via->integrator;
+      if (!via->external_id.empty())
+        v["external_id"] = via->external_id;
+    }
     v["category"] = {{"code", in.category}, {"name", cat ? cat->name : in.category}};
     v["content"] = in.content;
     v["location"] = {{"address", in.address}};
@@ -163,6 +168,13 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
                       {"channel", r::to_string(x.via)},
                       {"content", x.content}});
     v["repeats"] = list;
+  }
+  if (staff && !s.follow_ups.empty()) {
+    json list = json::array();
+    for (const auto& x : s.follow_ups)
+      list.push_back(
+          {{"at", r::format_instant(x.at)}, {"channel", r::to_string(x.via)}, {"text", x.text}});
+    v["follow_ups"] = list;
   }
   if (staff && !s.escalations.empty()) {
     json list = json::array();

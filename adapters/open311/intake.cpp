@@ -62,6 +62,10 @@ void check_jurisdiction(const std::string& given) {
     bad("jurisdiction_id", "this endpoint serves only jurisdiction 500000 (重庆市)", 404);
 }
 
+std::string follow_up_text(const form& f) {
+  return text(f, "description", 1, 4000);
+}
+
 std::string filed_by(const std::string& request_id) {
   if (request_id.rfind("o311.", 0) != 0)
     return "";
@@ -135,11 +139,14 @@ actors::intake_request to_intake(const form& f, const config::hotline_config& cf
       break;
     }
   }
+  const bool report_id = !id.empty();
   if (id.empty())
     id = idempotency_key;
   if (!id.empty() && !std::regex_match(id, external_id_pattern()))
     bad(from, "must be 1-90 characters of A-Z a-z 0-9 . _ : -");
-  req.request_id = "o311." + who.name + "." + (id.empty() ? fresh_id : id);
+  // The integrator's report id is its external_id (auth/integrator_ids.hpp);
+  // any other id is marked with '~', which a report id cannot contain.
+  req.request_id = "o311." + who.name + "." + (report_id ? id : "~" + (id.empty() ? fresh_id : id));
   req.via = r::channel::integrator;
   // M-S-2: the integrator did not confirm who the caller is; like an
   // anonymous web intake, never linked to another's open ticket.

@@ -29,6 +29,11 @@ actors::intake_request to_intake(const form& f, const config::hotline_config& cf
 /// not filed through Open311.
 std::string filed_by(const std::string& request_id);
 
+/// The text of a POST servicerequestupdates (FixMyStreet's extension):
+/// `description`, 1-4000 characters, no control characters but tab and
+/// line ends. Throws `failure` (400) otherwise.
+std::string follow_up_text(const form& f);
+
 /// 404 unless `jurisdiction_id` is empty (absent) or 500000.
 void check_jurisdiction(const std::string& given);
 

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "adapters/auth/integrator_ids.hpp"
 #include "routing/civil_time.hpp"
 
 namespace hotline::push {
@@ -49,6 +50,15 @@ std::string notice_data(const r::notice& n, const r::ticket_summary& t,
     else
       d[name] = value;
   }
+  // Issue 12, the 渝快办 profile: a demand an integrator filed carries its
+  // name and its own report id, so its system maps every step to its
+  // record (never the caller's data: that is not in a notice at all).
+  if (after.intake)
+    if (const auto via = auth::integrator_of(after.intake->request_id)) {
+      d["integrator"] = via->integrator;
+      if (!via->external_id.empty())
+        d["external_id"] = via->external_id;
+    }
   // M-D-2: what the unit needs to start, when a ticket reaches it.
   const bool handed = n.step == "dispatched" || n.step == "designated" || n.step == "reopened";
   if (handed && after.intake) {

@@ -207,6 +207,10 @@ std::string encode(const r::event& e, const r::person& by) {
                        .put("note", x.note)
                        .put("due", x.new_due);
                  },
+                 [&](const r::follow_up_added& x) {
+                   w.put("at", x.at).put("ch", std::string(r::to_string(x.via)));
+                   w.put("text", x.text);
+                 },
              },
              e);
   return w.finish();
@@ -342,6 +346,10 @@ r::event decode_unchecked(const map_reader& m) {
                             m.get<std::string>("text"), m.get<std::string>("fp")};
   if (type == "returned")
     return r::returned{at, m.get<std::string>("unit"), m.get<std::string>("why")};
+  if (type == "follow_up_added")
+    return r::follow_up_added{
+        at, r::parse_channel(m.get<std::string>("ch")).value_or(r::channel::integrator),
+        m.get<std::string>("text")};
   if (type == "opinion_submitted")
     return r::opinion_submitted{at, m.get<std::string>("unit"), m.get<std::string>("text")};
   if (type == "reopened")

@@ -131,7 +131,7 @@ TEST(Open311Form, OtherMediaTypesBadEncodingAndInvalidUtf8AreRefused) {
 
 TEST(Open311Intake, APostBecomesTheSameIntakeAsTheApis_M_P_2) {
   const auto req = o::to_intake(good_form(), cq(), yukuaiban(), "", "fresh");
-  EXPECT_EQ(req.request_id, "o311.yukuaiban.fresh");
+  EXPECT_EQ(req.request_id, "o311.yukuaiban.~fresh");
   EXPECT_EQ(req.via, routing::channel::integrator);
   EXPECT_EQ(req.by.user, "integrator:yukuaiban");
   EXPECT_EQ(req.by.name, "渝快办");
@@ -154,7 +154,7 @@ TEST(Open311Intake, TheClientsOwnIdMakesARetrySafe) {
   // The report id wins over the header (which a forwarding node may add).
   EXPECT_EQ(o::to_intake(f, cq(), yukuaiban(), "fwd-1", "x").request_id, "o311.yukuaiban.ykb-9");
   EXPECT_EQ(o::to_intake(good_form(), cq(), yukuaiban(), "hdr-1", "x").request_id,
-            "o311.yukuaiban.hdr-1");
+            "o311.yukuaiban.~hdr-1");
   EXPECT_EQ(refusal(good_form(), "not valid!").field, "Idempotency-Key");
   EXPECT_EQ(refusal(with(f, "attribute[external_id]", "has space")).field,
             "attribute[external_id]");

@@ -136,6 +136,11 @@ TEST_F(store_test, EveryEventTypeRoundTripsWithItsOwnFields) {
   EXPECT_EQ(op.text, "意见");
   auto rt = std::get<returned>(redis::decode(redis::encode(returned{25, "500103003", "不属于"})));
   EXPECT_EQ(rt.reason, "不属于");
+  auto fu = std::get<follow_up_added>(
+      redis::decode(redis::encode(follow_up_added{26, channel::app, "补充：又开始了"})));
+  EXPECT_EQ(fu.at, 26);
+  EXPECT_EQ(fu.via, channel::app);
+  EXPECT_EQ(fu.text, "补充：又开始了");
   auto co = std::get<coordination_requested>(
       redis::decode(redis::encode(coordination_requested{15, {{"M-RT-2", "属地不明"}}})));
   ASSERT_EQ(co.reasons.size(), 1u);

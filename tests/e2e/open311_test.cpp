@@ -557,3 +557,82 @@ TEST_F(open311, FixMyStreetReadsEveryStepAsAnUpdateWithAStableId) {
                                    "&end_date=2026-11-30T04:00:00Z"))
                   .kids.empty());
 }
+
+TEST_F(open311, FixMyStreetPostsACallersFollowUpToItsOwnOpenRequest_M_P_2) {
+  const auto id = file("ykb-followup-1");
+  const auto office = office_token(*data);
+  const std::string text = "补充：今晚十点后又开始施工，“电钻”声 & <很大>\r\n第二行";
+  // As FixMyStreet posts it: XML, its status and time, the caller's name.
+  auto r = post("servicerequestupdates.xml", {{"api_key", key},
+                                              {"jurisdiction_id", "500000"},
+                                              {"service_request_id", id},
+                                              {"description", text},
+                                              {"status", "OPEN"},
+                                              {"updated_datetime", "2026-11-30T10:00:00+08:00"},
+                                              {"first_name", "张三丰"},
+                                              {"email", caller_email}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto answer = parse_xml(r);
+  EXPECT_EQ(answer.name, "service_request_updates");
+  const auto update_id = answer.kids.at(0).at("update_id");
+  EXPECT_EQ(update_id.rfind(id + ".", 0), 0u) << update_id;
+
+  // The unit reads it, byte-identical, in the ticket and its timeline.
+  auto staff = body_of(http.get("/api/v1/tickets/" + id, office));
+  ASSERT_EQ(staff["follow_ups"].size(), 1u) << staff.dump();
+  EXPECT_EQ(staff["follow_ups"][0]["text"], text);
+  EXPECT_EQ(staff["status"], "dispatched") << "a follow-up changes no status";
+  const auto steps
+      = [&] { return body_of(http.get("/api/v1/tickets/" + id + "/timeline", office))["steps"]; };
+  EXPECT_EQ(steps().back()["type"], "follow_up_added");
+  EXPECT_EQ(steps().back()["label_zh"], "来电人追加说明");
+  EXPECT_EQ(steps().back()["actor"], "caller");
+  // FixMyStreet reads it back among the updates, under the id it was given.
+  bool listed = false;
+  for (const auto& u : parse_json(http.get(base + "servicerequestupdates.json?api_key=" + key)))
+    listed
+        = listed || (u["update_id"] == update_id && u["external_status_code"] == "follow_up_added");
+  EXPECT_TRUE(listed);
+
+  // Refused, and nothing changes: another integrator's request, no key,
+  // a key without intake or updates, no text, an unknown request.
+  const auto before = steps().size();
+  const auto reader_key = add_integrator({"--name", "readonly", "--scope", "read"});
+  EXPECT_EQ(post("servicerequestupdates.json",
+                 {{"api_key", other_key}, {"service_request_id", id}, {"description", "x"}})
+                .status,
+            404);
+  EXPECT_EQ(
+      post("servicerequestupdates.json", {{"service_request_id", id}, {"description", "x"}}).status,
+      403);
+  EXPECT_EQ(post("servicerequestupdates.json",
+                 {{"api_key", reader_key}, {"service_request_id", id}, {"description", "x"}})
+                .status,
+            403);
+  auto empty = post("servicerequestupdates.json",
+                    {{"api_key", key}, {"service_request_id", id}, {"description", ""}});
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(parse_json(empty)[0]["description"].get<std::string>().rfind("description:", 0), 0u)
+      << empty.body;
+  EXPECT_EQ(
+      post("servicerequestupdates.json",
+           {{"api_key", key}, {"service_request_id", "20261130-999999"}, {"description", "x"}})
+          .status,
+      404);
+  EXPECT_EQ(steps().size(), before);
+
+  // A closed request takes no follow-up: file a new one.
+  const auto unit = unit_token(*data, staff["assignment"]["unit_id"]);
+  ASSERT_EQ(http.post("/api/v1/tickets/" + id + "/accept", "{}", unit).status, 200);
+  ASSERT_EQ(
+      http.post("/api/v1/tickets/" + id + "/reply", json{{"text", "已处理"}}.dump(), unit).status,
+      200);
+  ASSERT_EQ(http.post("/api/v1/tickets/" + id + "/callback",
+                      json{{"satisfaction", "satisfied"}, {"resolved", true}}.dump(), office)
+                .status,
+            200);
+  auto late = post("servicerequestupdates.json",
+                   {{"api_key", key}, {"service_request_id", id}, {"description", "还有"}});
+  EXPECT_EQ(late.status, 400) << late.body;
+  EXPECT_EQ(steps().back()["type"], "closed");
+}

@@ -448,6 +448,24 @@ TEST_F(workflow, IllegalTransitionsAreConflictsNotCrashes) {
   EXPECT_EQ(refused(s, accept_ticket{"500103001"}).code, "conflict");
 }
 
+TEST_F(workflow, ACallersFollowUpIsAddedToAnOpenTicketAndRefusedOnAClosedOne_M_P_2) {
+  auto s = dispatched_ticket();
+  s = run(s, add_follow_up{channel::integrator, "楼下又开始施工了"}, monday + 10);
+  ASSERT_EQ(s.follow_ups.size(), 1u);
+  EXPECT_EQ(s.follow_ups[0].text, "楼下又开始施工了");
+  EXPECT_EQ(s.follow_ups[0].at, monday + 10);
+  EXPECT_EQ(s.status, ticket_status::dispatched) << "a follow-up changes no status";
+  auto empty = refused(s, add_follow_up{channel::integrator, ""});
+  EXPECT_EQ(empty.code, "invalid");
+  EXPECT_EQ(empty.field, "description");
+  s = run(s, accept_ticket{"500103001"}, monday);
+  s = run(s, reply_ticket{"500103001", "x"}, monday);
+  s = run(s, record_callback{}, monday);
+  ASSERT_EQ(s.status, ticket_status::closed);
+  EXPECT_EQ(refused(s, add_follow_up{channel::integrator, "还有"}).code, "conflict");
+  EXPECT_EQ(refused({}, add_follow_up{channel::integrator, "没有工单"}).code, "conflict");
+}
+
 TEST_F(workflow, AnEmptyReplyIsRefusedOnTheTextField) {
   auto s = run(dispatched_ticket(), accept_ticket{"500103001"}, monday);
   auto e = refused(s, reply_ticket{"500103001", ""});

@@ -1,5 +1,7 @@
-// Public reference data: categories, units, refusal rules.
+// Public reference data: categories, units, refusal rules, the OpenAPI
+// document.
 #include "adapters/http/handlers/common.hpp"
+#include "adapters/http/openapi/document.hpp"
 #include "adapters/http/views.hpp"
 
 namespace hotline::http::handlers {
@@ -50,6 +52,15 @@ void refusal_rules(const call_ptr& c) {
                           ? json(nullptr)
                           : json{{"name", x.referral_name}, {"contact", x.referral_contact}}}});
   c->reply(200, {{"refusal_rules", rules}});
+}
+
+// GET /api/v1/openapi.json — built once from the embedded file and the
+// route table (adapters/http/openapi/document.hpp).
+void openapi(const call_ptr& c) {
+  static const std::string body = openapi_document(route_table()).dump();
+  response out;
+  out.body = body;
+  c->reply(std::move(out));
 }
 
 } // namespace hotline::http::handlers

@@ -1,5 +1,9 @@
-// POST /api/v1/demands — M-R-1, M-C-1, M-RT-1, M-S-2.
+// POST /api/v1/demands — M-R-1, M-C-1, M-RT-1, M-S-2; and, with an
+// integrator's key in X-Api-Key, the 渝快办 profile of issue 12 (M-D-2).
+#include <regex>
+
 #include "actors/office.hpp"
+#include "adapters/auth/integrators.hpp"
 #include "adapters/http/handlers/common.hpp"
 #include "adapters/http/handlers/handlers.hpp"
 #include "adapters/http/input.hpp"
@@ -12,8 +16,11 @@ using nlohmann::json;
 
 namespace {
 
-void register_demand(const call_ptr& c, actors::intake_request demand) {
-  c->ctx.rt.intake(demand, c->guard([c](actors::ticket_reply t) {
+/// Runs the intake and answers; `integrator`: list the ticket among the
+/// integrator's requests (the Open311 index), once it is persisted.
+void submit(const call_ptr& c, actors::intake_request demand, bool integrator) {
+  c->need_owner(actors::intake_partition(c->ctx.svc, demand));
+  c->ctx.rt.intake(demand, c->guard([c, integrator](actors::ticket_reply t) {
     t = must(c, std::move(t));
     if (t.linked) {
       // M-S-2: linked to the open ticket of the same caller and matter; only
@@ -28,14 +35,65 @@ void register_demand(const call_ptr& c, actors::intake_request demand) {
     auto out = json_response(201, intake_view(c->ctx.svc, t));
     if (!t.created)
       out.headers.emplace_back("Idempotent-Replayed", "true");
-    c->reply(std::move(out));
+    if (!integrator)
+      return c->reply(std::move(out));
+    with_storage(c, [c, t, out] {
+      // Like an Open311 POST: indexed after the intake is persisted; a
+      // retry (same external_id) indexes again.
+      auth::integrators(c->ctx.pool).record_request(t.ticket_no, t.state.intake->at);
+      c->reply(out);
+    });
   }));
+}
+
+/// The 渝快办 profile: the demand is the integrator's, as through Open311 —
+/// channel integrator, given by integrator:{name}, its external_id kept in
+/// the request id o311.{name}.{external_id} (auth/integrator_ids.hpp), an
+/// unverified caller (M-S-2), its key's scope and rate.
+void submit_as_integrator(const call_ptr& c, actors::intake_request demand, std::string key,
+                          std::string external_id) {
+  with_storage(c, [c, demand, key, external_id]() mutable {
+    const auto who = auth::integrators(c->ctx.pool).by_key(key);
+    if (!who)
+      throw api_error{401, "unauthorized", "invalid or disabled API key", "X-Api-Key"};
+    if (!who->may(auth::integrator_scope::intake))
+      throw api_error{403, "forbidden", "this key lacks the 'intake' scope", "X-Api-Key"};
+    if (auto wait = c->ctx.limits.integrators.take(who->name, who->rate_per_minute,
+                                                   std::chrono::steady_clock::now()))
+      throw api_error{429, "rate_limited", "too many requests for this key; slow down", "X-Api-Key",
+                      *wait};
+    if (demand.via != r::channel::integrator)
+      throw api_error{422, "invalid_field", "an integrator files with channel integrator",
+                      "channel"};
+    demand.request_id
+        = "o311." + who->name + "." + (external_id.empty() ? "~" + demand.request_id : external_id);
+    demand.by = r::person{who->channel(), who->display};
+    demand.verified = false;
+    submit(c, std::move(demand), true);
+  });
 }
 
 } // namespace
 
 void post_demand(const call_ptr& c) {
-  auto demand = parse_demand(parse_body(c->req), c->ctx.svc.config);
+  auto body = parse_body(c->req);
+  const auto key = c->req.header("x-api-key");
+  std::string external_id;
+  if (auto i = body.find("external_id"); i != body.end() && !i->is_null()) {
+    static const std::regex id("^[A-Za-z0-9._:-]{1,90}$");
+    if (!i->is_string() || !std::regex_match(i->get<std::string>(), id))
+      throw api_error{422, "invalid_field", "must be 1-90 characters of A-Z a-z 0-9 . _ : -",
+                      "external_id"};
+    if (key.empty())
+      throw api_error{403, "forbidden", "only an integrator's key (X-Api-Key) gives an external_id",
+                      "external_id"};
+    external_id = i->get<std::string>();
+    body.erase("external_id");
+  }
+  if (!key.empty() && c->who)
+    throw api_error{400, "bad_request", "give a bearer token or an integrator's key, not both",
+                    "X-Api-Key"};
+  auto demand = parse_demand(body, c->ctx.svc.config);
   // The route admits anonymous callers and the office's operators and
   // supervisors; only staff dispose otherwise than as a ticket (M-C-1) or
   // give a deadline of their own (M-DL-3, the assigner's decision).
@@ -45,6 +103,9 @@ void post_demand(const call_ptr& c) {
   if (demand.deadline && !c->who)
     throw api_error{403, "forbidden", "only the office sets a deadline at assignment (M-DL-3)",
                     "deadline"};
+  // An integrator's intakes count against its key's rate, not its address.
+  if (!key.empty())
+    return submit_as_integrator(c, std::move(demand), key, external_id);
   if (!c->who && !c->forwarded) {
     if (auto wait = c->ctx.limits.intakes.take(c->req.remote_ip, std::chrono::steady_clock::now()))
       throw api_error{429, "rate_limited", "too many demands from this address; retry later", "",
@@ -54,14 +115,15 @@ void post_demand(const call_ptr& c) {
   // M-S-2: staff vouch for the caller they speak with; anonymous web and
   // app callers are unverified and never linked to another's ticket.
   demand.verified = c->who.has_value();
-  c->need_owner(actors::intake_partition(c->ctx.svc, demand));
   // Issue 13: a direct answer that cites an article is checked first.
-  if (demand.how && !demand.how->article_id.empty())
+  if (demand.how && !demand.how->article_id.empty()) {
+    c->need_owner(actors::intake_partition(c->ctx.svc, demand));
     return with_storage(c, [c, demand]() mutable {
       kb_check_citation(c, *demand.how);
-      register_demand(c, std::move(demand));
+      submit(c, std::move(demand), false);
     });
-  register_demand(c, std::move(demand));
+  }
+  submit(c, std::move(demand), false);
 }
 
 } // namespace hotline::http::handlers

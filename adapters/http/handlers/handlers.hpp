@@ -14,10 +14,12 @@ void metrics(const call_ptr& c);
 void cluster_view(const call_ptr& c);
 void move_test_clock(const call_ptr& c);
 
-// catalog.cpp — public reference data
+// catalog.cpp — public reference data and the OpenAPI document
 void categories(const call_ptr& c);
 void units(const call_ptr& c);
 void refusal_rules(const call_ptr& c);
+/// GET /api/v1/openapi.json: the OpenAPI 3.0 document of /api/v1.
+void openapi(const call_ptr& c);
 
 // demands.cpp — intake (M-R-1, M-C-1, M-RT-1, M-S-2)
 void post_demand(const call_ptr& c);
@@ -93,6 +95,7 @@ void o311_post_request(const call_ptr& c);
 void o311_requests(const call_ptr& c);
 void o311_request(const call_ptr& c);
 void o311_updates(const call_ptr& c);
+void o311_post_update(const call_ptr& c);
 
 // audit.cpp — the audit log, for auditors
 void read_audit(const call_ptr& c);

@@ -9,9 +9,11 @@
 #include <regex>
 
 #include "actors/office.hpp"
+#include "adapters/auth/integrator_ids.hpp"
 #include "adapters/auth/integrators.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/http/handlers/common.hpp"
+#include "adapters/http/input.hpp"
 #include "adapters/http/views.hpp"
 #include "adapters/open311/intake.hpp"
 #include "routing/civil_time.hpp"
@@ -274,8 +276,8 @@ void o311_post_request(const call_ptr& c) {
 
 // GET requests.[fmt]: by service_request_id (a comma list, overriding the
 // rest), or the requests filed in [start_date, end_date] (at most 90 days,
-// the last 90 by default) filtered by service_code and status; at most
-// 1000, oldest first.
+// the last 90 by default) filtered by service_code, status and, for the
+// integrator of the key, its own external_id; at most 1000, oldest first.
 void o311_requests(const call_ptr& c) {
   guarded(c, o::format::xml, [&] {
     const auto fmt = format_of(c->param("format"));
@@ -284,6 +286,8 @@ void o311_requests(const call_ptr& c) {
       const auto ids = comma_list(query(c, "service_request_id"));
       const auto codes = comma_list(query(c, "service_code"));
       const auto statuses = comma_list(query(c, "status"));
+      // The 渝快办 profile: an integrator finds its requests by its own ids.
+      const auto externals = comma_list(query(c, "external_id"));
       for (const auto& s : statuses)
         if (s != "open" && s != "closed")
           throw o::failure{{400, "status", "must be open, closed or both (comma list)"}};
@@ -302,8 +306,10 @@ void o311_requests(const call_ptr& c) {
         if (to - from > window_ms)
           throw o::failure{{400, "start_date", "the window is at most 90 days"}};
       }
-      storage(c, fmt, [c, fmt, ids, codes, statuses, from, to] {
+      storage(c, fmt, [c, fmt, ids, codes, statuses, externals, from, to] {
         const auto who = reader(c);
+        if (!externals.empty() && !who)
+          throw o::failure{{403, "api_key", "external_id needs the key of the integrator"}};
         auth::integrators index(c->ctx.pool);
         auto list = o::element::items("service_requests");
         const auto in = [](const std::vector<std::string>& xs, const std::string& x) {
@@ -319,6 +325,12 @@ void o311_requests(const call_ptr& c) {
               continue;
             if (ids.empty() && (!in(codes, s->intake->category) || !in(statuses, o::status_of(*s))))
               continue;
+            if (ids.empty() && !externals.empty()) {
+              const auto via = auth::integrator_of(s->intake->request_id);
+              if (!via || via->integrator != who->name || via->external_id.empty()
+                  || !in(externals, via->external_id))
+                continue;
+            }
             list.add(o::request_view(c->ctx.svc.config, no, *s, fields_for(who, *s)));
           }
           if (!ids.empty() || numbers.size() < max_requests || list.children.size() >= max_requests)
@@ -346,6 +358,57 @@ void o311_request(const call_ptr& c) {
         answer(c, fmt, 200,
                o::element::items("service_requests", {o::request_view(c->ctx.svc.config, no, *s,
                                                                       fields_for(who, *s))}));
+      });
+    });
+  });
+}
+
+// POST servicerequestupdates.[fmt] (FixMyStreet's extension): the caller's
+// follow-up to an open request the key's integrator filed, added to the
+// ticket as a follow_up_added step; answers its update_id ({ticket}.{step},
+// as GET servicerequestupdates lists it). Another integrator's request is
+// 404, a closed one 400: nothing is changed.
+void o311_post_update(const call_ptr& c) {
+  guarded(c, o::format::xml, [&] {
+    const auto fmt = format_of(c->param("format"));
+    guarded(c, fmt, [&] {
+      std::shared_ptr<o::form> f;
+      try {
+        f = std::make_shared<o::form>(o::parse_form(c->req.content_type, c->req.body));
+      } catch (const o::form_error& e) {
+        throw o::failure{{400, e.field, e.what()}};
+      }
+      o::check_jurisdiction(f->get("jurisdiction_id"));
+      o::check_jurisdiction(query(c, "jurisdiction_id"));
+      storage(c, fmt, [c, fmt, f] {
+        const auto who
+            = need_integrator(c, f->get("api_key"),
+                              {auth::integrator_scope::intake, auth::integrator_scope::updates});
+        const auto no = f->get("service_request_id");
+        if (no.empty())
+          throw o::failure{{400, "service_request_id", "field is required"}};
+        const auto text = o::follow_up_text(*f);
+        const auto s = open311_ticket(c, no);
+        const auto via = s ? auth::integrator_of(s->intake->request_id) : std::nullopt;
+        if (!via || via->integrator != who.name)
+          throw o::failure{
+              {404, "service_request_id", "no service request " + no + " of this key"}};
+        c->need_owner(c->ctx.svc.store.partition_of(no));
+        c->ctx.rt.office_command(
+            no, r::add_follow_up{r::channel::integrator, text}, command_claim(c->req),
+            r::person{who.channel(), who.display}, [c, fmt, no](actors::ticket_reply t) {
+              guarded(c, fmt, [&] {
+                if (t.error && t.error->code == "conflict")
+                  throw o::failure{{400, "service_request_id",
+                                    "the request is closed; file a new one; nothing was changed"}};
+                t = must(c, std::move(t));
+                const auto id = no + "." + std::to_string(t.state.version);
+                answer(c, fmt, 200,
+                       o::element::items("service_request_updates",
+                                         {o::element::obj("request_update",
+                                                          {o::element::leaf("update_id", id)})}));
+              });
+            });
       });
     });
   });
