@@ -40,6 +40,12 @@ const std::string& acting_unit(const call_ptr& c) {
   return c->who->unit_id;
 }
 
+knowledge::service& kbase(const call_ptr& c) {
+  if (!c->ctx.knowledge)
+    throw api_error{503, "unavailable", "the knowledge base is not available on this node", ""};
+  return *c->ctx.knowledge;
+}
+
 void with_storage(const call_ptr& c, std::function<void()> f) {
   c->ctx.blocking([c, f = std::move(f)] {
     c->run([&] {

@@ -28,6 +28,9 @@ redis::audit_entry audit_entry_of(const call_ptr& c, std::string action);
 /// returns its id. Blocks on Redis: call it from the blocking pool.
 std::string audit(const call_ptr& c, const std::string& action, const std::string& subject);
 
+/// The knowledge base of this node (issue 13), or a 503.
+knowledge::service& kbase(const call_ptr& c);
+
 /// Runs `f` on the blocking pool, answering 503 if Redis fails.
 void with_storage(const call_ptr& c, std::function<void()> f);
 

@@ -14,12 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-knowledge::service& kbase(const call_ptr& c) {
-  if (!c->ctx.knowledge)
-    throw api_error{503, "unavailable", "the knowledge base is not available on this node", ""};
-  return *c->ctx.knowledge;
-}
-
 // A list of short texts (`max` of them at most, each 1..`len` characters).
 std::vector<std::string> text_list(const json& body, const std::string& key, std::size_t max,
                                    std::size_t len, bool required) {

@@ -20,12 +20,6 @@ using nlohmann::json;
 
 namespace {
 
-knowledge::service& kbase(const call_ptr& c) {
-  if (!c->ctx.knowledge)
-    throw api_error{503, "unavailable", "the knowledge base is not available on this node", ""};
-  return *c->ctx.knowledge;
-}
-
 // `period` of the query, "YYYY-MM"; this Shanghai month when absent.
 std::string period_of(const call_ptr& c) {
   const auto& q = c->req.query;
