@@ -34,8 +34,29 @@ redis::push_writes push_of(const std::string& no, const routing::ticket_state& b
   w.keep_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         (std::chrono::system_clock::now() - svc.push_retention).time_since_epoch())
                         .count();
+  // One walk over the events, each seen with the state before it: its
+  // notices; the office's decision it is (issue 11: evidence for proposals,
+  // M-RT-2, M-RT-4); an answer citing an article, or a consultation answered
+  // at once without one (issue 13, M-KB-3). All are written with the events,
+  // so nothing is lost.
+  std::vector<routing::evidence> decisions;
   routing::ticket_state s = before;
   for (std::size_t i = 0; i < events.size(); ++i) {
+    if (auto d = routing::decision_in(s, events[i]))
+      decisions.push_back(std::move(*d));
+    if (const auto* d = std::get_if<routing::disposed>(&events[i]);
+        d && d->kind == routing::disposal_kind::direct_answer) {
+      const auto month = routing::format_date(routing::shanghai_date(d->at)).substr(0, 7);
+      if (!d->article_id.empty()) {
+        w.hashes.push_back(
+            {"kb:cited:" + month, no, d->article_id + "|" + std::to_string(d->article_version)});
+      } else if (s.intake && s.intake->kind == routing::demand_kind::consultation) {
+        const nlohmann::json gap{{"cat", s.intake->category},
+                                 {"terms", routing::content_terms(s.intake->content)},
+                                 {"at", d->at}};
+        w.hashes.push_back({"kb:uncited:" + month, no, gap.dump()});
+      }
+    }
     auto next = routing::apply(s, events[i]);
     const auto notices = routing::notices_for(s, events[i], next, svc.policy);
     if (!notices.empty()) {
@@ -46,11 +67,8 @@ redis::push_writes push_of(const std::string& no, const routing::ticket_state& b
     }
     s = std::move(next);
   }
-  // Issue 11: the office's decisions (a designation, a return) become
-  // evidence for proposals, written with the events (M-RT-2, M-RT-4).
-  auto decisions = routing::decisions_in(before, events);
   if (!decisions.empty()) {
-    const auto& intake = before.intake ? *before.intake : *s.intake;
+    const auto& intake = *s.intake;
     const auto facts
         = routing::facts_of(no, intake, svc.router.locate({intake.address, intake.coords}));
     for (const auto& d : decisions) {
@@ -59,24 +77,6 @@ redis::push_writes push_of(const std::string& no, const routing::ticket_state& b
       e.chosen = d.chosen;
       e.at = d.at;
       w.hashes.push_back({"learn:" + e.category, routing::evidence_key(e), redis::encode(e)});
-    }
-  }
-  // Issue 13 (M-KB-3): an answer citing an article counts for it; a
-  // consultation answered at once without one is a question the knowledge
-  // base may lack. Both are written with the events, so nothing is lost.
-  for (const auto& e : events) {
-    const auto* d = std::get_if<routing::disposed>(&e);
-    if (!d || d->kind != routing::disposal_kind::direct_answer)
-      continue;
-    const auto month = routing::format_date(routing::shanghai_date(d->at)).substr(0, 7);
-    if (!d->article_id.empty()) {
-      w.hashes.push_back(
-          {"kb:cited:" + month, no, d->article_id + "|" + std::to_string(d->article_version)});
-    } else if (s.intake && s.intake->kind == routing::demand_kind::consultation) {
-      const nlohmann::json gap{{"cat", s.intake->category},
-                               {"terms", routing::content_terms(s.intake->content)},
-                               {"at", d->at}};
-      w.hashes.push_back({"kb:uncited:" + month, no, gap.dump()});
     }
   }
   auto add = [&](const std::vector<std::string>& us) {

@@ -126,26 +126,21 @@ evidence facts_of(const std::string& ticket_no, const registered& intake, const 
   return e;
 }
 
-std::vector<evidence> decisions_in(const ticket_state& before, const std::vector<event>& events) {
-  std::vector<evidence> out;
-  ticket_state s = before;
-  for (const auto& ev : events) {
-    if (const auto* d = std::get_if<dispatched>(&ev);
-        d && s.status == ticket_status::coordinating) {
-      evidence e;
-      e.unit_id = d->unit_id;
-      e.at = d->at;
-      out.push_back(std::move(e));
-    } else if (const auto* r = std::get_if<returned>(&ev)) {
-      evidence e;
-      e.unit_id = r->unit_id;
-      e.chosen = false;
-      e.at = r->at;
-      out.push_back(std::move(e));
-    }
-    s = apply(std::move(s), ev);
+std::optional<evidence> decision_in(const ticket_state& before, const event& e) {
+  evidence out;
+  if (const auto* d = std::get_if<dispatched>(&e);
+      d && before.status == ticket_status::coordinating) {
+    out.unit_id = d->unit_id;
+    out.at = d->at;
+    return out;
   }
-  return out;
+  if (const auto* r = std::get_if<returned>(&e)) {
+    out.unit_id = r->unit_id;
+    out.chosen = false;
+    out.at = r->at;
+    return out;
+  }
+  return std::nullopt;
 }
 
 std::string evidence_key(const evidence& e) {

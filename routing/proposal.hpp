@@ -40,12 +40,13 @@ std::vector<std::string> content_terms(const std::string& text, std::size_t max_
 /// its content's terms. `unit_id` is left empty.
 evidence facts_of(const std::string& ticket_no, const registered& intake, const territory& where);
 
-/// The office's decisions among `events` (taking a ticket from `before`
-/// onwards): a designation of a ticket that waited for the office (M-RT-2)
-/// names the unit chosen; a return (M-RT-4) the unit that returned it. Only
-/// unit_id, chosen and at are set: the caller adds the ticket's facts
-/// (facts_of, which looks up the place) when there are any.
-std::vector<evidence> decisions_in(const ticket_state& before, const std::vector<event>& events);
+/// The office's decision that event `e` is, applied to a ticket in state
+/// `before`: a designation of a ticket that waited for the office (M-RT-2)
+/// names the unit chosen; a return (M-RT-4) the unit that returned it;
+/// nullopt for every other step. Only unit_id, chosen and at are set: the
+/// caller adds the ticket's facts (facts_of, which looks up the place) when
+/// there are any. Called by the append's own walk over its events.
+std::optional<evidence> decision_in(const ticket_state& before, const event& e);
 
 /// Where a ticket's stored evidence is kept, one entry per ticket and
 /// unit: a later designation of the same ticket replaces the earlier one.

@@ -62,20 +62,20 @@ TEST(Decisions, ADesignationAfterCoordinationAndAReturnAreTheOfficesEvidence_M_R
   dispatched d;
   d.at = 5;
   d.unit_id = "500103004";
-  auto ds = decisions_in(coordinating, {d});
-  ASSERT_EQ(ds.size(), 1u);
-  EXPECT_EQ(ds[0].unit_id, "500103004");
-  EXPECT_TRUE(ds[0].chosen);
-  EXPECT_EQ(ds[0].at, 5);
+  auto ds = decision_in(coordinating, d);
+  ASSERT_TRUE(ds);
+  EXPECT_EQ(ds->unit_id, "500103004");
+  EXPECT_TRUE(ds->chosen);
+  EXPECT_EQ(ds->at, 5);
   // The router's own dispatch at intake teaches nothing.
-  EXPECT_TRUE(decisions_in(ticket_state{}, {registered{}, d}).empty());
+  EXPECT_FALSE(decision_in(apply(ticket_state{}, registered{}), d));
   // A return counts against the unit that returned.
   ticket_state dispatched_state;
   dispatched_state.status = ticket_status::dispatched;
-  auto rs = decisions_in(dispatched_state, {returned{7, "500103003", "不属本街道"}});
-  ASSERT_EQ(rs.size(), 1u);
-  EXPECT_FALSE(rs[0].chosen);
-  EXPECT_EQ(rs[0].unit_id, "500103003");
+  auto rs = decision_in(dispatched_state, returned{7, "500103003", "不属本街道"});
+  ASSERT_TRUE(rs);
+  EXPECT_FALSE(rs->chosen);
+  EXPECT_EQ(rs->unit_id, "500103003");
   // One entry per ticket for designations (a later one replaces it), one
   // per ticket and unit for returns.
   auto a = decided("T1", "X", "", "", "");
