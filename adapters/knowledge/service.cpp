@@ -12,8 +12,13 @@ service::service(redis::pool& p, const std::filesystem::path& index_parent, std:
 std::size_t service::start(const std::vector<kb::seed>& seeds, routing::instant now) {
   std::size_t seeded = 0;
   const routing::person config{"config", "知识库初始内容（配置）"};
-  for (const auto& s : seeds) {
-    if (!store_.load(s.id).empty())
+  std::vector<std::string> ids;
+  for (const auto& s : seeds)
+    ids.push_back(s.id);
+  const auto stored = store_.load_many(ids);
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    const auto& s = seeds[i];
+    if (!stored[i].empty())
       continue;
     // 0 = another node seeded it first: fine.
     if (store_.append(s.id, 0, {kb::drafted{now, s.owner, s.c, config, true}}) > 0)
@@ -61,18 +66,22 @@ std::optional<kb::article> service::get(const std::string& id) {
 void service::sync() {
   std::lock_guard<std::mutex> lock(sync_mtx_);
   const auto ch = store_.changes_after(seen_);
+  const auto events = store_.load_many(ch.ids);
   std::vector<kb::article> changed;
-  for (const auto& id : ch.ids)
-    changed.push_back(kb::fold(id, store_.load(id)));
+  for (std::size_t i = 0; i < ch.ids.size(); ++i)
+    changed.push_back(kb::fold(ch.ids[i], events[i]));
   if (!changed.empty())
     index_.put_all(changed);
   seen_ = std::max(seen_, ch.rev);
 }
 
 std::vector<kb::article> service::all() {
+  const auto ids = store_.all_ids();
+  const auto events = store_.load_many(ids);
   std::vector<kb::article> out;
-  for (const auto& id : store_.all_ids())
-    out.push_back(kb::fold(id, store_.load(id)));
+  out.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    out.push_back(kb::fold(ids[i], events[i]));
   return out;
 }
 

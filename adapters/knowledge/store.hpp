@@ -43,6 +43,8 @@ class store {
   std::string next_id();
   /// Every event of article `id`; empty if it does not exist.
   std::vector<routing::kb::event> load(const std::string& id);
+  /// The same for each of `ids`, in order, pipelined.
+  std::vector<std::vector<routing::kb::event>> load_many(const std::vector<std::string>& ids);
   /// Appends if the article holds exactly `expected` events; the new rev,
   /// or 0 on a version conflict (someone else wrote first: reload).
   std::int64_t append(const std::string& id, std::uint64_t expected,
@@ -76,6 +78,7 @@ class store {
 
  private:
   std::string key(const std::string& kind) const { return prefix_ + ":kb:" + kind; }
+  std::string draw(const std::string& counter, const char* prefix);
   redis::pool& pool_;
   std::string prefix_;
 };
