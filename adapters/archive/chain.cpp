@@ -89,38 +89,4 @@ std::vector<std::pair<std::string, std::string>> parse_day_list(std::string_view
   return out;
 }
 
-std::string hex(std::string_view bytes) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-std::string unhex(std::string_view text) {
-  auto val = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
-  if (text.size() % 2)
-    return {};
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int hi = val(text[i]), lo = val(text[i + 1]);
-    if (hi < 0 || lo < 0)
-      return {};
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
 } // namespace hotline::archive

@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/crypto/crypto.hpp"
+
 namespace hotline::archive {
 
 /// The hash before ticket `no`'s first event.
@@ -34,8 +36,8 @@ std::string merkle_root(std::vector<std::pair<std::string, std::string>> tickets
 std::string format_day_list(std::vector<std::pair<std::string, std::string>> tickets);
 std::vector<std::pair<std::string, std::string>> parse_day_list(std::string_view list);
 
-/// Lowercase hex of raw bytes, and back (empty on bad input).
-std::string hex(std::string_view bytes);
-std::string unhex(std::string_view text);
+/// Lowercase hex of raw bytes, and back (adapters/crypto).
+using crypto::hex;
+using crypto::unhex;
 
 } // namespace hotline::archive

@@ -203,17 +203,44 @@ bool valid_unit_id(std::string_view id) {
 }
 
 std::string to_hex(const unsigned char* p, std::size_t n) {
+  return hex(std::string_view(reinterpret_cast<const char*>(p), n));
+}
+
+} // namespace
+
+std::string hex(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out;
-  out.reserve(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(digits[p[i] >> 4]);
-    out.push_back(digits[p[i] & 0x0f]);
+  out.reserve(2 * bytes.size());
+  for (const unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 0x0f]);
   }
   return out;
 }
 
-} // namespace
+std::string unhex(std::string_view text) {
+  auto val = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  if (text.size() % 2)
+    return {};
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = val(text[i]), lo = val(text[i + 1]);
+    if (hi < 0 || lo < 0)
+      return {};
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
+}
 
 std::string load_or_create_key(const std::filesystem::path& path) {
   std::error_code ec;

@@ -48,6 +48,10 @@ std::optional<std::string> open(std::string_view key, std::string_view sealed,
 /// Returns the raw 32-byte HMAC-SHA256 of `data` under `key`.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
+/// Lowercase hex of raw bytes, and back (empty on bad input).
+std::string hex(std::string_view bytes);
+std::string unhex(std::string_view text);
+
 /// Returns the SHA-256 of `data` as 64 lowercase hex digits.
 std::string sha256_hex(std::string_view data);
 
