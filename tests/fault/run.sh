@@ -25,7 +25,10 @@ cp build/bin/hotlined build/bin/hotline "$work/bin/"
 
 single=0
 for a in "$@"; do [[ $a == --single ]] && single=1; done
-if ((!single)) && ! "$work/bin/hotlined" --help | grep -q -- --node-id; then
+# The help text is read whole first: `--help | grep -q` under pipefail fails
+# when grep stops reading at the match and hotlined dies of SIGPIPE.
+help_text=$("$work/bin/hotlined" --help)
+if ((!single)) && [[ $help_text != *--node-id* ]]; then
   echo "fault: build/bin/hotlined has no --node-id (not the cluster build); --single rehearses on one node" >&2
   rm -rf "$work"
   exit 2
