@@ -157,4 +157,8 @@ std::optional<instant> parse_instant(std::string_view s) {
   return local - offset_ms;
 }
 
+std::string deadline_date(instant due) {
+  return format_date(shanghai_date(due - 1));
+}
+
 } // namespace hotline::routing

@@ -56,6 +56,10 @@ std::string format_instant(instant t);
 /// fractional seconds. Rejects text without an offset: a wall time alone is
 /// ambiguous.
 std::optional<instant> parse_instant(std::string_view s);
+/// The last day a deadline leaves to work in: "2026-12-21" for a deadline
+/// at 2026-12-22T00:00:00+08:00 (the end of the 21st), the same day for a
+/// deadline given within a day. A person reads this, not the instant.
+std::string deadline_date(instant due);
 /// "20261128" — the date part of a ticket number.
 std::string compact_date(civil_date d);
 

@@ -96,6 +96,7 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
   }
   v["assignment"] = nullptr;
   v["deadline"] = nullptr;
+  v["deadline_date"] = nullptr;
   if (s.assignment) {
     const auto& a = *s.assignment;
     json as = unit_json(svc, a.unit_id);
@@ -109,6 +110,7 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
     v["assignment"] = as;
     const auto dl = r::current_deadline(a, svc.config.calendar);
     v["deadline"] = r::format_instant(dl.due);
+    v["deadline_date"] = r::deadline_date(dl.due);
     v["deadline_provisional"] = dl.provisional;
     v["deadline_rule"] = a.deadline_rule;
   }
@@ -229,6 +231,7 @@ json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
   v["submitted_at"] = r::format_instant(s.intake->at);
   v["assignment"] = nullptr;
   v["deadline"] = nullptr;
+  v["deadline_date"] = nullptr;
   if (s.assignment) {
     const auto& a = *s.assignment;
     v["assignment"] = {{"unit_id", a.unit_id},
@@ -239,6 +242,7 @@ json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
                        {"confidence", confidence_json(a.sure)}};
     const auto dl = r::current_deadline(a, svc.config.calendar);
     v["deadline"] = r::format_instant(dl.due);
+    v["deadline_date"] = r::deadline_date(dl.due);
     v["deadline_provisional"] = dl.provisional;
     v["deadline_rule"] = a.deadline_rule;
     v["limit_working_days"] = a.limit_days;

@@ -42,8 +42,10 @@ std::string notice_data(const r::notice& n, const r::ticket_summary& t,
       coop.push_back(unit_json(dir, u));
     d["cooperating"] = coop;
   }
-  if (t.due)
+  if (t.due) {
     d["deadline"] = r::format_instant(t.due);
+    d["deadline_date"] = r::deadline_date(t.due);
+  }
   for (const auto& [name, value] : n.facts) {
     if (value == "true" || value == "false")
       d[name] = value == "true";

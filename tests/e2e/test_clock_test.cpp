@@ -54,6 +54,7 @@ TEST_F(test_clock, AComplaintOnSeptember18IsDueAtTheEndOfOctober15_M_DL_2_M_DL_6
   auto t = body_of(r);
   EXPECT_EQ(t["submitted_at"], "2026-09-18T15:00:00+08:00");
   EXPECT_EQ(t["deadline"], "2026-10-16T00:00:00+08:00");
+  EXPECT_EQ(t["deadline_date"], "2026-10-15") << "the last working day, as a liaison reads it";
   EXPECT_EQ(t["deadline_rule"], "M-DL-2");
 }
 

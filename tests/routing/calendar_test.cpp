@@ -100,3 +100,11 @@ TEST(Calendar, AYearLoadedLaterMakesTheSameDeadlineFirm) {
   // 12-29, 12-30, 12-31, (01-01 off), 01-04, 01-05
   EXPECT_EQ(format_date(dl.last_day), "2027-01-05");
 }
+
+// Issue 15: a deadline at midnight ends the day before; people read that day.
+TEST(DeadlineDate, AMidnightDeadlineIsTheLastDayBeforeItAGivenTimeItsOwnDay_M_DL_2) {
+  EXPECT_EQ(deadline_date(at("2026-12-22T00:00:00+08:00")), "2026-12-21");
+  EXPECT_EQ(deadline_date(at("2026-12-21T17:30:00+08:00")), "2026-12-21");
+  EXPECT_EQ(deadline_date(at("2026-12-21T16:00:00Z")), "2026-12-21") << "00:00 Shanghai";
+  EXPECT_EQ(deadline_date(at("2027-01-01T00:00:00+08:00")), "2026-12-31");
+}

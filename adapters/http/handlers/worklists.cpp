@@ -32,6 +32,7 @@ json summary_view(const actors::services& svc, const r::ticket_summary& t, r::wo
          {"category", {{"code", t.category}, {"name", cat ? cat->name : t.category}}},
          {"updated_at", r::format_instant(t.updated)},
          {"deadline", t.due ? json(r::format_instant(t.due)) : json(nullptr)},
+         {"deadline_date", t.due ? json(r::deadline_date(t.due)) : json(nullptr)},
          {"overdue", r::overdue(t, now)},
          {"due_today", r::due_today(t, now)},
          {"supervision", t.escalation ? json(r::to_string(*t.escalation)) : json(nullptr)},
