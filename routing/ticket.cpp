@@ -15,6 +15,11 @@ constexpr name_table<channel, 5> channels{{{channel::phone, "phone"},
                                            {channel::app, "app"},
                                            {channel::wechat, "wechat"},
                                            {channel::integrator, "integrator"}}};
+constexpr name_table<channel, 5> channels_zh{{{channel::phone, "电话"},
+                                              {channel::web, "网站"},
+                                              {channel::app, "移动端"},
+                                              {channel::wechat, "微信"},
+                                              {channel::integrator, "系统对接"}}};
 
 constexpr name_table<satisfaction, 3> satisfactions{
     {{satisfaction::satisfied, "satisfied"},
@@ -76,6 +81,9 @@ std::string_view label_zh(escalation_level l) {
 
 std::string_view to_string(channel c) {
   return name_of(channels, c);
+}
+std::string_view label_zh(channel c) {
+  return name_of(channels_zh, c);
 }
 std::optional<channel> parse_channel(std::string_view s) {
   return parse_of(channels, s);

@@ -21,6 +21,7 @@ namespace hotline::routing {
 
 enum class channel { phone, web, app, wechat, integrator };
 std::string_view to_string(channel c);
+std::string_view label_zh(channel c);
 std::optional<channel> parse_channel(std::string_view s);
 
 enum class satisfaction { satisfied, basically_satisfied, not_satisfied };
