@@ -149,6 +149,7 @@ document compose(const inputs& in, const r::directory& dir) {
                  "综合得分最高的十个单位（考核办法见 docs/EVALUATION.md，M-E-1）。", std::nullopt,
                  unit_table("units_best", best)};
   chart sc;
+  sc.unit = "分";
   for (const auto* u : best)
     sc.points.push_back({unit_name(dir, u->unit_id), *u->score});
   best_s.figure = sc;
