@@ -48,17 +48,8 @@ class manual_clock : public clock {
 struct services {
   services(const config::hotline_config& cfg, redis::store& st, crypto::vault v, const clock& clk,
            const cluster::ownership& own)
-      : config(cfg), router(cfg.directory), store(st), vault(std::move(v)), clk(clk), own(own) {
-    policy.cal = &cfg.calendar;
-    policy.consultation_days = cfg.sla.consultation_days;
-    policy.other_days = cfg.sla.other_days;
-    policy.reopen_limit = cfg.sla.reopen_limit;
-    policy.return_window_days = cfg.sla.return_window_days;
-    policy.reminder_before_ms = cfg.sla.reminder_before_hours * 3'600'000LL;
-    policy.notice_after_ms = cfg.sla.notice_after_hours * 3'600'000LL;
-    policy.office_id = cfg.directory.office_id();
-    policy.opinion_days_before = cfg.sla.opinion_days_before;
-  }
+      : config(cfg), router(cfg.directory), policy(config::policy_of(cfg)), store(st),
+        vault(std::move(v)), clk(clk), own(own) {}
 
   const config::hotline_config& config;
   routing::router router;

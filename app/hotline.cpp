@@ -12,6 +12,8 @@
 //   hotline integrator disable --name NAME, hotline integrator list
 //   hotline verify --data-dir DIR [--postgres URL] [--from DATE --to DATE]
 //       checks the archive (issue 14; app/verify_command.hpp; exit 3 on findings)
+//   hotline evaluate --data-dir DIR --period 2026-11 [--csv|--json] [--unit U] [--kind K]
+//       the units' evaluation (issue 14, M-E-1; app/evaluate_command.hpp)
 // The user and integrator commands use --redis URL if given, else the embedded Redis of the
 // data dir: hotlined's if it runs, else one started (as hotlined would) for
 // the command and stopped after it.
@@ -42,41 +44,20 @@
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/redis/embedded.hpp"
+#include "app/cli_support.hpp"
+#include "app/evaluate_command.hpp"
 #include "app/verify_command.hpp"
 #include "routing/civil_time.hpp"
 
 namespace fs = std::filesystem;
 using namespace hotline;
+using hotline::app::cli_error;
+using hotline::app::cli_redis;
+using hotline::app::load_config;
+using hotline::app::now_ms;
+using hotline::app::print_table;
 
 namespace {
-
-/// A refusal with its exit code: 2 for bad input, 1 for a failure.
-struct cli_error {
-  int code;
-  std::string message;
-};
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-/// The configuration to check units against: --config if given, else
-/// config/chongqing when that folder exists here, else none.
-std::optional<config::hotline_config> load_config(const std::string& given) {
-  std::string dir = given;
-  if (dir.empty()) {
-    if (!fs::is_directory("config/chongqing"))
-      return std::nullopt;
-    dir = "config/chongqing";
-  }
-  try {
-    return config::load(dir);
-  } catch (const std::exception& e) {
-    throw cli_error{1, "cannot load the configuration " + dir + ": " + e.what()};
-  }
-}
 
 routing::role_set parse_roles(const std::vector<std::string>& names) {
   routing::role_set roles;
@@ -108,64 +89,6 @@ std::int64_t parse_ttl(const std::string& text) {
   return ms;
 }
 
-/// Redis for a user command: --redis URL, else the embedded server of the
-/// data dir. hotlined holds the data dir's lock while it runs: if we can
-/// take it, no hotlined runs and we start (or adopt) the server ourselves,
-/// keeping the lock so no hotlined starts on it meanwhile, and stop it at
-/// the end, as hotlined would.
-class cli_redis {
- public:
-  cli_redis(const std::string& url, const fs::path& data_dir) {
-    if (!url.empty()) {
-      // The connection layer does not authenticate; a URL with credentials
-      // is refused without echoing it, so a password never reaches a log.
-      if (url.find('@') != std::string::npos)
-        throw cli_error{2, "--redis: URLs with credentials are not supported (URL not shown)"};
-      auto ep = redis::endpoint::parse(url);
-      if (!ep)
-        throw cli_error{2, "--redis must be redis://host:port or unix:///path, got '" + url + "'"};
-      ep_ = *ep;
-      return;
-    }
-    std::error_code ec;
-    fs::create_directories(data_dir, ec);
-    lock_fd_ = ::open((data_dir / "hotlined.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-    if (lock_fd_ < 0)
-      throw cli_error{1, "cannot open " + (data_dir / "hotlined.lock").string() + ": "
-                             + std::strerror(errno)};
-    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-      // hotlined runs: use its server, where embedded_redis put it.
-      const fs::path dir = fs::absolute(data_dir) / "redis";
-      const fs::path sock = dir / "redis.sock";
-      if (sock.string().size() < 100) {
-        ep_.socket_path = sock.string();
-      } else {
-        ep_.host = "127.0.0.1";
-        std::ifstream(dir / "redis.port") >> ep_.port;
-      }
-      return;
-    }
-    redis::embedded_options opts;
-    opts.data_dir = data_dir;
-    embedded_ = std::make_unique<redis::embedded_redis>(opts);
-    ep_ = embedded_->where();
-  }
-  ~cli_redis() {
-    embedded_.reset();
-    if (lock_fd_ >= 0)
-      ::close(lock_fd_);
-  }
-  cli_redis(const cli_redis&) = delete;
-  cli_redis& operator=(const cli_redis&) = delete;
-
-  const redis::endpoint& where() const { return ep_; }
-
- private:
-  redis::endpoint ep_;
-  int lock_fd_ = -1;
-  std::unique_ptr<redis::embedded_redis> embedded_;
-};
-
 /// One line of stdin, without its line end; "" if stdin gives nothing. On
 /// a terminal, asks on stderr and does not echo.
 std::string read_password_line() {
@@ -188,37 +111,6 @@ std::string read_password_line() {
   if (!line.empty() && line.back() == '\r')
     line.pop_back();
   return line;
-}
-
-/// Columns on a terminal: CJK and other wide characters take two.
-std::size_t display_width(std::string_view s) {
-  std::size_t w = 0;
-  for (const char ch : s) {
-    const auto b = static_cast<unsigned char>(ch);
-    if (b < 0x80 || (b >= 0xc0 && b < 0xe0))
-      w += 1;
-    else if (b >= 0xe0)
-      w += 2;
-  }
-  return w;
-}
-
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows)
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      widths.resize(std::max(widths.size(), row.size()));
-      widths[i] = std::max(widths[i], display_width(row[i]));
-    }
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size())
-        line += std::string(widths[i] - display_width(row[i]) + 2, ' ');
-    }
-    std::cout << line << "\n";
-  }
 }
 
 struct token_args {
@@ -472,6 +364,8 @@ int main(int argc, char** argv) {
   ig_common(ig_list);
   hotline::app::verify_args v;
   auto* verify = hotline::app::add_verify_command(app, v);
+  hotline::app::evaluate_args ea;
+  auto* evaluate = hotline::app::add_evaluate_command(app, ea);
 
   try {
     app.parse(argc, argv);
@@ -489,9 +383,13 @@ int main(int argc, char** argv) {
       name = "hotline integrator " + cmd->get_name();
   if (verify->parsed())
     name = "hotline verify";
+  if (evaluate->parsed())
+    name = "hotline evaluate";
   try {
     if (verify->parsed())
       return hotline::app::run_verify(v);
+    if (evaluate->parsed())
+      return hotline::app::run_evaluate(ea);
     if (token->parsed())
       return run_token(t);
     if (ig_add->parsed())

@@ -27,6 +27,7 @@
 
 #include "actors/runtime.hpp"
 #include "adapters/archive/service.hpp"
+#include "adapters/evaluation/evaluator.hpp"
 #include "adapters/auth/accounts.hpp"
 #include "adapters/auth/sessions.hpp"
 #include "adapters/cluster/coordination.hpp"
@@ -350,6 +351,7 @@ int main(int argc, char** argv) {
       archive_opts.data_dir = data_dir;
       archive_opts.archiving.after = std::chrono::hours(archive_after_hours);
       archive_opts.archiving.every = std::chrono::milliseconds(archive_every_ms);
+      archive_opts.facts = archive::derive_with(config::policy_of(cfg), cfg.evaluation);
       archive::service archive(archive_opts, store, own, [&clk] { return clk.now(); });
       actors::services svc(cfg, store, crypto::vault(caller_key), clk, own);
       svc.max_live_tickets = max_live_tickets;
@@ -417,6 +419,9 @@ int main(int argc, char** argv) {
                      kb.indexed(), seeded);
       }
       api.use_knowledge(&kb);
+      // Issue 14 (M-E-1): the units' evaluation, archived and live tickets.
+      evaluation::evaluator evaluator(store, pool, archive.pool(), cfg);
+      api.use_evaluation(&evaluator);
       fwd.start([&api](cluster::forwarded_request fw, cluster::answer_fn done) {
         api.handle_forwarded(std::move(fw), std::move(done));
       });

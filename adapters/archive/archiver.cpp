@@ -72,6 +72,13 @@ void archiver::start() {
     } catch (const std::exception& e) {
       spdlog::error("archive: queueing earlier closed tickets: {}", e.what());
     }
+    try {
+      // M-E-1: tickets archived before the facts table get theirs once.
+      if (db_.deriver())
+        facts(db_.pool()).derive_earlier(db_.deriver());
+    } catch (const std::exception& e) {
+      spdlog::error("archive: deriving the facts of earlier tickets: {}", e.what());
+    }
     std::unique_lock<std::mutex> lock(mtx_);
     while (!stopping_) {
       lock.unlock();

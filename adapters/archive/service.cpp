@@ -22,6 +22,7 @@ service::service(const service_options& opts, redis::store& store, const cluster
   pool_ = std::make_unique<pg_pool>(conninfo, 6);
   tables_ = std::make_unique<tables>(*pool_);
   tables_->ensure_schema();
+  tables_->derive_facts(opts.facts);
   archiver_ = std::make_unique<archiver>(store, *tables_, own, std::move(now), opts.archiving);
   store.read_archive(archiver_.get());
 }

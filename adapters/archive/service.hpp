@@ -22,6 +22,8 @@ struct service_options {
   bool embedded = true;
   std::filesystem::path data_dir;
   archiver_options archiving;
+  /// Issue 14, M-E-1: derives each archived ticket's evaluation facts.
+  fact_deriver facts;
 };
 
 class service {
@@ -38,6 +40,8 @@ class service {
   bool enabled() const { return archiver_ != nullptr; }
   /// Where the archive is, for the serving line (no password).
   std::string where() const;
+  /// The archive's connections (null when off), for the evaluation.
+  pg_pool* pool() const { return pool_.get(); }
 
  private:
   redis::store& store_;

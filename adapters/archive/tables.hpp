@@ -10,12 +10,15 @@
 //   hl_archive_days    day → tickets, merkle_root, ticket_list ("no:hash,…"
 //                      with each ticket's last hash, chain.hpp): kept apart
 //                      from the rows it covers.
+//   hl_archive_facts, hl_archive_meta: the evaluation's facts of each
+//                      ticket, written with it (facts.hpp).
 // A batch is one transaction; every insert is ON CONFLICT DO NOTHING, so a
 // batch written again after a crash changes nothing.
 
 #include <string>
 #include <vector>
 
+#include "adapters/archive/facts.hpp"
 #include "adapters/archive/postgres.hpp"
 
 namespace hotline::archive {
@@ -33,6 +36,11 @@ class tables {
 
   /// Creates the tables and indexes if they do not exist.
   void ensure_schema();
+  /// Issue 14, M-E-1: each ticket's evaluation facts are written with it,
+  /// derived by `d` (set once, before the first store).
+  void derive_facts(fact_deriver d) { derive_ = std::move(d); }
+  const fact_deriver& deriver() const { return derive_; }
+  pg_pool& pool() { return pool_; }
   /// Writes `batch` in one transaction, with each ticket's hash chain, and
   /// the Merkle root of every day it touches. Tickets already archived are
   /// left as they are. `now` is stored as archived_at.
@@ -42,6 +50,7 @@ class tables {
 
  private:
   pg_pool& pool_;
+  fact_deriver derive_;
 };
 
 /// The Shanghai civil date (YYYY-MM-DD) of instant `ms`.

@@ -49,6 +49,11 @@ void load_communities(const std::filesystem::path& dir, hotline_config& cfg,
 void load_knowledge(const std::filesystem::path& dir, hotline_config& cfg,
                     reading::error_sink& errors);
 
+/// evaluation.yaml (optional): the evaluation's rules and score weights
+/// (issue 14, M-E-1).
+void load_evaluation(const std::filesystem::path& dir, hotline_config& cfg,
+                     reading::error_sink& errors);
+
 /// places.csv (optional): a deployment's own places, each → a township.
 void load_places(const std::filesystem::path& dir, hotline_config& cfg,
                  reading::error_sink& errors);

@@ -687,10 +687,10 @@ hotline_config load(const fs::path& dir) {
   load_calendar(dir, cfg, errors);
   load_refusals(dir, cfg, errors);
   load_handlers(dir, departments, cfg, errors);
-  // Without departments.yaml its owners are unknown: that error is
-  // reported once, by its own loader, not once per article.
+  // Without departments.yaml its owners are unknown: reported once, by its own loader.
   if (departments.loaded)
     load_knowledge(dir, cfg, errors);
+  load_evaluation(dir, cfg, errors);
   if (!errors.empty())
     throw config_exception(errors.take());
   return cfg;

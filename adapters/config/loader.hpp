@@ -14,6 +14,8 @@
 //   district-boundaries.geojson   one outline per district (属地)
 //   calendar/cn-<year>.yaml       one holiday arrangement per year (M-DL-6)
 //   knowledge.yaml                optional: starter knowledge-base articles (issue 13)
+//   evaluation.yaml               optional: the units' evaluation, weights of the score
+//                                 and the response limit (issue 14, M-E-1)
 //
 // Bad configuration never half-loads: every error found is collected, each
 // naming its file and key, and reported together in one exception.
@@ -27,7 +29,9 @@
 #include "routing/calendar.hpp"
 #include "routing/directory.hpp"
 #include "routing/disposal.hpp"
+#include "routing/evaluation.hpp"
 #include "routing/knowledge.hpp"
+#include "routing/ticket.hpp"
 
 namespace hotline::config {
 
@@ -57,6 +61,9 @@ struct hotline_config {
   /// knowledge.yaml (optional): the knowledge base's starter articles
   /// (issue 13), each owned by a unit.
   std::vector<routing::kb::seed> knowledge;
+  /// evaluation.yaml (optional; defaults otherwise): how units are
+  /// evaluated (issue 14, M-E-1; docs/EVALUATION.md).
+  routing::evaluation::rules evaluation;
   const routing::refusal_rule* find_refusal(const std::string& code) const {
     for (const auto& r : refusal_rules)
       if (r.code == code)
@@ -84,6 +91,10 @@ class config_exception : public std::runtime_error {
  private:
   std::vector<config_error> errors_;
 };
+
+/// The ticket workflow's policy (M-DL-*, M-SV-*, M-RT-4) of `cfg`; it
+/// points into `cfg` (its calendar), which must outlive it.
+routing::policy policy_of(const hotline_config& cfg);
 
 /// Loads and validates a configuration folder; throws config_exception
 /// listing EVERY error found (not just the first), each with file and key

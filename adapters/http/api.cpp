@@ -104,6 +104,10 @@ void api::use_knowledge(knowledge::service* kb) {
   ctx_->knowledge = kb;
 }
 
+void api::use_evaluation(evaluation::evaluator* e) {
+  ctx_->evaluation = e;
+}
+
 api::~api() {
   pool_->threads.join();
 }

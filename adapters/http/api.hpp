@@ -34,6 +34,8 @@ class api {
   /// Serves the webhook endpoints from `w` (before the server starts).
   void use_webhooks(webhook_link w);
   void use_knowledge(knowledge::service* kb);
+  /// Serves the evaluation (issue 14, M-E-1) from `e`.
+  void use_evaluation(evaluation::evaluator* e);
 
   /// The routes this node serves (the table, plus the test clock's).
   const std::vector<route>& routes() const { return routes_; }

@@ -21,6 +21,10 @@
 #include "adapters/knowledge/service.hpp"
 #include "adapters/webhooks/engine.hpp"
 
+namespace hotline::evaluation {
+class evaluator;
+}
+
 namespace hotline::http {
 
 /// The node's cluster parts the API uses (issue 4).
@@ -77,7 +81,8 @@ struct api_context {
   std::string categories_json;
   push_link push;
   webhook_link webhooks;
-  knowledge::service* knowledge = nullptr; // issue 13; null: 503 on its routes
+  knowledge::service* knowledge = nullptr;     // issue 13; null: 503 on its routes
+  evaluation::evaluator* evaluation = nullptr; // issue 14; null: 503 on its routes
 
   /// Runs `f` on the small pool for synchronous Redis work (reads of
   /// indexes and logs), so that no io thread waits on Redis.

@@ -76,13 +76,7 @@ void service::sync() {
 }
 
 std::vector<kb::article> service::all() {
-  const auto ids = store_.all_ids();
-  const auto events = store_.load_many(ids);
-  std::vector<kb::article> out;
-  out.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i)
-    out.push_back(kb::fold(ids[i], events[i]));
-  return out;
+  return store_.articles();
 }
 
 std::size_t service::remind(routing::civil_date today, const std::string& office_id,

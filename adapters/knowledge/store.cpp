@@ -290,6 +290,16 @@ std::map<std::string, std::string> store::requests() {
   return out;
 }
 
+std::vector<routing::kb::article> store::articles() {
+  const auto ids = all_ids();
+  const auto events = load_many(ids);
+  std::vector<routing::kb::article> out;
+  out.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    out.push_back(routing::kb::fold(ids[i], events[i]));
+  return out;
+}
+
 std::vector<std::string> store::all_ids() {
   auto c = pool_.acquire();
   auto rep = c->command({"SMEMBERS", key("ids")});

@@ -57,6 +57,9 @@ class store {
   changes changes_after(std::int64_t rev);
   std::int64_t rev();
   std::vector<std::string> all_ids();
+  /// Every stored article, folded (the office's statistics, the
+  /// evaluation's knowledge-base upkeep).
+  std::vector<routing::kb::article> articles();
 
   /// Adds one to each (article, what) of `month` ("2026-11"), in one round trip.
   void count(const std::string& month,

@@ -6,6 +6,8 @@
 
 #include "adapters/archive/archiver.hpp"
 #include "adapters/archive/embedded_pg.hpp"
+#include "adapters/redis/codec.hpp"
+#include "tests/routing/plain_calendar.hpp"
 #include "tests/support/redis_fixture.hpp"
 
 using namespace hotline;
@@ -114,4 +116,72 @@ TEST(ArchivePostgres, AUrlsPasswordNeverReachesALog) {
   EXPECT_EQ(archive::redact_pg_url("host=db user=hotline password=s3cret dbname=hotline"),
             "host=db user=hotline password=*** dbname=hotline");
   EXPECT_EQ(archive::redact_pg_url("postgresql://db/hotline"), "postgresql://db/hotline");
+}
+
+// Issue 14, M-E-1: the evaluation's facts of an archived ticket.
+namespace {
+
+struct archive_facts_test : archiver_test {
+  routing::calendar cal = plain_2026();
+  routing::policy pol{&cal, 3, 15};
+
+  // A complaint handled by 解放碑街道 on time and closed satisfied.
+  std::vector<std::string> handled_events() {
+    const routing::instant t = *routing::parse_instant("2026-11-02T09:00:00+08:00");
+    routing::registered r;
+    r.at = t;
+    r.kind = routing::demand_kind::complaint;
+    routing::dispatched d;
+    d.at = t;
+    d.unit_id = "500103003";
+    d.supervisor_id = "500103";
+    d.due = cal.add_working_days(t, 15).due;
+    d.limit_days = 15;
+    std::vector<routing::event> events{r,
+                                       d,
+                                       routing::accepted{t + 3'600'000, "500103003"},
+                                       routing::replied{t + 86'400'000, "500103003", "已处理"},
+                                       routing::called_back{t + 2 * 86'400'000},
+                                       routing::closed{t + 2 * 86'400'000, "M-SV-2"}};
+    std::vector<std::string> out;
+    for (const auto& e : events)
+      out.push_back(redis::encode(e));
+    return out;
+  }
+  archive::closed_ticket ticket(const std::string& no) {
+    return {no, *routing::parse_instant("2026-11-04T09:00:00+08:00"), handled_events()};
+  }
+};
+
+} // namespace
+
+TEST_F(archive_facts_test, FactsAreWrittenWithTheTicketAndOnlyOnceWhenABatchIsWrittenAgain_M_E_1) {
+  tables->derive_facts(archive::derive_with(pol, {}));
+  tables->store({ticket("20261102-000001")}, now);
+  tables->store({ticket("20261102-000001")}, now);
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_facts"), 1);
+  const auto sums
+      = archive::facts(*pg_pool).sums(*routing::evaluation::parse_period("2026-11"), "500103003");
+  ASSERT_EQ(sums.size(), 1u);
+  using routing::evaluation::count;
+  const auto& n = sums.begin()->second;
+  EXPECT_EQ(n[static_cast<std::size_t>(count::received)], 1);
+  EXPECT_EQ(n[static_cast<std::size_t>(count::answered_on_time)], 1);
+  EXPECT_EQ(n[static_cast<std::size_t>(count::satisfied)], 1);
+}
+
+TEST_F(archive_facts_test, TicketsArchivedBeforeTheFactsTableGetTheirFactsOnce_M_E_1) {
+  // Archived by a version without facts.
+  tables->store({ticket("20261102-000002"), ticket("20261102-000003")}, now);
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_facts"), 0);
+  archive::facts f(*pg_pool);
+  EXPECT_FALSE(f.derived());
+  EXPECT_EQ(f.derive_earlier(archive::derive_with(pol, {}), 1), 2u);
+  EXPECT_TRUE(f.derived());
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_facts"), 2);
+  // Once: the marker stops a second derivation.
+  archive::pg_connection c(pg->conninfo());
+  c.exec("DELETE FROM hl_archive_facts");
+  EXPECT_EQ(f.derive_earlier(archive::derive_with(pol, {})), 0u);
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_facts"), 0);
 }

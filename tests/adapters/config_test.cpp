@@ -532,3 +532,30 @@ TEST_F(BrokenConfig, ReportsABadStarterArticleByItsKey) {
         "articles[0].review_by", "articles[1].id", "articles[1].colour"})
     EXPECT_TRUE(has_error(errors, "knowledge.yaml", key)) << key << "\n" << last_message_;
 }
+
+// Issue 14: the evaluation's weights and response limit (M-E-1).
+TEST_F(ChongqingConfig, WeighsTheEvaluationAsItsFileSays_M_E_1) {
+  const auto& e = config().evaluation;
+  EXPECT_EQ(e.response_working_days, 1);
+  EXPECT_EQ(e.min_received, 1);
+  EXPECT_EQ(e.weights.at("response_rate"), 15);
+  EXPECT_EQ(e.weights.at("on_time_rate"), 25);
+  EXPECT_EQ(e.weights.at("resolution_rate"), 25);
+  EXPECT_EQ(e.weights.at("satisfaction_rate"), 25);
+  EXPECT_EQ(e.weights.at("return_rate"), 0);
+}
+
+TEST_F(BrokenConfig, ReportsBadEvaluationWeightsByTheirKey_M_E_1) {
+  write_text(dir() / "evaluation.yaml", "response_working_days: 0\n"
+                                        "min_received: -1\n"
+                                        "colour: red\n"
+                                        "weights:\n"
+                                        "  response_rate: -2\n"
+                                        "  speed_rate: 3\n"
+                                        "  on_time_rate: many\n");
+  const auto errors = load_errors();
+  for (const char* key :
+       {"response_working_days", "min_received", "colour", "weights.response_rate",
+        "weights.speed_rate", "weights.on_time_rate", "weights"})
+    EXPECT_TRUE(has_error(errors, "evaluation.yaml", key)) << key << "\n" << last_message_;
+}

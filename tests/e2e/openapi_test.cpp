@@ -202,6 +202,14 @@ TEST_F(openapi, EveryDocumentedOperationAnswersAsTheDocumentSays_M_D_2) {
        st);
   get("/api/v1/kb/stats", "/api/v1/kb/stats", sup);
   get("/api/v1/kb/stats", "/api/v1/kb/stats?period=2026-11", st);
+  // The units' evaluation (issue 14, M-E-1) and the tickets behind a figure.
+  get("/api/v1/evaluation", "/api/v1/evaluation?period=2026-11", sup);
+  get("/api/v1/evaluation", "/api/v1/evaluation?period=2026&kind=township", st);
+  get("/api/v1/evaluation", "/api/v1/evaluation?period=2026-13", sup, 422);
+  get("/api/v1/evaluation/tickets",
+      "/api/v1/evaluation/tickets?period=2026-11&figure=received&unit=" + street, sup);
+  get("/api/v1/evaluation/tickets",
+      "/api/v1/evaluation/tickets?period=2026-11&figure=response_rate&unit=" + street, st);
   post("/api/v1/kb/articles/{id}/retire", kbp + "/retire", {{"reason", "职责调整"}}, sup);
 
   // People and sessions.

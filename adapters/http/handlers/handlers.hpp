@@ -97,6 +97,10 @@ void o311_request(const call_ptr& c);
 void o311_updates(const call_ptr& c);
 void o311_post_update(const call_ptr& c);
 
+// evaluation.cpp — the evaluation of handling units (issue 14, M-E-1)
+void get_evaluation(const call_ptr& c);
+void get_evaluation_tickets(const call_ptr& c);
+
 // audit.cpp — the audit log, for auditors
 void read_audit(const call_ptr& c);
 
