@@ -12,6 +12,8 @@
 #include <iostream>
 #include <string_view>
 
+#include "adapters/archive/tables.hpp"
+
 namespace hotline::app {
 
 namespace fs = std::filesystem;
@@ -112,6 +114,30 @@ cli_redis::~cli_redis() {
   embedded_.reset();
   if (lock_fd_ >= 0)
     ::close(lock_fd_);
+}
+
+cli_archive::cli_archive(const std::string& url, const fs::path& data_dir, const cli_redis& redis,
+                         bool redis_given, const config::hotline_config& cfg) {
+  std::string conninfo = url;
+  if (conninfo.empty() && !redis_given && fs::exists(data_dir / "postgres" / "PG_VERSION")) {
+    archive::embedded_pg_options o;
+    o.data_dir = data_dir;
+    o.stop_adopted = !redis.hotlined_runs();
+    embedded_ = std::make_unique<archive::embedded_pg>(o);
+    conninfo = embedded_->conninfo();
+  }
+  if (conninfo.empty())
+    return;
+  pool_ = std::make_unique<archive::pg_pool>(conninfo, 1);
+  archive::tables t(*pool_);
+  t.ensure_schema();
+  archive::facts(*pool_).derive_earlier(
+      archive::derive_with(config::policy_of(cfg), cfg.evaluation, cfg.directory));
+}
+
+cli_archive::~cli_archive() {
+  pool_.reset(); // the connections close before the server stops
+  embedded_.reset();
 }
 
 } // namespace hotline::app

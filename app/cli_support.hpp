@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "adapters/archive/embedded_pg.hpp"
+#include "adapters/archive/postgres.hpp"
 #include "adapters/config/loader.hpp"
 #include "adapters/redis/connection.hpp"
 #include "adapters/redis/embedded.hpp"
@@ -49,6 +51,27 @@ class cli_redis {
   int lock_fd_ = -1;
   bool hotlined_runs_ = false;
   std::unique_ptr<redis::embedded_redis> embedded_;
+};
+
+/// The archive for a user command (issue 14): --postgres URL, else the
+/// private PostgreSQL of the data dir if it has one (hotlined's if it runs,
+/// else started for the command and stopped after), else none: every
+/// ticket is then still in Redis. Tickets archived before the facts tables
+/// existed get their rows first (once).
+class cli_archive {
+ public:
+  cli_archive(const std::string& url, const std::filesystem::path& data_dir, const cli_redis& redis,
+              bool redis_given, const config::hotline_config& cfg);
+  ~cli_archive();
+  cli_archive(const cli_archive&) = delete;
+  cli_archive& operator=(const cli_archive&) = delete;
+
+  /// Null without an archive.
+  archive::pg_pool* pool() { return pool_.get(); }
+
+ private:
+  std::unique_ptr<archive::embedded_pg> embedded_;
+  std::unique_ptr<archive::pg_pool> pool_;
 };
 
 /// Prints rows as columns (CJK characters take two).

@@ -4,8 +4,6 @@
 #include <iostream>
 #include <memory>
 
-#include "adapters/archive/embedded_pg.hpp"
-#include "adapters/archive/tables.hpp"
 #include "adapters/evaluation/evaluator.hpp"
 #include "app/cli_support.hpp"
 
@@ -70,33 +68,13 @@ int run_evaluate(const evaluate_args& a) {
   cli_redis where(a.redis_url, a.data_dir);
   redis::pool pool(where.where(), 2);
   redis::store store(pool);
-  // The archive: --postgres, else the private server of the data dir if it
-  // has one (hotlined's if it runs, else started for the command).
-  std::string conninfo = a.postgres_url;
-  std::unique_ptr<archive::embedded_pg> embedded;
-  const fs::path dir(a.data_dir);
-  if (conninfo.empty() && a.redis_url.empty() && fs::exists(dir / "postgres" / "PG_VERSION")) {
-    archive::embedded_pg_options o;
-    o.data_dir = dir;
-    o.stop_adopted = !where.hotlined_runs();
-    embedded = std::make_unique<archive::embedded_pg>(o);
-    conninfo = embedded->conninfo();
-  }
-  if (conninfo.empty())
-    std::cerr << "hotline evaluate: no archive (no --postgres, no private PostgreSQL): tickets "
-                 "in Redis only\n";
   std::string out;
   {
-    std::unique_ptr<archive::pg_pool> pg;
-    if (!conninfo.empty()) {
-      pg = std::make_unique<archive::pg_pool>(conninfo, 1);
-      // Tickets archived before the facts table get theirs first (once).
-      archive::tables t(*pg);
-      t.ensure_schema();
-      archive::facts(*pg).derive_earlier(
-          archive::derive_with(config::policy_of(*cfg), cfg->evaluation));
-    }
-    hotline::evaluation::evaluator e(store, pool, pg.get(), *cfg);
+    cli_archive archived(a.postgres_url, a.data_dir, where, !a.redis_url.empty(), *cfg);
+    if (!archived.pool())
+      std::cerr << "hotline evaluate: no archive (no --postgres, no private PostgreSQL): tickets "
+                   "in Redis only\n";
+    hotline::evaluation::evaluator e(store, pool, archived.pool(), *cfg);
     const auto report = e.evaluate(*p, as_of);
     if (a.json) {
       out = hotline::evaluation::report_json(report, cfg->directory, f).dump(2) + "\n";
@@ -120,7 +98,6 @@ int run_evaluate(const evaluate_args& a) {
     }
   }
   std::cout << out << std::flush;
-  embedded.reset();
   return 0;
 }
 

@@ -14,6 +14,8 @@
 //       checks the archive (issue 14; app/verify_command.hpp; exit 3 on findings)
 //   hotline evaluate --data-dir DIR --period 2026-11 [--csv|--json] [--unit U] [--kind K]
 //       the units' evaluation (issue 14, M-E-1; app/evaluate_command.hpp)
+//   hotline brief --data-dir DIR --period 2026-11|2026-11-30 --out DIR
+//       the brief for decision makers (issue 14, M-D-1; app/brief_command.hpp)
 // The user and integrator commands use --redis URL if given, else the embedded Redis of the
 // data dir: hotlined's if it runs, else one started (as hotlined would) for
 // the command and stopped after it.
@@ -45,6 +47,7 @@
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/redis/embedded.hpp"
 #include "app/cli_support.hpp"
+#include "app/brief_command.hpp"
 #include "app/evaluate_command.hpp"
 #include "app/verify_command.hpp"
 #include "routing/civil_time.hpp"
@@ -366,6 +369,8 @@ int main(int argc, char** argv) {
   auto* verify = hotline::app::add_verify_command(app, v);
   hotline::app::evaluate_args ea;
   auto* evaluate = hotline::app::add_evaluate_command(app, ea);
+  hotline::app::brief_args ba;
+  auto* brief = hotline::app::add_brief_command(app, ba);
 
   try {
     app.parse(argc, argv);
@@ -385,11 +390,15 @@ int main(int argc, char** argv) {
     name = "hotline verify";
   if (evaluate->parsed())
     name = "hotline evaluate";
+  if (brief->parsed())
+    name = "hotline brief";
   try {
     if (verify->parsed())
       return hotline::app::run_verify(v);
     if (evaluate->parsed())
       return hotline::app::run_evaluate(ea);
+    if (brief->parsed())
+      return hotline::app::run_brief(ba);
     if (token->parsed())
       return run_token(t);
     if (ig_add->parsed())

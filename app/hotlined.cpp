@@ -351,7 +351,8 @@ int main(int argc, char** argv) {
       archive_opts.data_dir = data_dir;
       archive_opts.archiving.after = std::chrono::hours(archive_after_hours);
       archive_opts.archiving.every = std::chrono::milliseconds(archive_every_ms);
-      archive_opts.facts = archive::derive_with(config::policy_of(cfg), cfg.evaluation);
+      archive_opts.facts
+          = archive::derive_with(config::policy_of(cfg), cfg.evaluation, cfg.directory);
       archive::service archive(archive_opts, store, own, [&clk] { return clk.now(); });
       actors::services svc(cfg, store, crypto::vault(caller_key), clk, own);
       svc.max_live_tickets = max_live_tickets;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "adapters/archive/demands.hpp"
 #include "adapters/redis/codec.hpp"
 
 namespace hotline::archive {
@@ -29,15 +30,28 @@ std::string sum_columns() {
 
 } // namespace
 
-fact_deriver derive_with(routing::policy p, ev::rules r) {
-  return
-      [p, r](const std::string& no, const std::vector<std::string>& events, long long closed_at) {
-        std::vector<routing::event> decoded;
-        decoded.reserve(events.size());
-        for (const auto& e : events)
-          decoded.push_back(redis::decode(e));
-        return ev::facts_of(no, decoded, p, r, static_cast<routing::instant>(closed_at));
-      };
+fact_deriver derive_with(routing::policy p, ev::rules r, const routing::directory& dir) {
+  return [p, r, &dir](const std::string& no, const std::vector<std::string>& events,
+                      long long closed_at) {
+    std::vector<routing::event> decoded;
+    decoded.reserve(events.size());
+    for (const auto& e : events)
+      decoded.push_back(redis::decode(e));
+    return ticket_rows{ev::facts_of(no, decoded, p, r, static_cast<routing::instant>(closed_at)),
+                       routing::volume::demand_of(no, decoded, dir)};
+  };
+}
+
+void write_rows(pg_connection& c, const std::vector<ticket_rows>& rows) {
+  std::vector<ev::fact> f;
+  std::vector<routing::volume::demand> d;
+  for (const auto& r : rows) {
+    f.insert(f.end(), r.facts.begin(), r.facts.end());
+    if (r.demand)
+      d.push_back(*r.demand);
+  }
+  facts::write(c, f);
+  demands::write(c, d);
 }
 
 const std::vector<std::string>& facts::schema() {
@@ -113,12 +127,11 @@ std::size_t facts::derive_earlier(const fact_deriver& derive, std::size_t batch)
     std::map<std::string, std::vector<std::string>> events;
     for (int i = 0; i < bodies.size(); ++i)
       events[bodies.text(i, 0)].push_back(bodies.bytes(i, 1));
-    std::vector<ev::fact> rows;
+    std::vector<ticket_rows> rows;
     for (int i = 0; i < nos.size(); ++i) {
       const auto no = nos.text(i, 0);
       try {
-        auto f = derive(no, events[no], nos.integer(i, 1));
-        rows.insert(rows.end(), f.begin(), f.end());
+        rows.push_back(derive(no, events[no], nos.integer(i, 1)));
       } catch (const std::exception& e) {
         // An event that no longer decodes is `hotline verify`'s finding.
         spdlog::error("archive: facts of ticket {}: {}", no, e.what());
@@ -126,7 +139,7 @@ std::size_t facts::derive_earlier(const fact_deriver& derive, std::size_t batch)
     }
     c->exec("BEGIN");
     try {
-      write(*c, rows);
+      write_rows(*c, rows);
       c->exec("COMMIT");
     } catch (...) {
       c->exec("ROLLBACK");

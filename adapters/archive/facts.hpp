@@ -5,28 +5,41 @@
 //                    receipt, one SMALLINT column per count figure (named
 //                    as routing::evaluation::count); index on (month, unit).
 //   hl_archive_meta  name → value: "facts_v1" once the tickets archived
-//                    before the facts table existed got their facts.
+//                    before the facts table existed got their facts (and
+//                    their demand rows for the briefs, demands.hpp).
 // Facts are written in the transaction that archives their ticket
 // (tables::store), ON CONFLICT DO NOTHING, so they exist exactly when the
 // ticket's events do, and a batch written again adds nothing.
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "adapters/archive/postgres.hpp"
 #include "routing/evaluation.hpp"
+#include "routing/volume.hpp"
 
 namespace hotline::archive {
 
-/// A closed ticket's facts from its stored events (MessagePack bytes).
-using fact_deriver = std::function<std::vector<routing::evaluation::fact>(
+/// What the archive keeps of a ticket beside its events: the evaluation's
+/// facts (one per unit and role) and the briefs' demand row.
+struct ticket_rows {
+  std::vector<routing::evaluation::fact> facts;
+  std::optional<routing::volume::demand> demand;
+};
+/// A closed ticket's rows from its stored events (MessagePack bytes).
+using fact_deriver = std::function<ticket_rows(
     const std::string& no, const std::vector<std::string>& events, long long closed_at)>;
-/// The deriver of a policy and rules: decodes the events and folds them
-/// (routing::evaluation::facts_of) as of the ticket's close.
-fact_deriver derive_with(routing::policy p, routing::evaluation::rules r);
+/// The deriver of a policy, rules and directory (which must outlive it):
+/// decodes the events and folds them (routing::evaluation::facts_of as of
+/// the ticket's close, routing::volume::demand_of).
+fact_deriver derive_with(routing::policy p, routing::evaluation::rules r,
+                         const routing::directory& dir);
+/// Writes `rows` in the caller's (open) transaction.
+void write_rows(pg_connection& c, const std::vector<ticket_rows>& rows);
 
 class facts {
  public:

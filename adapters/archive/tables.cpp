@@ -7,6 +7,7 @@
 #include <set>
 
 #include "adapters/archive/chain.hpp"
+#include "adapters/archive/demands.hpp"
 #include "routing/civil_time.hpp"
 
 namespace hotline::archive {
@@ -89,6 +90,8 @@ void tables::ensure_schema() {
     c->exec(sql);
   for (const auto& sql : facts::schema())
     c->exec(sql);
+  for (const auto& sql : demands::schema())
+    c->exec(sql);
 }
 
 void tables::store(const std::vector<closed_ticket>& batch, long long now) {
@@ -127,16 +130,15 @@ void tables::store(const std::vector<closed_ticket>& batch, long long now) {
                {hex(hashes.back())},
                {std::to_string(now)}});
       days.insert(day);
-      // M-E-1: the ticket's evaluation facts, in the same transaction.
+      // M-E-1 and M-D-1: the ticket's evaluation facts and its demand row
+      // for the briefs, in the same transaction.
       if (derive_) {
-        std::vector<routing::evaluation::fact> rows;
         try {
-          rows = derive_(t.no, t.events, t.closed_at);
+          write_rows(*c, {derive_(t.no, t.events, t.closed_at)});
         } catch (const std::exception& e) {
           // An event that does not decode must not hold the archive up.
           spdlog::error("archive: no evaluation facts for ticket {}: {}", t.no, e.what());
         }
-        facts::write(*c, rows);
       }
     }
     // Days in one order on every node: two batches never wait for each

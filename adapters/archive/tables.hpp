@@ -12,6 +12,8 @@
 //                      from the rows it covers.
 //   hl_archive_facts, hl_archive_meta: the evaluation's facts of each
 //                      ticket, written with it (facts.hpp).
+//   hl_archive_demands: each ticket's demand row for the briefs, written
+//                      with it (demands.hpp).
 // A batch is one transaction; every insert is ON CONFLICT DO NOTHING, so a
 // batch written again after a crash changes nothing.
 

@@ -21,39 +21,20 @@ std::vector<ev::fact> evaluator::live_facts(const ev::period& p, routing::instan
   // Redis holds the open work and the tickets closed in the last days
   // (hl:tickets). A ticket numbered after the period ends was received
   // after it too: skipped unread.
-  const auto last = routing::format_date(ev::last_day(p));
-  const std::string last_no = last.substr(0, 4) + last.substr(5, 2) + last.substr(8, 2);
-  std::vector<std::string> nos;
-  for (auto& no : store_.all_tickets())
-    if (no.compare(0, 8, last_no) <= 0)
-      nos.push_back(std::move(no));
   std::vector<ev::fact> out;
   std::vector<std::string> closed;
-  constexpr std::size_t chunk = 500;
-  for (std::size_t from = 0; from < nos.size(); from += chunk) {
-    const std::vector<std::string> part(
-        nos.begin() + static_cast<long>(from),
-        nos.begin() + static_cast<long>(std::min(nos.size(), from + chunk)));
-    const auto raw = store_.raw_events(part);
-    for (std::size_t i = 0; i < part.size(); ++i) {
-      if (raw[i].empty())
-        continue; // archived meanwhile: PostgreSQL counts it
-      std::vector<routing::event> events;
-      events.reserve(raw[i].size());
-      for (const auto& e : raw[i])
-        events.push_back(redis::decode(e));
-      bool counted = false;
-      for (auto& f : ev::facts_of(part[i], events, policy_, cfg_.evaluation, now))
-        if (p.contains(f.month)) {
-          out.push_back(std::move(f));
-          counted = true;
-        }
-      if (counted && tickets)
-        ++*tickets;
-      if (counted && std::holds_alternative<routing::closed>(events.back()))
-        closed.push_back(part[i]);
-    }
-  }
+  store_.each_ticket_until(ev::last_day(p), [&](const std::string& no, const auto& events) {
+    bool counted = false;
+    for (auto& f : ev::facts_of(no, events, policy_, cfg_.evaluation, now))
+      if (p.contains(f.month)) {
+        out.push_back(std::move(f));
+        counted = true;
+      }
+    if (counted && tickets)
+      ++*tickets;
+    if (counted && std::holds_alternative<routing::closed>(events.back()))
+      closed.push_back(no);
+  });
   // A closed ticket archived between the read above and the archive's sums
   // would count twice: PostgreSQL's copy wins.
   if (archive_ && !closed.empty()) {

@@ -428,6 +428,32 @@ void store::mark_closed_queue_built() {
   check(rep.get(), "SET");
 }
 
+void store::each_ticket_until(
+    routing::civil_date last_day,
+    const std::function<void(const std::string&, const std::vector<routing::event>&)>& f) {
+  const std::string last_no = routing::compact_date(last_day);
+  std::vector<std::string> nos;
+  for (auto& no : all_tickets())
+    if (no.compare(0, 8, last_no) <= 0)
+      nos.push_back(std::move(no));
+  constexpr std::size_t chunk = 500;
+  std::vector<routing::event> events;
+  for (std::size_t from = 0; from < nos.size(); from += chunk) {
+    const std::vector<std::string> part(
+        nos.begin() + static_cast<long>(from),
+        nos.begin() + static_cast<long>(std::min(nos.size(), from + chunk)));
+    const auto raw = raw_events(part);
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      if (raw[i].empty())
+        continue; // archived meanwhile
+      events.clear();
+      for (const auto& e : raw[i])
+        events.push_back(decode(e));
+      f(part[i], events);
+    }
+  }
+}
+
 std::vector<std::vector<std::string>> store::raw_events(const std::vector<std::string>& nos) {
   std::vector<std::vector<std::string>> cmds;
   for (const auto& no : nos)

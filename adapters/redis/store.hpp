@@ -46,6 +46,7 @@
 // indexes, all or nothing, so two writers can never both win.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -204,6 +205,13 @@ class store {
   std::vector<std::pair<std::string, routing::instant>>
   closed_before(const std::vector<cluster::partition_id>& parts, routing::instant before,
                 std::size_t limit);
+  /// Issue 14 (the evaluation, the briefs): every ticket still in Redis
+  /// registered on or before `last_day` (a number begins with its day),
+  /// with its events oldest first, read 500 tickets a round trip. A ticket
+  /// archived meanwhile is not seen.
+  void each_ticket_until(routing::civil_date last_day,
+                         const std::function<void(const std::string& no,
+                                                  const std::vector<routing::event>& events)>& f);
   /// The stored bytes of each ticket's events (one round trip).
   std::vector<std::vector<std::string>> raw_events(const std::vector<std::string>& nos);
   /// After ticket `no` was committed to the archive with `events` events:

@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
     archive::pg_pool pgp(pg.conninfo(), 2);
     archive::tables tables(pgp);
     tables.ensure_schema();
-    tables.derive_facts(archive::derive_with(pol, cfg.evaluation));
+    tables.derive_facts(archive::derive_with(pol, cfg.evaluation, cfg.directory));
 
     // --- 1. archive throughput -------------------------------------------------
     const auto* street = cfg.directory.find_unit("500103003");

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "adapters/archive/archiver.hpp"
+#include "adapters/archive/demands.hpp"
 #include "adapters/archive/embedded_pg.hpp"
 #include "adapters/redis/codec.hpp"
+#include "tests/routing/chongqing.hpp"
 #include "tests/routing/plain_calendar.hpp"
 #include "tests/support/redis_fixture.hpp"
 
@@ -156,7 +158,7 @@ struct archive_facts_test : archiver_test {
 } // namespace
 
 TEST_F(archive_facts_test, FactsAreWrittenWithTheTicketAndOnlyOnceWhenABatchIsWrittenAgain_M_E_1) {
-  tables->derive_facts(archive::derive_with(pol, {}));
+  tables->derive_facts(archive::derive_with(pol, {}, test::cq().directory));
   tables->store({ticket("20261102-000001")}, now);
   tables->store({ticket("20261102-000001")}, now);
   EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_facts"), 1);
@@ -170,18 +172,44 @@ TEST_F(archive_facts_test, FactsAreWrittenWithTheTicketAndOnlyOnceWhenABatchIsWr
   EXPECT_EQ(n[static_cast<std::size_t>(count::satisfied)], 1);
 }
 
+// Issue 14 item 5 (M-D-1): the brief's demand row goes with the ticket too.
+TEST_F(archive_facts_test, TheBriefsDemandRowIsWrittenWithTheTicketAndTalliedBySql_M_D_1) {
+  tables->derive_facts(archive::derive_with(pol, {}, test::cq().directory));
+  tables->store({ticket("20261102-000001")}, now);
+  tables->store({ticket("20261102-000001")}, now);
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_demands"), 1);
+  const auto nov = *routing::volume::parse_span("2026-11");
+  routing::volume::tally t;
+  archive::demands(*pg_pool).tally(t, nov.from, nov.to);
+  EXPECT_EQ(t.demands, 1);
+  EXPECT_EQ(t.dispatched, 1);
+  EXPECT_EQ(t.closed, 1);
+  EXPECT_EQ(t.by_kind.at("complaint"), 1);
+  EXPECT_EQ(t.by_district.at("500103"), 1);
+  EXPECT_EQ((t.hotspots.at({"500103003", ""})), 1);
+  ASSERT_EQ(t.callbacks.size(), 1u);
+  EXPECT_EQ(t.callbacks.begin()->first, *routing::parse_date("2026-11-04"));
+  EXPECT_EQ(t.callbacks.begin()->second.satisfied, 1);
+  routing::volume::tally october;
+  archive::demands(*pg_pool).tally(october, *routing::parse_date("2026-10-01"),
+                                   *routing::parse_date("2026-10-31"));
+  EXPECT_EQ(october.demands, 0);
+  EXPECT_TRUE(october.callbacks.empty());
+}
+
 TEST_F(archive_facts_test, TicketsArchivedBeforeTheFactsTableGetTheirFactsOnce_M_E_1) {
   // Archived by a version without facts.
   tables->store({ticket("20261102-000002"), ticket("20261102-000003")}, now);
   EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_facts"), 0);
   archive::facts f(*pg_pool);
   EXPECT_FALSE(f.derived());
-  EXPECT_EQ(f.derive_earlier(archive::derive_with(pol, {}), 1), 2u);
+  EXPECT_EQ(f.derive_earlier(archive::derive_with(pol, {}, test::cq().directory), 1), 2u);
   EXPECT_TRUE(f.derived());
   EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_facts"), 2);
+  EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_demands"), 2) << "and their demand rows";
   // Once: the marker stops a second derivation.
   archive::pg_connection c(pg->conninfo());
   c.exec("DELETE FROM hl_archive_facts");
-  EXPECT_EQ(f.derive_earlier(archive::derive_with(pol, {})), 0u);
+  EXPECT_EQ(f.derive_earlier(archive::derive_with(pol, {}, test::cq().directory)), 0u);
   EXPECT_EQ(pg_count("SELECT count(*) FROM hl_archive_facts"), 0);
 }

@@ -4,7 +4,10 @@
 // evaluate` alike; every figure lists the tickets behind it.
 #include "tests/e2e/e2e.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 using namespace hotline;
@@ -305,4 +308,47 @@ TEST_F(evaluation_month, BadInputIsRefusedWithItsField) {
       client().get(
           "/api/v1/evaluation/tickets?period=2026-11&unit=500103003&figure=received&limit=0", O),
       422, "invalid_field", "limit");
+}
+
+// Issue 14 item 5 (M-D-1): the month's brief from the same month, part of it
+// archived (J1, J3) and part still in Redis.
+TEST_F(evaluation_month, TheMonthlyBriefCountsTheMonthAndShowsTheUnitsRanked_M_D_1) {
+  const auto api = evaluation("period=2026-11", office());
+  temp_dir out("hotline-brief");
+  const auto config = chongqing_config().string();
+  auto r = run_cli_full({"brief", "--data-dir", data->path().string(), "--config", config,
+                         "--period", "2026-11", "--out", out.path().string(), "--as-of",
+                         api["as_of"].get<std::string>()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("月报 2026年11月"), std::string::npos) << r.out;
+  auto read = [&](const std::string& name) {
+    std::ifstream f(out.path() / name, std::ios::binary);
+    EXPECT_TRUE(f) << name;
+    return std::string(std::istreambuf_iterator<char>(f), {});
+  };
+  const auto page = read("brief.html");
+  EXPECT_NE(page.find("<b>5</b><span>受理诉求</span>"), std::string::npos) << "J1-3, Q1-2";
+  EXPECT_NE(page.find("<b>4</b><span>已办结</span>"), std::string::npos) << "all but Q2";
+  EXPECT_NE(page.find("<b>4</b><span>回访</span>"), std::string::npos) << "each one's last";
+  EXPECT_NE(page.find("<b>100.0%</b><span>回访满意率</span>"), std::string::npos);
+  const std::string bom = "\xEF\xBB\xBF";
+  EXPECT_EQ(read("by_district.csv"), bom + "区县,件数,占比\r\n渝中区,5,100.0%\r\n");
+  EXPECT_EQ(read("by_kind.csv"), bom + "诉求类型,件数,占比\r\n投诉,5,100.0%\r\n");
+  const auto hot = read("hotspots.csv");
+  EXPECT_NE(hot.find("解放碑街道,渝中区,噪声扰民,3\r\n"), std::string::npos)
+      << hot << "J3 was placed there first";
+  EXPECT_NE(hot.find("七星岗街道,渝中区,噪声扰民,2\r\n"), std::string::npos) << hot;
+  // M-E-1: the units as GET /api/v1/evaluation ranks them.
+  const auto best = read("units_best.csv");
+  EXPECT_NE(best.find("\r\n七星岗街道,乡镇/街道,3,"), std::string::npos) << best;
+  EXPECT_NE(best.find(",90.74,1\r\n"), std::string::npos) << best;
+  EXPECT_LT(best.find("七星岗街道"), best.find("解放碑街道")) << "best first";
+  const auto trend = read("satisfaction_trend.csv");
+  EXPECT_EQ(std::count(trend.begin(), trend.end(), '\n'), 31) << "a header and 30 days";
+  EXPECT_NE(trend.find("2026-11-10,1,1,100.0%"), std::string::npos) << trend;
+
+  auto bad = run_cli_full({"brief", "--data-dir", data->path().string(), "--config", config,
+                           "--period", "2026-13", "--out", out.path().string()});
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("--period"), std::string::npos) << bad.err;
 }
