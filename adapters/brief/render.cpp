@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "adapters/text/html.hpp"
+
 namespace hotline::brief {
 
 namespace {
@@ -14,30 +16,7 @@ constexpr std::size_t max_bars = 15;
 constexpr int chart_width = 720;
 
 std::string escape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    switch (ch) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out += ch;
-    }
-  }
-  return out;
+  return text::html_escape(s);
 }
 
 // Width of a label in ems: a CJK character is one em, ASCII about half.

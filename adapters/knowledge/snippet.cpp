@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "adapters/text/html.hpp"
+
 namespace hotline::knowledge {
 
 namespace {
@@ -17,30 +19,6 @@ std::size_t code_point_length(unsigned char c) {
   if ((c & 0xF8) == 0xF0)
     return 4;
   return 1; // a stray byte: one
-}
-
-void escape_into(std::string& out, const std::string& text, std::size_t from, std::size_t to) {
-  for (std::size_t i = from; i < to; ++i) {
-    switch (text[i]) {
-    case '&':
-      out += "&amp;";
-      break;
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    case '\'':
-      out += "&#39;";
-      break;
-    default:
-      out += text[i];
-    }
-  }
 }
 
 bool matches_at(const std::string& text, std::size_t at, const std::string& term) {
@@ -104,7 +82,7 @@ std::string snippet(const std::string& text, const std::vector<std::string>& ter
       ++j;
     if (marked[i])
       out += "<mark>";
-    escape_into(out, text, starts[i], starts[j]);
+    text::html_escape_into(out, std::string_view(text).substr(starts[i], starts[j] - starts[i]));
     if (marked[i])
       out += "</mark>";
     i = j;
