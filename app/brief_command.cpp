@@ -45,18 +45,10 @@ int run_brief(const brief_args& a) {
   if (!span)
     throw cli_error{2,
                     "--period must be a month YYYY-MM or a day YYYY-MM-DD, got '" + a.period + "'"};
-  routing::instant now = now_ms();
-  if (!a.as_of.empty()) {
-    const auto t = routing::parse_instant(a.as_of);
-    if (!t)
-      throw cli_error{2, "--as-of must be ISO 8601 with an offset, got '" + a.as_of + "'"};
-    now = *t;
-  }
+  const auto now = as_of_or_now(a.as_of);
   if (routing::shanghai_midnight(span->from) > now)
     throw cli_error{2, "--period " + a.period + " has not begun yet"};
-  const auto cfg = load_config(a.config_dir);
-  if (!cfg)
-    throw cli_error{2, "no configuration: give --config DIR"};
+  const auto cfg = require_config(a.config_dir);
   std::error_code ec;
   fs::create_directories(a.out, ec);
   if (ec)
@@ -67,12 +59,12 @@ int run_brief(const brief_args& a) {
   redis::store store(pool);
   brief::document doc;
   {
-    cli_archive archived(a.postgres_url, a.data_dir, where, !a.redis_url.empty(), *cfg);
+    cli_archive archived(a.postgres_url, a.data_dir, where, !a.redis_url.empty(), cfg);
     if (!archived.pool())
       std::cerr << "hotline brief: no archive (no --postgres, no private PostgreSQL): tickets in "
                    "Redis only\n";
-    doc = brief::compose(brief::gather(store, pool, archived.pool(), *cfg, *span, now, {}),
-                         cfg->directory);
+    doc = brief::compose(brief::gather(store, pool, archived.pool(), cfg, *span, now, {}),
+                         cfg.directory);
   }
   const fs::path out(a.out);
   write_file(out / "brief.html", brief::html(doc));

@@ -116,6 +116,22 @@ cli_redis::~cli_redis() {
     ::close(lock_fd_);
 }
 
+config::hotline_config require_config(const std::string& given) {
+  auto cfg = load_config(given);
+  if (!cfg)
+    throw cli_error{2, "no configuration: give --config DIR"};
+  return std::move(*cfg);
+}
+
+routing::instant as_of_or_now(const std::string& given) {
+  if (given.empty())
+    return now_ms();
+  const auto t = routing::parse_instant(given);
+  if (!t)
+    throw cli_error{2, "--as-of must be ISO 8601 with an offset, got '" + given + "'"};
+  return *t;
+}
+
 cli_archive::cli_archive(const std::string& url, const fs::path& data_dir, const cli_redis& redis,
                          bool redis_given, const config::hotline_config& cfg) {
   std::string conninfo = url;

@@ -29,6 +29,12 @@ std::int64_t now_ms();
 /// The configuration to check units against: --config if given, else
 /// config/chongqing when that folder exists here, else none.
 std::optional<config::hotline_config> load_config(const std::string& given);
+/// The same, or a refusal (exit 2) when there is none.
+config::hotline_config require_config(const std::string& given);
+
+/// `--as-of TIME` (ISO 8601 with an offset), or now when not given; a
+/// refusal (exit 2) naming the flag when malformed.
+routing::instant as_of_or_now(const std::string& given);
 
 /// Redis for a user command: --redis URL, else the embedded server of the
 /// data dir. hotlined holds the data dir's lock while it runs: if we can

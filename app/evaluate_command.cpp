@@ -40,19 +40,11 @@ int run_evaluate(const evaluate_args& a) {
   const auto p = ev::parse_period(a.period);
   if (!p)
     throw cli_error{2, "--period must be a month YYYY-MM or a year YYYY, got '" + a.period + "'"};
-  routing::instant as_of = now_ms();
-  if (!a.as_of.empty()) {
-    const auto t = routing::parse_instant(a.as_of);
-    if (!t)
-      throw cli_error{2, "--as-of must be ISO 8601 with an offset, got '" + a.as_of + "'"};
-    as_of = *t;
-  }
-  const auto cfg = load_config(a.config_dir);
-  if (!cfg)
-    throw cli_error{2, "no configuration: give --config DIR"};
+  const auto as_of = as_of_or_now(a.as_of);
+  const auto cfg = require_config(a.config_dir);
   hotline::evaluation::filter f;
   if (!a.unit.empty()) {
-    const auto* u = cfg->directory.find_unit(a.unit);
+    const auto* u = cfg.directory.find_unit(a.unit);
     if (!u || u->kind == routing::unit_kind::office)
       throw cli_error{2, "no handling unit '" + a.unit + "' in the configuration"};
     f.unit = a.unit;
@@ -70,16 +62,16 @@ int run_evaluate(const evaluate_args& a) {
   redis::store store(pool);
   std::string out;
   {
-    cli_archive archived(a.postgres_url, a.data_dir, where, !a.redis_url.empty(), *cfg);
+    cli_archive archived(a.postgres_url, a.data_dir, where, !a.redis_url.empty(), cfg);
     if (!archived.pool())
       std::cerr << "hotline evaluate: no archive (no --postgres, no private PostgreSQL): tickets "
                    "in Redis only\n";
-    hotline::evaluation::evaluator e(store, pool, archived.pool(), *cfg);
+    hotline::evaluation::evaluator e(store, pool, archived.pool(), cfg);
     const auto report = e.evaluate(*p, as_of);
     if (a.json) {
-      out = hotline::evaluation::report_json(report, cfg->directory, f).dump(2) + "\n";
+      out = hotline::evaluation::report_json(report, cfg.directory, f).dump(2) + "\n";
     } else if (a.csv) {
-      out = hotline::evaluation::report_csv(report, cfg->directory, f);
+      out = hotline::evaluation::report_csv(report, cfg.directory, f);
     } else {
       std::vector<std::vector<std::string>> rows{{"UNIT", "NAME", "KIND", "RECEIVED", "RESPONSE",
                                                   "ON_TIME", "RESOLUTION", "SATISFACTION", "SCORE",
@@ -88,7 +80,7 @@ int run_evaluate(const evaluate_args& a) {
       for (const auto& l : report.lines) {
         if (!f.keeps(l))
           continue;
-        const auto j = hotline::evaluation::line_json(l, cfg->directory);
+        const auto j = hotline::evaluation::line_json(l, cfg.directory);
         rows.push_back({j["unit_id"], j["unit_name"], j["kind"], num(j["received"]),
                         num(j["response_rate"]), num(j["on_time_rate"]), num(j["resolution_rate"]),
                         num(j["satisfaction_rate"]), num(j["score"]), num(j["rank"])});
