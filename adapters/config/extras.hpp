@@ -49,6 +49,11 @@ void load_communities(const std::filesystem::path& dir, hotline_config& cfg,
 void load_knowledge(const std::filesystem::path& dir, hotline_config& cfg,
                     reading::error_sink& errors);
 
+/// warnings.yaml (optional): the early warnings' thresholds (issue 14,
+/// M-D-1), checked by routing::warn::check.
+void load_warnings(const std::filesystem::path& dir, hotline_config& cfg,
+                   reading::error_sink& errors);
+
 /// places.csv (optional): a deployment's own places, each → a township.
 void load_places(const std::filesystem::path& dir, hotline_config& cfg,
                  reading::error_sink& errors);

@@ -14,6 +14,7 @@
 //   district-boundaries.geojson   one outline per district (属地)
 //   calendar/cn-<year>.yaml       one holiday arrangement per year (M-DL-6)
 //   knowledge.yaml                optional: starter knowledge-base articles (issue 13)
+//   warnings.yaml                 optional: early-warning thresholds (issue 14, M-D-1)
 //
 // Bad configuration never half-loads: every error found is collected, each
 // naming its file and key, and reported together in one exception.
@@ -28,6 +29,7 @@
 #include "routing/directory.hpp"
 #include "routing/disposal.hpp"
 #include "routing/knowledge.hpp"
+#include "routing/warnings.hpp"
 
 namespace hotline::config {
 
@@ -57,6 +59,9 @@ struct hotline_config {
   /// knowledge.yaml (optional): the knowledge base's starter articles
   /// (issue 13), each owned by a unit.
   std::vector<routing::kb::seed> knowledge;
+  /// warnings.yaml (optional): the early warnings' thresholds (issue 14,
+  /// M-D-1); the defaults of routing/warnings.hpp without it.
+  routing::warn::thresholds warnings;
   const routing::refusal_rule* find_refusal(const std::string& code) const {
     for (const auto& r : refusal_rules)
       if (r.code == code)
