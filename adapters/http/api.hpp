@@ -34,6 +34,9 @@ class api {
   /// Serves the webhook endpoints from `w` (before the server starts).
   void use_webhooks(webhook_link w);
   void use_knowledge(knowledge::service* kb);
+  /// Issue 14 item 4: the warnings' detector (GET /api/v1/warnings, the
+  /// test clock runs it).
+  void use_monitor(monitor::detector* d);
 
   /// The routes this node serves (the table, plus the test clock's).
   const std::vector<route>& routes() const { return routes_; }
