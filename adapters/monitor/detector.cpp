@@ -271,7 +271,8 @@ void detector::overdue(redis::connection& c, r::instant now, std::vector<w::warn
   for (std::size_t i = 0; i < units.size(); ++i)
     reads.push_back({"HSETNX", keys_.overdue(h), units[i],
                      std::to_string(redis::reply_integer(counts[i].get()))});
-  reads.push_back({"EXPIRE", keys_.overdue(h), std::to_string(t_.counter_ttl_hours() * 3600)});
+  reads.push_back(
+      {"PEXPIRE", keys_.overdue(h), std::to_string(t_.counter_ttl_hours() * w::hour_ms)});
   for (int back = rule.window_hours; back >= 1; --back) {
     std::vector<std::string> cmd{"HMGET", keys_.overdue(h - back)};
     cmd.insert(cmd.end(), units.begin(), units.end());

@@ -48,7 +48,7 @@ while i <= #ARGV do
   elseif op == 'hset' then redis.call('HSET', a, b, c)
   elseif op == 'hdel' then redis.call('HDEL', a, b)
   elseif op == 'hincrby' then redis.call('HINCRBY', a, b, tonumber(c))
-  elseif op == 'expire' then redis.call('EXPIRE', a, tonumber(b))
+  elseif op == 'expire' then redis.call('PEXPIRE', a, tonumber(b) * 1000)
   elseif op == 'xfeed' then
     -- (key, minid, step, units, summary, worklists, writer node): one
     -- notice in the feed; its id is the id of the same notice, with its

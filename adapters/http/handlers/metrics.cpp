@@ -113,7 +113,11 @@ void city_figures(api_context& ctx, std::ostream& out) {
   const auto now = ctx.svc.clk.now();
   const auto& store = ctx.svc.store;
   const std::string& prefix = store.prefix();
-  auto c = ctx.pool.acquire();
+  // A connection of its own with a short timeout: a scrape while Redis is
+  // slow or paused answers at once with the node's figures and
+  // hotline_storage_up 0, instead of waiting (and holding a pooled
+  // connection) for as long as the requests do.
+  auto c = std::make_unique<redis::connection>(ctx.pool.where(), std::chrono::milliseconds(250));
   const auto o = monitor::read_overview(*c, monitor::keys{prefix}, now, 0);
   family(out, "hotline_tickets_open", "gauge", "Open tickets by status (M-D-1).");
   for (const auto& [s, n] : o.by_status)
@@ -135,9 +139,10 @@ void city_figures(api_context& ctx, std::ostream& out) {
   for (cluster::partition_id p = 0; p < parts; ++p) {
     const auto timers = prefix + ":timers:" + std::to_string(p);
     cmds.push_back({"ZCOUNT", timers, "-inf", std::to_string(now)});
-    cmds.push_back({"ZRANGE", timers, "0", "0", "WITHSCORES"});
-    cmds.push_back({"ZCARD", store.closed_key(p)});
-    cmds.push_back({"ZRANGE", store.closed_key(p), "0", "0", "WITHSCORES"});
+    cmds.push_back({"ZRANGEBYSCORE", timers, "-inf", "+inf", "WITHSCORES", "LIMIT", "0", "1"});
+    cmds.push_back({"ZCOUNT", store.closed_key(p), "-inf", "+inf"});
+    cmds.push_back(
+        {"ZRANGEBYSCORE", store.closed_key(p), "-inf", "+inf", "WITHSCORES", "LIMIT", "0", "1"});
   }
   cmds.push_back({"XLEN", prefix + ":push:feed"});
   const auto reps = c->pipeline(cmds);
