@@ -296,7 +296,7 @@ void detector::overdue(redis::connection& c, r::instant now, std::vector<w::warn
 }
 
 std::vector<w::warning> detector::detect(r::instant now, bool units) {
-  std::vector<w::warning> found;
+  std::vector<w::warning> found, raised;
   {
     auto c = pool_.acquire();
     surges(*c, now, found);
@@ -304,12 +304,19 @@ std::vector<w::warning> detector::detect(r::instant now, bool units) {
     repeats(*c, now, found);
     if (units)
       overdue(*c, now, found);
+    // Most of what a run finds was raised by an earlier run: one pipelined
+    // EXISTS of their keys, and only the others are made into JSON and
+    // tried (the script still decides, so two nodes racing raise it once).
+    std::vector<std::vector<std::string>> checks;
+    for (const auto& x : found)
+      checks.push_back({"EXISTS", keys_.once(x.key)});
+    const auto known = checks.empty() ? std::vector<redis::reply_ptr>{} : c->pipeline(checks);
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      redis::check(known[i].get(), "EXISTS");
+      if (known[i]->integer == 0 && raise(*c, found[i]))
+        raised.push_back(std::move(found[i]));
+    }
   }
-  std::vector<w::warning> raised;
-  auto c = pool_.acquire();
-  for (auto& x : found)
-    if (raise(*c, x))
-      raised.push_back(std::move(x));
   std::lock_guard<std::mutex> lock(mtx_);
   ++stats_.runs;
   stats_.raised += raised.size();
@@ -348,12 +355,12 @@ void detector::stop() {
 }
 
 void detector::poke() {
-  {
-    std::lock_guard<std::mutex> lock(mtx_);
-    if (poked_)
-      return;
-    poked_ = true;
-  }
+  // Many demands, one wake-up: only the first poke since the last run
+  // takes the lock (so the wake-up cannot fall between the thread's check
+  // and its wait).
+  if (poked_.exchange(true))
+    return;
+  std::lock_guard<std::mutex> lock(mtx_);
   cv_.notify_all();
 }
 
@@ -367,7 +374,7 @@ void detector::run(std::function<r::instant()> now, std::chrono::milliseconds ev
   std::unique_lock<std::mutex> lock(mtx_);
   auto next_full = std::chrono::steady_clock::now();
   while (!stopping_) {
-    cv_.wait_until(lock, next_full, [&] { return stopping_ || poked_; });
+    cv_.wait_until(lock, next_full, [&] { return stopping_ || poked_.load(); });
     if (stopping_)
       break;
     poked_ = false;

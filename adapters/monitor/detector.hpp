@@ -7,6 +7,7 @@
 // webhooks subscribed to step "warning"). Item 5 (the briefs) reads the
 // warnings of a period through `list`.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -86,7 +87,10 @@ class detector {
 
   mutable std::mutex mtx_;
   std::condition_variable cv_;
-  bool stopping_ = false, poked_ = false;
+  bool stopping_ = false;
+  /// Set by poke() without the lock (it is on the intake's path); the lock
+  /// is taken only to wake the thread, once per run.
+  std::atomic<bool> poked_{false};
   stats stats_;
   std::thread thread_;
 };
