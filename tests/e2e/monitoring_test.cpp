@@ -7,9 +7,11 @@
 
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include "routing/civil_time.hpp"
 #include "routing/warnings.hpp"
+#include "tests/support/webhook_receiver.hpp"
 
 using namespace hotline;
 using namespace hotline::test;
@@ -89,6 +91,19 @@ TEST_F(warnings, ABurstOfNoiseInOneDistrictRaisesOneWarningWithItsFiguresANormal
   ASSERT_EQ(none.status, 200) << none.body;
   EXPECT_TRUE(body_of(none)["warnings"].empty()) << none.body;
 
+  // A system subscribed to the warnings (and one to every ticket step,
+  // which does not get them).
+  const std::string secret = "a-secret-of-32-bytes-or-more-0123";
+  webhook_receiver warned{secret}, steps{secret};
+  auto sub = http.post(
+      "/api/v1/webhooks",
+      json{{"url", warned.url()}, {"secret", secret}, {"events", {"warning"}}}.dump(), office);
+  ASSERT_EQ(sub.status, 201) << sub.body;
+  auto every = http.post("/api/v1/webhooks", json{{"url", steps.url()}, {"secret", secret}}.dump(),
+                         office);
+  ASSERT_EQ(every.status, 201) << every.body;
+  const std::string every_id = body_of(every)["id"];
+
   // Then fourteen more within the hour, spread over eight streets.
   file(14, 3);
   const auto raised = move_to(today + 120'000);
@@ -127,14 +142,36 @@ TEST_F(warnings, ABurstOfNoiseInOneDistrictRaisesOneWarningWithItsFiguresANormal
   redis::connection c(ep);
   auto pushed = c.command({"XRANGE", "hl:push:u:cq.office", "-", "+"});
   int warning_notices = 0;
+  std::string warning_id;
   for (std::size_t i = 0; i < pushed->elements; ++i) {
     const auto* fields = pushed->element[i]->element[1];
     for (std::size_t f = 0; f + 1 < fields->elements; f += 2)
       if (redis::reply_string(fields->element[f]) == "e"
-          && redis::reply_string(fields->element[f + 1]) == "warning")
+          && redis::reply_string(fields->element[f + 1]) == "warning") {
         ++warning_notices;
+        warning_id = redis::reply_string(pushed->element[i]->element[0]);
+      }
   }
   EXPECT_EQ(warning_notices, 1);
+  // The subscribed system gets it once; the other gets the fourteen
+  // dispatches and no warning.
+  ASSERT_TRUE(warned.wait_for([](const auto& r) { return r.accepted_once().size() == 1; }));
+  ASSERT_TRUE(steps.wait_for([](const auto& r) { return r.accepted_once().size() == 14; }));
+  // The other subscription's cursor has passed the warning (skipped, not
+  // sent): polled like a delivery, never a deadline.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto cursor = [&] {
+    return body_of(http.get("/api/v1/webhooks/" + every_id, office))["cursor"].get<std::string>();
+  };
+  while (cursor() != warning_id && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(cursor(), warning_id);
+  const auto got = warned.tries();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].event, "warning");
+  EXPECT_NE(got[0].body.find("\"surge\""), std::string::npos) << got[0].body;
+  for (const auto& t : steps.tries())
+    EXPECT_EQ(t.event, "dispatched");
 }
 
 TEST_F(warnings, BadPeriodsAreRefusedWithTheirField_M_D_1) {
