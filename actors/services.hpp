@@ -74,6 +74,10 @@ struct services {
   /// summary (set once by the runtime before any actor starts).
   mutable std::function<void(const routing::ticket_summary&, const std::vector<std::string>& units)>
       tell_units;
+  /// Called after a new demand or a linked repeat was stored (issue 14
+  /// item 4: the warnings' detector runs soon); set once before any actor
+  /// starts, never blocks.
+  mutable std::function<void()> on_intake;
 };
 
 } // namespace hotline::actors

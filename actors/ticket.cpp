@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "adapters/monitor/counters.hpp"
 #include "adapters/push/notice_data.hpp"
 #include "adapters/redis/codec.hpp"
 
@@ -28,7 +29,8 @@ redis::push_writes push_of(const std::string& no, const routing::ticket_state& b
                            const routing::ticket_summary& summary, const services& svc,
                            std::vector<std::string>& told) {
   redis::push_writes w;
-  w.holders_before = routing::holders(routing::summarize(no, before, svc.policy), svc.policy);
+  const auto summary_before = routing::summarize(no, before, svc.policy);
+  w.holders_before = routing::holders(summary_before, svc.policy);
   w.holders_after = routing::holders(summary, svc.policy);
   w.summary = redis::encode(summary);
   w.keep_after_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -79,6 +81,10 @@ redis::push_writes push_of(const std::string& no, const routing::ticket_state& b
       w.hashes.push_back({"learn:" + e.category, routing::evidence_key(e), redis::encode(e)});
     }
   }
+  // Issue 14 item 4 (M-D-1): the overview's counters and the warnings'
+  // hourly buckets, with the events.
+  monitor::count_steps(w, svc.store.prefix(), no, summary_before, summary, events, s, svc.router,
+                       svc.config.directory, svc.config.warnings);
   auto add = [&](const std::vector<std::string>& us) {
     for (const auto& u : us)
       if (std::find(told.begin(), told.end(), u) == told.end())
@@ -233,6 +239,8 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
             svc->tell_units(summary, told);
           spdlog::info("ticket: {} {} -> {} (v{})", st.no, routing::event_type(events.back()),
                        routing::to_string(st.ticket.status), st.ticket.version);
+          if (svc->on_intake && (registering || std::holds_alternative<routing::link_repeat>(cmd)))
+            svc->on_intake();
           auto r = reply_of(self);
           r.created = registering;
           if (!st.ticket.open())

@@ -40,6 +40,7 @@
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/http/api.hpp"
 #include "adapters/knowledge/service.hpp"
+#include "adapters/monitor/detector.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/redis/embedded.hpp"
 #include "adapters/redis/feed.hpp"
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
   long lease_ms = 3000;
   bool test_clock = false;
   int push_retention_hours = 24 * 7;
+  int warn_every_ms = 10000;
   int sse_heartbeat_seconds = 15;
   std::string test_clock_start;
   // The last of a repeated --config, --data-dir or --listen wins, so that
@@ -158,6 +160,11 @@ int main(int argc, char** argv) {
   app.add_option("--sse-heartbeat-seconds", sse_heartbeat_seconds,
                  "comment sent on idle event streams so proxies keep them open")
       ->check(CLI::Range(1, 3600));
+  app.add_option("--warn-every-ms", warn_every_ms,
+                 "early warnings (M-D-1): looked for this often, and within half a second of "
+                 "a new demand (not under --test-clock: there, when the clock moves)")
+      ->check(CLI::Range(100, 3600000))
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
@@ -357,6 +364,13 @@ int main(int argc, char** argv) {
       actors::services svc(cfg, store, crypto::vault(caller_key), clk, own);
       svc.max_live_tickets = max_live_tickets;
       svc.push_retention = std::chrono::hours(push_retention_hours);
+      // Issue 14 item 4 (M-D-1): the early warnings, told of each new
+      // demand by the ticket actors (so it lives longer than they do).
+      redis::feed warning_feed(pool, "hl");
+      monitor::detector warnings(pool, "hl", cfg.warnings, cfg.directory, &warning_feed,
+                                 svc.push_retention);
+      if (!manual)
+        svc.on_intake = [&warnings] { warnings.poke(); };
       actors::runtime_options rt_opts;
       rt_opts.worker_threads = actor_threads;
       actors::runtime rt(svc, rt_opts);
@@ -423,6 +437,7 @@ int main(int argc, char** argv) {
       // Issue 14 (M-E-1): the units' evaluation, archived and live tickets.
       evaluation::evaluator evaluator(store, pool, archive.pool(), cfg);
       api.use_evaluation(&evaluator);
+      api.use_monitor(&warnings);
       fwd.start([&api](cluster::forwarded_request fw, cluster::answer_fn done) {
         api.handle_forwarded(std::move(fw), std::move(done));
       });
@@ -435,6 +450,8 @@ int main(int argc, char** argv) {
       // Deliver the subscriptions of the partitions this node owns.
       webhook_engine.start();
       archive.start();
+      if (!manual)
+        warnings.start([&clk] { return clk.now(); }, std::chrono::milliseconds(warn_every_ms));
       // M-SV-1: durable timers in Redis fire from here on the system clock;
       // under --test-clock they fire only when the clock is moved.
       std::mutex timer_mtx;
@@ -486,6 +503,7 @@ int main(int argc, char** argv) {
       // No delivery and no archiving after the leases are given back.
       webhook_engine.stop();
       archive.stop();
+      warnings.stop();
       // Give the partitions back so others take them at once, then stop
       // running what others forward.
       node.stop();

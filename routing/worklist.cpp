@@ -7,11 +7,11 @@
 
 namespace hotline::routing {
 
-namespace {
-
 bool waiting_for_answer(ticket_status s) {
   return s == ticket_status::dispatched || s == ticket_status::accepted;
 }
+
+namespace {
 
 std::string cursor_of(const ticket_summary& t) {
   return std::to_string(t.due) + "_" + t.no;

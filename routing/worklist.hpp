@@ -73,6 +73,8 @@ class worklist {
   std::deque<std::string> departed_;
 };
 
+/// Dispatched or accepted: the unit's answer is awaited, its deadline runs.
+bool waiting_for_answer(ticket_status s);
 /// Past its deadline and not yet answered (M-SV-1).
 bool overdue(const ticket_summary& t, instant now);
 /// Its last day is today (Asia/Shanghai) and it is not overdue.

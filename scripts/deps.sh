@@ -14,6 +14,7 @@ packages=(
   # issue 14: the archive (a private server under the data dir; libpq)
   postgresql-15 libpq-dev
   libjson-validator-perl # tests: OpenAPI 3.0 validation of openapi.json (issue 12)
+  python3-prometheus-client # tests: /metrics parsed by Prometheus's own text parser (issue 14)
   "$@"
 )
 

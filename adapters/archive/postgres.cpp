@@ -2,7 +2,10 @@
 
 #include <libpq-fe.h>
 
+#include <chrono>
 #include <regex>
+
+#include "adapters/monitor/histogram.hpp"
 
 // libpq's types are opaque structs; ours are declared without the typedef.
 struct pg_conn;
@@ -81,8 +84,10 @@ pg_rows pg_connection::exec(const std::string& sql, const std::vector<pg_param>&
     lengths.push_back(static_cast<int>(p.value.size()));
     formats.push_back(p.binary ? 1 : 0);
   }
+  const auto t0 = std::chrono::steady_clock::now();
   PGresult* r = PQexecParams(c_, sql.c_str(), static_cast<int>(params.size()), nullptr,
                              values.data(), lengths.data(), formats.data(), 0);
+  monitor::postgres_round_trips().observe(std::chrono::steady_clock::now() - t0);
   const auto status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
     const std::string why = first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(c_));

@@ -53,6 +53,10 @@ void load_knowledge(const std::filesystem::path& dir, hotline_config& cfg,
 /// (issue 14, M-E-1).
 void load_evaluation(const std::filesystem::path& dir, hotline_config& cfg,
                      reading::error_sink& errors);
+/// warnings.yaml (optional): the early warnings' thresholds (issue 14,
+/// M-D-1), checked by routing::warn::check.
+void load_warnings(const std::filesystem::path& dir, hotline_config& cfg,
+                   reading::error_sink& errors);
 
 /// places.csv (optional): a deployment's own places, each → a township.
 void load_places(const std::filesystem::path& dir, hotline_config& cfg,

@@ -687,6 +687,7 @@ hotline_config load(const fs::path& dir) {
   load_calendar(dir, cfg, errors);
   load_refusals(dir, cfg, errors);
   load_handlers(dir, departments, cfg, errors);
+  load_warnings(dir, cfg, errors);
   // Without departments.yaml its owners are unknown: reported once, by its own loader.
   if (departments.loaded)
     load_knowledge(dir, cfg, errors);

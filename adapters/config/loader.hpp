@@ -16,6 +16,7 @@
 //   knowledge.yaml                optional: starter knowledge-base articles (issue 13)
 //   evaluation.yaml               optional: the units' evaluation, weights of the score
 //                                 and the response limit (issue 14, M-E-1)
+//   warnings.yaml                 optional: early-warning thresholds (issue 14, M-D-1)
 //
 // Bad configuration never half-loads: every error found is collected, each
 // naming its file and key, and reported together in one exception.
@@ -32,6 +33,7 @@
 #include "routing/evaluation.hpp"
 #include "routing/knowledge.hpp"
 #include "routing/ticket.hpp"
+#include "routing/warnings.hpp"
 
 namespace hotline::config {
 
@@ -64,6 +66,9 @@ struct hotline_config {
   /// evaluation.yaml (optional; defaults otherwise): how units are
   /// evaluated (issue 14, M-E-1; docs/EVALUATION.md).
   routing::evaluation::rules evaluation;
+  /// warnings.yaml (optional): the early warnings' thresholds (issue 14,
+  /// M-D-1); the defaults of routing/warnings.hpp without it.
+  routing::warn::thresholds warnings;
   const routing::refusal_rule* find_refusal(const std::string& code) const {
     for (const auto& r : refusal_rules)
       if (r.code == code)

@@ -106,6 +106,8 @@ void api::use_knowledge(knowledge::service* kb) {
 
 void api::use_evaluation(evaluation::evaluator* e) {
   ctx_->evaluation = e;
+void api::use_monitor(monitor::detector* d) {
+  ctx_->monitor = d;
 }
 
 api::~api() {
@@ -119,8 +121,12 @@ void api::handle(request req, responder done) {
   const bool cors_ok = !origin.empty() && std::find(cors.begin(), cors.end(), origin) != cors.end();
   auto m = find_route(routes_, c->req.method, c->req.path);
   const std::string name = m.r ? std::string(m.r->name) : "other";
+  // Issue 14 item 4: latency by the route's pattern, never the raw path.
+  const std::string method = m.r ? std::string(m.r->method) : "other";
+  const std::string pattern = m.r ? std::string(m.r->pattern) : "other";
+  const auto started = std::chrono::steady_clock::now();
   auto once = std::make_shared<std::atomic<bool>>(false);
-  c->send = [this, done, once, name, cors_ok, origin](response out) {
+  c->send = [this, done, once, name, cors_ok, origin, method, pattern, started](response out) {
     if (once->exchange(true))
       return;
     // Answers may carry caller data or codes: never cached anywhere.
@@ -129,17 +135,17 @@ void api::handle(request req, responder done) {
       out.headers.emplace_back("Access-Control-Allow-Origin", origin);
       out.headers.emplace_back("Vary", "Origin");
     }
-    ctx_->count(name, out.status);
+    ctx_->count(name, out.status, method, pattern, std::chrono::steady_clock::now() - started);
     done(std::move(out));
   };
-  c->stream = [this, done, once, name, cors_ok, origin](response head) {
+  c->stream = [this, done, once, name, cors_ok, origin, method, pattern, started](response head) {
     if (once->exchange(true))
       return std::shared_ptr<stream_writer>();
     if (cors_ok) {
       head.headers.emplace_back("Access-Control-Allow-Origin", origin);
       head.headers.emplace_back("Vary", "Origin");
     }
-    ctx_->count(name, head.status);
+    ctx_->count(name, head.status, method, pattern, std::chrono::steady_clock::now() - started);
     return done.open_stream(head.status, head.content_type, head.headers);
   };
   c->moved = [this](const call_ptr& mc, cluster::partition_id p) {

@@ -36,6 +36,9 @@ class api {
   void use_knowledge(knowledge::service* kb);
   /// Serves the evaluation (issue 14, M-E-1) from `e`.
   void use_evaluation(evaluation::evaluator* e);
+  /// Issue 14 item 4: the warnings' detector (GET /api/v1/warnings, the
+  /// test clock runs it).
+  void use_monitor(monitor::detector* d);
 
   /// The routes this node serves (the table, plus the test clock's).
   const std::vector<route>& routes() const { return routes_; }

@@ -19,6 +19,8 @@
 #include "adapters/redis/connection.hpp"
 #include "adapters/redis/feed.hpp"
 #include "adapters/knowledge/service.hpp"
+#include "adapters/monitor/detector.hpp"
+#include "adapters/monitor/histogram.hpp"
 #include "adapters/webhooks/engine.hpp"
 
 namespace hotline::evaluation {
@@ -83,6 +85,8 @@ struct api_context {
   webhook_link webhooks;
   knowledge::service* knowledge = nullptr;     // issue 13; null: 503 on its routes
   evaluation::evaluator* evaluation = nullptr; // issue 14; null: 503 on its routes
+  knowledge::service* knowledge = nullptr; // issue 13; null: 503 on its routes
+  monitor::detector* monitor = nullptr;    // issue 14 item 4; null: 503 on its routes
 
   /// Runs `f` on the small pool for synchronous Redis work (reads of
   /// indexes and logs), so that no io thread waits on Redis.
@@ -94,9 +98,27 @@ struct api_context {
   std::atomic<std::size_t> inflight{0};
   std::mutex metrics_mtx;
   std::map<std::pair<std::string, int>, std::uint64_t> requests;
+  /// Issue 14 item 4: request latencies by (method, route pattern), a
+  /// bounded label set (the route table's, and "other").
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<monitor::histogram>> latencies;
   void count(const std::string& route, int status) {
     std::lock_guard<std::mutex> lock(metrics_mtx);
     ++requests[{route, status}];
+  }
+  /// Counts an answer and times it, under the one lock counting took
+  /// before (the histogram itself is lock-free).
+  void count(const std::string& route, int status, const std::string& method,
+             const std::string& pattern, std::chrono::steady_clock::duration took) {
+    monitor::histogram* h = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(metrics_mtx);
+      ++requests[{route, status}];
+      auto& slot = latencies[{method, pattern}];
+      if (!slot)
+        slot = std::make_unique<monitor::histogram>();
+      h = slot.get();
+    }
+    h->observe(took);
   }
 };
 

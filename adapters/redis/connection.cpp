@@ -13,6 +13,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "adapters/monitor/histogram.hpp"
+
 namespace hotline::redis {
 
 namespace {
@@ -235,8 +237,13 @@ reply_ptr connection::command(const std::vector<std::string>& args) {
     argv.push_back(a.data());
     lens.push_back(a.size());
   }
+  const auto t0 = std::chrono::steady_clock::now();
   auto* r = static_cast<redisReply*>(
       redisCommandArgv(ctx_.get(), static_cast<int>(args.size()), argv.data(), lens.data()));
+  // A blocking read (XREAD … BLOCK) waits for data, not for Redis: not a
+  // round trip worth timing.
+  if (args.empty() || (args[0] != "XREAD" && args[0] != "XREADGROUP"))
+    monitor::redis_round_trips().observe(std::chrono::steady_clock::now() - t0);
   if (r == nullptr) {
     broken_ = true;
     throw redis_error(std::string("redis: ") + ctx_->errstr);
@@ -245,6 +252,7 @@ reply_ptr connection::command(const std::vector<std::string>& args) {
 }
 
 std::vector<reply_ptr> connection::pipeline(const std::vector<std::vector<std::string>>& cmds) {
+  const auto t0 = std::chrono::steady_clock::now();
   for (const auto& args : cmds) {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
@@ -267,6 +275,7 @@ std::vector<reply_ptr> connection::pipeline(const std::vector<std::vector<std::s
     }
     out.emplace_back(static_cast<redisReply*>(r));
   }
+  monitor::redis_round_trips().observe(std::chrono::steady_clock::now() - t0);
   return out;
 }
 

@@ -31,7 +31,7 @@ local n = tonumber(ARGV[5])
 for i = 6, 5 + n do redis.call('RPUSH', KEYS[1], ARGV[i]) end
 -- (op, its arguments): how many arguments each operation takes
 local arity = {sadd = 2, srem = 2, hincr = 2, set = 2, del_if = 2, zrem = 2, zadd = 3,
-               hset = 3, hdel = 2, xfeed = 7, xunit = 4}
+               hset = 3, hdel = 2, xfeed = 7, xunit = 4, hincrby = 3, expire = 2}
 local id = nil
 local i = 6 + n
 while i <= #ARGV do
@@ -47,6 +47,8 @@ while i <= #ARGV do
   elseif op == 'zadd' then redis.call('ZADD', a, c, b)
   elseif op == 'hset' then redis.call('HSET', a, b, c)
   elseif op == 'hdel' then redis.call('HDEL', a, b)
+  elseif op == 'hincrby' then redis.call('HINCRBY', a, b, tonumber(c))
+  elseif op == 'expire' then redis.call('PEXPIRE', a, tonumber(b) * 1000)
   elseif op == 'xfeed' then
     -- (key, minid, step, units, summary, worklists, writer node): one
     -- notice in the feed; its id is the id of the same notice, with its
@@ -285,6 +287,8 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     }
     for (const auto& h : push->hashes)
       args.insert(args.end(), {"hset", prefix_ + ":" + h.key, h.field, h.value});
+    for (const auto& o : push->ops)
+      args.insert(args.end(), o.begin(), o.end());
   }
   if (timers)
     timer_ops(timers_key(partition_of(no)), no,

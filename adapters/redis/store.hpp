@@ -82,6 +82,12 @@ struct push_writes {
     std::string key, field, value;
   };
   std::vector<hash_write> hashes;
+  /// Further operations of the append script, each the op and its
+  /// arguments, keys in full: the monitoring counters (issue 14 item 4,
+  /// adapters/monitor/counters.hpp). Ops: hincrby (key, field, n), expire
+  /// (key, seconds), sadd, srem (key, member), zadd (key, member, score),
+  /// zrem (key, member), hset (key, field, value).
+  std::vector<std::vector<std::string>> ops;
 };
 
 /// Where the events of tickets no longer in Redis are (issue 14): the
@@ -120,6 +126,8 @@ class store {
   intake_facts intake_lookup(const std::string& request_id, const std::string& repeat_key,
                              routing::civil_date d, cluster::partition_id p);
 
+  /// The key prefix ("hl").
+  const std::string& prefix() const { return prefix_; }
   /// The partition of ticket `no`.
   cluster::partition_id partition_of(const std::string& no) const;
   cluster::partition_id partitions() const { return partitions_; }

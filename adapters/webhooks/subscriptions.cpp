@@ -176,7 +176,10 @@ std::vector<dead_letter> letters_of(const redisReply* r) {
 } // namespace
 
 bool subscription::wants(const redis::push_entry& e) const {
-  if (!events.empty() && std::find(events.begin(), events.end(), e.step) == events.end())
+  // Issue 14: the office's early warnings are no ticket step; only a
+  // subscription that names "warning" gets them.
+  if (events.empty() ? e.step == "warning"
+                     : std::find(events.begin(), events.end(), e.step) == events.end())
     return false;
   if (units.empty())
     return true;

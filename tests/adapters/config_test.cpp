@@ -558,4 +558,34 @@ TEST_F(BrokenConfig, ReportsBadEvaluationWeightsByTheirKey_M_E_1) {
        {"response_working_days", "min_received", "colour", "weights.response_rate",
         "weights.speed_rate", "weights.on_time_rate", "weights"})
     EXPECT_TRUE(has_error(errors, "evaluation.yaml", key)) << key << "\n" << last_message_;
+// Issue 14 item 4 (M-D-1): the warnings' thresholds load from warnings.yaml.
+TEST_F(ChongqingConfig, ShipsWarningThresholds_M_D_1) {
+  ASSERT_TRUE(chongqing().config) << chongqing().error;
+  const auto& w = chongqing().config->warnings;
+  EXPECT_EQ(w.surge.window_hours, 3);
+  EXPECT_DOUBLE_EQ(w.surge.alpha, 0.0001);
+  EXPECT_EQ(w.cluster.min_callers, 5);
+  EXPECT_TRUE(hotline::routing::warn::check(w).empty());
+}
+
+TEST_F(BrokenConfig, ReportsBadWarningThresholdsByTheirKeys_M_D_1) {
+  write_text(dir() / "warnings.yaml", "surge:\n"
+                                      "  alpha: lots\n"
+                                      "  colour: red\n"
+                                      "cluster:\n"
+                                      "  min_callers: many\n"
+                                      "repeat: 3\n");
+  const auto errors = load_errors();
+  for (const char* key : {"surge.alpha", "surge.colour", "cluster.min_callers", "repeat"})
+    EXPECT_TRUE(has_error(errors, "warnings.yaml", key)) << key << "\n" << last_message_;
+}
+
+TEST_F(BrokenConfig, ReportsWarningThresholdsOutOfRange_M_D_1) {
+  write_text(dir() / "warnings.yaml", "surge:\n"
+                                      "  alpha: 0.9\n"
+                                      "overdue:\n"
+                                      "  min_jump: 0\n");
+  const auto errors = load_errors();
+  for (const char* key : {"surge.alpha", "overdue.min_jump"})
+    EXPECT_TRUE(has_error(errors, "warnings.yaml", key)) << key << "\n" << last_message_;
 }

@@ -130,6 +130,10 @@ TEST_F(openapi, EveryDocumentedOperationAnswersAsTheDocumentSays_M_D_2) {
   get("/api/v1/units/{unit_id}/inbox", "/api/v1/units/500103001/inbox", st, 403);
   get("/api/v1/units/{unit_id}/overview", "/api/v1/units/500103/overview", district);
   get("/api/v1/office/overview", "/api/v1/office/overview", sup);
+  // Issue 14 item 4 (M-D-1): the city's overview and the warnings.
+  get("/api/v1/overview", "/api/v1/overview", op);
+  get("/api/v1/warnings", "/api/v1/warnings?from=2026-01-01&to=2030-01-01", sup);
+  get("/api/v1/warnings", "/api/v1/warnings?from=yesterday", sup, 400);
   // The event streams: only their refusals are JSON (a stream stays open).
   get("/api/v1/units/{unit_id}/events", "/api/v1/units/" + street + "/events", "", 401);
   get("/api/v1/office/events", "/api/v1/office/events", "", 401);

@@ -154,9 +154,12 @@ TEST_F(webhooks_e2e, AReceiverGetsEveryStepOnceSignedThroughFailuresAndA500Perio
   // Every intake is a `dispatched` notice, written with its events.
   const auto entries = feed_after(ep, start);
   ASSERT_FALSE(entries.empty());
+  // (The office's early warnings, issue 14, may join the feed meanwhile:
+  // no ticket step, so not for this subscription.)
   std::set<std::string> expected;
   for (const auto& e : entries)
-    expected.insert(e.id);
+    if (e.step != "warning")
+      expected.insert(e.id);
   for (const auto& t : tickets) {
     const auto dispatched = std::count_if(entries.begin(), entries.end(), [&](const auto& e) {
       return e.step == "dispatched" && json::parse(e.data)["ticket_no"] == t["ticket_no"];
@@ -166,10 +169,14 @@ TEST_F(webhooks_e2e, AReceiverGetsEveryStepOnceSignedThroughFailuresAndA500Perio
 
   // The feed is worked through: delivered, or parked after six tries.
   const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (subscription(id)["cursor"] != entries.back().id
-         && std::chrono::steady_clock::now() < until)
+  // Worked through: the cursor at the last entry, or past it when a
+  // later entry the subscription does not want was skipped.
+  auto behind = [&] {
+    return redis::stream_before(subscription(id)["cursor"].get<std::string>(), entries.back().id);
+  };
+  while (behind() && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  ASSERT_EQ(subscription(id)["cursor"], entries.back().id);
+  ASSERT_FALSE(behind()) << subscription(id).dump();
   auto dead = body_of(http.get("/api/v1/webhooks/" + id + "/dead-letters", supervisor()));
   ASSERT_GE(dead["dead_letters"].size(), 1u) << dead.dump();
   std::vector<std::string> parked;

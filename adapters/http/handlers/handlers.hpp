@@ -13,6 +13,9 @@ void healthz(const call_ptr& c);
 void metrics(const call_ptr& c);
 void cluster_view(const call_ptr& c);
 void move_test_clock(const call_ptr& c);
+// Issue 14 item 4 (M-D-1): monitoring.cpp
+void overview(const call_ptr& c);
+void warnings(const call_ptr& c);
 
 // catalog.cpp — public reference data and the OpenAPI document
 void categories(const call_ptr& c);

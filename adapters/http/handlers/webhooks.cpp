@@ -112,8 +112,11 @@ void add_webhook(const call_ptr& c) {
   const auto& steps = r::notice_steps();
   s.events = name_list(
       body, "events",
-      [&](const std::string& x) { return std::find(steps.begin(), steps.end(), x) != steps.end(); },
-      "the step names (docs/API.md, Webhooks); [] for every step");
+      [&](const std::string& x) {
+        // Issue 14: the office's early warnings, asked for by name only.
+        return x == "warning" || std::find(steps.begin(), steps.end(), x) != steps.end();
+      },
+      "the step names (docs/API.md, Webhooks) or warning; [] for every step");
   const auto& dir = c->ctx.svc.config.directory;
   s.units = name_list(
       body, "units", [&](const std::string& x) { return dir.find_unit(x) != nullptr; },

@@ -1,0 +1,27 @@
+#pragma once
+// The monitoring counters a ticket's append writes with its events
+// (issue 14 item 4, M-D-1; layout in keys.hpp): the open-ticket counts of
+// the overview, the deadlines, the supervised set, and the hourly intake
+// buckets the warnings test. Written by the same Lua script as the events,
+// so they are exactly as right as the events, on every node.
+
+#include <string>
+#include <vector>
+
+#include "adapters/redis/store.hpp"
+#include "routing/directory.hpp"
+#include "routing/router.hpp"
+#include "routing/warnings.hpp"
+
+namespace hotline::monitor {
+
+/// Adds to `w.ops` what the events (taking the ticket from `before` to
+/// `after`, summarised) change in the counters. `router` locates a new
+/// demand (district and place of its intake bucket).
+void count_steps(redis::push_writes& w, const std::string& prefix, const std::string& no,
+                 const routing::ticket_summary& before, const routing::ticket_summary& after,
+                 const std::vector<routing::event>& events,
+                 const routing::ticket_state& final_state, const routing::router& router,
+                 const routing::directory& dir, const routing::warn::thresholds& t);
+
+} // namespace hotline::monitor
