@@ -558,6 +558,8 @@ TEST_F(BrokenConfig, ReportsBadEvaluationWeightsByTheirKey_M_E_1) {
        {"response_working_days", "min_received", "colour", "weights.response_rate",
         "weights.speed_rate", "weights.on_time_rate", "weights"})
     EXPECT_TRUE(has_error(errors, "evaluation.yaml", key)) << key << "\n" << last_message_;
+}
+
 // Issue 14 item 4 (M-D-1): the warnings' thresholds load from warnings.yaml.
 TEST_F(ChongqingConfig, ShipsWarningThresholds_M_D_1) {
   ASSERT_TRUE(chongqing().config) << chongqing().error;
