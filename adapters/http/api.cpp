@@ -106,6 +106,8 @@ void api::use_knowledge(knowledge::service* kb) {
 
 void api::use_evaluation(evaluation::evaluator* e) {
   ctx_->evaluation = e;
+}
+
 void api::use_monitor(monitor::detector* d) {
   ctx_->monitor = d;
 }

@@ -85,8 +85,7 @@ struct api_context {
   webhook_link webhooks;
   knowledge::service* knowledge = nullptr;     // issue 13; null: 503 on its routes
   evaluation::evaluator* evaluation = nullptr; // issue 14; null: 503 on its routes
-  knowledge::service* knowledge = nullptr; // issue 13; null: 503 on its routes
-  monitor::detector* monitor = nullptr;    // issue 14 item 4; null: 503 on its routes
+  monitor::detector* monitor = nullptr;        // issue 14 item 4; null: 503 on its routes
 
   /// Runs `f` on the small pool for synchronous Redis work (reads of
   /// indexes and logs), so that no io thread waits on Redis.
