@@ -1,11 +1,13 @@
 #include "app/brief_command.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "adapters/brief/gather.hpp"
 #include "adapters/brief/render.hpp"
+#include "adapters/monitor/detector.hpp"
 #include "app/cli_support.hpp"
 
 namespace hotline::app {
@@ -63,7 +65,13 @@ int run_brief(const brief_args& a) {
     if (!archived.pool())
       std::cerr << "hotline brief: no archive (no --postgres, no private PostgreSQL): tickets in "
                    "Redis only\n";
-    doc = brief::compose(brief::gather(store, pool, archived.pool(), cfg, *span, now, {}),
+    // M-D-1: the warnings raised in the period (up to now).
+    monitor::detector detector(pool, "hl", cfg.warnings, cfg.directory, nullptr,
+                               std::chrono::hours(1));
+    const auto end = std::min(now, routing::shanghai_midnight(routing::add_days(span->to, 1)));
+    const auto warnings
+        = detector.list(routing::shanghai_midnight(span->from), end, brief::max_warnings);
+    doc = brief::compose(brief::gather(store, pool, archived.pool(), cfg, *span, now, warnings),
                          cfg.directory);
   }
   const fs::path out(a.out);

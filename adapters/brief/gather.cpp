@@ -23,11 +23,12 @@ std::string minute_text(r::instant t) {
 
 inputs gather(redis::store& store, redis::pool& pool, archive::pg_pool* archive,
               const config::hotline_config& cfg, const v::span& period, r::instant now,
-              std::vector<warning_line> warnings) {
+              const std::vector<r::warn::warning>& warnings) {
   inputs in;
   in.period = period;
   in.generated = minute_text(now);
-  in.warnings = std::move(warnings);
+  for (const auto& w : warnings)
+    in.warnings.push_back({minute_text(w.at), std::string(r::warn::label_zh(w.kind)), w.reason});
   in.trend_to = period.to;
   in.trend_from = period.daily ? r::add_days(period.to, -(trend_days - 1)) : period.from;
 

@@ -5,8 +5,10 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "routing/civil_time.hpp"
@@ -172,6 +174,21 @@ TEST_F(warnings, ABurstOfNoiseInOneDistrictRaisesOneWarningWithItsFiguresANormal
   EXPECT_NE(got[0].body.find("\"surge\""), std::string::npos) << got[0].body;
   for (const auto& t : steps.tries())
     EXPECT_EQ(t.event, "dispatched");
+
+  // Issue 14 item 5: the day's brief lists it with its reason and figures.
+  temp_dir out("hotline-brief");
+  auto brief = run_cli_full({"brief", "--data-dir", data->path().string(), "--config",
+                             chongqing_config().string(), "--period", "2026-11-23", "--out",
+                             out.path().string(), "--as-of", "2026-11-23T12:00:00+08:00"});
+  ASSERT_EQ(brief.exit_code, 0) << brief.out << brief.err;
+  std::ifstream csv(out.path() / "warnings.csv", std::ios::binary);
+  const std::string listed_csv(std::istreambuf_iterator<char>(csv), {});
+  EXPECT_NE(
+      listed_csv.find(std::string(routing::warn::label_zh(routing::warn::warning_kind::surge))),
+      std::string::npos)
+      << listed_csv;
+  EXPECT_NE(listed_csv.find(w["reason"].get<std::string>()), std::string::npos) << listed_csv;
+  EXPECT_EQ(std::count(listed_csv.begin(), listed_csv.end(), '\n'), 2) << "a header and one";
 }
 
 TEST_F(warnings, BadPeriodsAreRefusedWithTheirField_M_D_1) {
