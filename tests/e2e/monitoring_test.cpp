@@ -192,11 +192,11 @@ TEST_F(warnings, ABurstOfNoiseInOneDistrictRaisesOneWarningWithItsFiguresANormal
 }
 
 TEST_F(warnings, BadPeriodsAreRefusedWithTheirField_M_D_1) {
-  expect_error(http.get("/api/v1/warnings?from=2026-13-01", office), 400, "invalid_field", "from");
-  expect_error(http.get("/api/v1/warnings?to=tomorrow", office), 400, "invalid_field", "to");
-  expect_error(http.get("/api/v1/warnings?from=2026-11-24&to=2026-11-23", office), 400,
+  expect_error(http.get("/api/v1/warnings?from=2026-13-01", office), 422, "invalid_field", "from");
+  expect_error(http.get("/api/v1/warnings?to=tomorrow", office), 422, "invalid_field", "to");
+  expect_error(http.get("/api/v1/warnings?from=2026-11-24&to=2026-11-23", office), 422,
                "invalid_field", "from");
-  expect_error(http.get("/api/v1/warnings?limit=0", office), 400, "invalid_field", "limit");
+  expect_error(http.get("/api/v1/warnings?limit=0", office), 422, "invalid_field", "limit");
   expect_error(http.get("/api/v1/warnings"), 401, "unauthorized", "authorization");
 }
 

@@ -33,7 +33,7 @@ r::instant bound(const call_ptr& c, const char* key, r::instant fallback, bool e
   } else if (auto t = r::parse_instant(i->second)) {
     return *t;
   }
-  throw api_error{400, "invalid_field",
+  throw api_error{422, "invalid_field",
                   "expected an ISO date (2026-11-30) or datetime (2026-11-30T10:00:00+08:00)", key};
 }
 
@@ -119,12 +119,12 @@ void warnings(const call_ptr& c) {
   const auto to = bound(c, "to", now + 1, true);
   const auto from = bound(c, "from", to - 24 * r::warn::hour_ms, false);
   if (from >= to)
-    throw api_error{400, "invalid_field", "must be before to", "from"};
+    throw api_error{422, "invalid_field", "must be before to", "from"};
   std::size_t limit = 500;
   if (auto i = c->req.query.find("limit"); i != c->req.query.end()) {
     const auto n = std::atoi(i->second.c_str());
     if (n < 1 || n > 5000 || std::to_string(n) != i->second)
-      throw api_error{400, "invalid_field", "must be a number from 1 to 5000", "limit"};
+      throw api_error{422, "invalid_field", "must be a number from 1 to 5000", "limit"};
     limit = static_cast<std::size_t>(n);
   }
   with_storage(c, [c, &det, from, to, limit] {
