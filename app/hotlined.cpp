@@ -40,6 +40,7 @@
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/http/api.hpp"
 #include "adapters/knowledge/service.hpp"
+#include "adapters/monitor/counters.hpp"
 #include "adapters/monitor/detector.hpp"
 #include "adapters/http/server.hpp"
 #include "adapters/redis/embedded.hpp"
@@ -375,6 +376,11 @@ int main(int argc, char** argv) {
       rt_opts.worker_threads = actor_threads;
       actors::runtime rt(svc, rt_opts);
       rt.build_worklists();
+      // Issue 14 item 4: data from before the monitoring counters gets them.
+      if (const auto n = monitor::build_counters(store, pool, svc.policy, cfg.directory))
+        spdlog::info("monitor: built the overview's counters from {} tickets (once, after an "
+                     "upgrade)",
+                     n);
       cluster::forwarder_options fwd_opts;
       fwd_opts.seal_key = caller_key;
       cluster::forwarder fwd(ep, pool, own, fwd_opts);

@@ -1,6 +1,8 @@
 #include "adapters/monitor/counters.hpp"
 
 #include <algorithm>
+#include <map>
+#include <stdexcept>
 
 #include "adapters/monitor/keys.hpp"
 #include "routing/worklist.hpp"
@@ -78,6 +80,76 @@ void count_steps(redis::push_writes& w, const std::string& prefix, const std::st
       op({"expire", k.repeats(hour), ttl});
     }
   }
+}
+
+std::size_t build_counters(redis::store& store, redis::pool& pool, const r::policy& p,
+                           const r::directory& dir) {
+  const keys k{store.prefix()};
+  const std::string marker = store.prefix() + ":schema:monitor";
+  auto c = pool.acquire();
+  {
+    auto rep = c->command({"EXISTS", marker});
+    if (redis::reply_integer(rep.get()) > 0)
+      return 0;
+  }
+  // Every ticket still in Redis, folded as the actors would.
+  std::map<std::string, long long> open;
+  std::vector<std::pair<std::string, std::string>> due; // (no, due) of all
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> due_of_unit;
+  std::vector<std::string> supervised;
+  std::size_t read = 0;
+  store.each_ticket_until(r::civil_date{9999, 12, 31},
+                          [&](const std::string& no, const auto& events) {
+                            ++read;
+                            const auto t = r::summarize(no, r::fold(events), p);
+                            for (const auto& f : r::warn::open_fields(t, dir))
+                              ++open[f];
+                            if (const auto d = due_of(t)) {
+                              due.emplace_back(no, std::to_string(d));
+                              due_of_unit[t.lead].emplace_back(no, std::to_string(d));
+                            }
+                            if (r::warn::supervised(t))
+                              supervised.push_back(no);
+                          });
+  std::vector<std::vector<std::string>> cmds{{"MULTI"}, {"DEL", k.open(), k.due(), k.supervised()}};
+  for (const auto& [unit, entries] : due_of_unit)
+    cmds.push_back({"DEL", k.due(unit)});
+  std::vector<std::string> hset{"HSET", k.open()};
+  for (const auto& [field, n] : open) {
+    hset.push_back(field);
+    hset.push_back(std::to_string(n));
+  }
+  if (hset.size() > 2)
+    cmds.push_back(std::move(hset));
+  auto zadd = [&](const std::string& key, const auto& entries) {
+    constexpr std::size_t per = 1000;
+    for (std::size_t from = 0; from < entries.size(); from += per) {
+      std::vector<std::string> cmd{"ZADD", key};
+      for (std::size_t i = from; i < std::min(entries.size(), from + per); ++i) {
+        cmd.push_back(entries[i].second);
+        cmd.push_back(entries[i].first);
+      }
+      cmds.push_back(std::move(cmd));
+    }
+  };
+  zadd(k.due(), due);
+  for (const auto& [unit, entries] : due_of_unit)
+    zadd(k.due(unit), entries);
+  for (std::size_t from = 0; from < supervised.size(); from += 1000) {
+    std::vector<std::string> cmd{"SADD", k.supervised()};
+    cmd.insert(cmd.end(), supervised.begin() + static_cast<long>(from),
+               supervised.begin() + static_cast<long>(std::min(supervised.size(), from + 1000)));
+    cmds.push_back(std::move(cmd));
+  }
+  cmds.push_back({"SET", marker, "1"});
+  cmds.push_back({"EXEC"});
+  const auto replies = c->pipeline(cmds);
+  redis::check(replies.back().get(), "EXEC");
+  if (replies.back()->type != REDIS_REPLY_ARRAY)
+    throw std::runtime_error("monitor: building the counters was not applied");
+  for (std::size_t i = 0; i < replies.back()->elements; ++i)
+    redis::check(replies.back()->element[i], "build_counters");
+  return read;
 }
 
 } // namespace hotline::monitor

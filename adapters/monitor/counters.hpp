@@ -24,4 +24,14 @@ void count_steps(redis::push_writes& w, const std::string& prefix, const std::st
                  const routing::ticket_state& final_state, const routing::router& router,
                  const routing::directory& dir, const routing::warn::thresholds& t);
 
+/// Data written before the monitoring counters existed has none: builds the
+/// overview's counters (open tickets by status, district, unit and kind;
+/// the due sets; the supervised set) from every ticket in Redis, once
+/// (marker `{prefix}:schema:monitor`), before this node serves. Written as
+/// absolute values in one MULTI/EXEC, so two nodes building at once write
+/// the same. The hourly buckets of the warnings start empty. Returns how
+/// many tickets it read (0 when built already).
+std::size_t build_counters(redis::store& store, redis::pool& pool, const routing::policy& p,
+                           const routing::directory& dir);
+
 } // namespace hotline::monitor

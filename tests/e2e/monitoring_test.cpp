@@ -440,3 +440,69 @@ TEST_F(metrics, ParseWithPrometheusOwnParserAndAgreeWithTheOverview) {
   EXPECT_GT(s["hotline_redis_round_trip_seconds_count"].get<double>(), 0);
   EXPECT_EQ(s["hotline_storage_up"], 1);
 }
+
+// Issue 14 item 4: data written before the overview's counters existed
+// gets them once, when the new version starts, and they match the tickets.
+namespace {
+
+struct upgrade_flags {
+  static constexpr const char* tag = "hotline-overview-upgrade";
+  static std::vector<std::string> extra() {
+    return {"--test-clock", "--test-clock-start", "2026-11-23T10:00:00+08:00"};
+  }
+};
+
+struct overview_upgrade : service_suite<upgrade_flags> {
+  json overview_on(const std::string& office) {
+    http_client h{"127.0.0.1", service->port()};
+    auto r = h.get("/api/v1/overview", office);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return body_of(r);
+  }
+  static void restart() {
+    service.reset();
+    service = std::make_unique<service_process>(data->path(), upgrade_flags::extra());
+  }
+};
+
+} // namespace
+
+TEST_F(overview_upgrade, DataFromBeforeTheCountersGetsThemOnceAtStart_M_D_1) {
+  const auto office = office_token(*data);
+  std::vector<std::string> nos;
+  for (int i = 0; i < 3; ++i) {
+    auto r = http.post("/api/v1/demands", noise(500 + i, "解放碑").dump(), office);
+    ASSERT_EQ(r.status, 201) << r.body;
+    nos.push_back(body_of(r)["ticket_no"]);
+  }
+  ASSERT_EQ(http.post("/api/v1/demands", noise(600, "七星岗").dump(), office).status, 201);
+  const std::string lead
+      = body_of(http.get("/api/v1/tickets/" + nos[0], office))["assignment"]["unit_id"];
+  ASSERT_EQ(
+      http.post("/api/v1/tickets/" + nos[0] + "/accept", "{}", unit_token(*data, lead)).status,
+      200);
+  const auto before = overview_on(office);
+  ASSERT_EQ(before["open"], 4) << before.dump();
+
+  // The data as a version without the counters left it.
+  redis::endpoint ep;
+  ep.socket_path = (data->path() / "redis" / "redis.sock").string();
+  {
+    redis::connection c(ep);
+    auto keys = c.command({"KEYS", "hl:mon:*"});
+    ASSERT_GT(keys->elements, 0u);
+    for (std::size_t i = 0; i < keys->elements; ++i)
+      c.command({"DEL", redis::reply_string(keys->element[i])});
+    c.command({"DEL", "hl:schema:monitor"});
+  }
+  EXPECT_EQ(overview_on(office)["open"], 0) << "the overview reads the counters";
+
+  restart();
+  const auto after = overview_on(office);
+  for (const char* f : {"open", "by_status", "by_unit_kind", "by_district", "by_unit", "due_today",
+                        "overdue", "supervised"})
+    EXPECT_EQ(after[f], before[f]) << f << "\n" << after.dump() << "\n" << before.dump();
+  // Once: a second start adds nothing.
+  restart();
+  EXPECT_EQ(overview_on(office)["by_status"], before["by_status"]);
+}
