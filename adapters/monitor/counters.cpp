@@ -88,9 +88,12 @@ std::size_t build_counters(redis::store& store, redis::pool& pool, const r::poli
   const std::string marker = store.prefix() + ":schema:monitor";
   auto c = pool.acquire();
   {
-    auto rep = c->command({"EXISTS", marker});
-    if (redis::reply_integer(rep.get()) > 0)
-      return 0;
+    // One node builds: the claim is the marker itself, "building" for at
+    // most 10 minutes (a builder that dies leaves it to the next start).
+    auto rep = c->command({"SET", marker, "building", "NX", "PX", "600000"});
+    redis::check(rep.get(), "SET");
+    if (rep->type == REDIS_REPLY_NIL)
+      return 0; // built, or being built by another node
   }
   // Every ticket still in Redis, folded as the actors would.
   std::map<std::string, long long> open;
@@ -111,6 +114,13 @@ std::size_t build_counters(redis::store& store, redis::pool& pool, const r::poli
                             if (r::warn::supervised(t))
                               supervised.push_back(no);
                           });
+  if (read == 0) {
+    // New data: nothing to count, and nothing of a node already serving to
+    // overwrite.
+    auto rep = c->command({"SET", marker, "1"});
+    redis::check(rep.get(), "SET");
+    return 0;
+  }
   std::vector<std::vector<std::string>> cmds{{"MULTI"}, {"DEL", k.open(), k.due(), k.supervised()}};
   for (const auto& [unit, entries] : due_of_unit)
     cmds.push_back({"DEL", k.due(unit)});

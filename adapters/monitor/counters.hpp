@@ -27,10 +27,11 @@ void count_steps(redis::push_writes& w, const std::string& prefix, const std::st
 /// Data written before the monitoring counters existed has none: builds the
 /// overview's counters (open tickets by status, district, unit and kind;
 /// the due sets; the supervised set) from every ticket in Redis, once
-/// (marker `{prefix}:schema:monitor`), before this node serves. Written as
-/// absolute values in one MULTI/EXEC, so two nodes building at once write
-/// the same. The hourly buckets of the warnings start empty. Returns how
-/// many tickets it read (0 when built already).
+/// (marker `{prefix}:schema:monitor`, claimed with SET NX so one node
+/// builds), before this node serves. Written as absolute values in one
+/// MULTI/EXEC. The hourly buckets of the warnings start empty. Returns how
+/// many tickets it read (0 when built already, or by another node, or when
+/// there are none).
 std::size_t build_counters(redis::store& store, redis::pool& pool, const routing::policy& p,
                            const routing::directory& dir);
 
