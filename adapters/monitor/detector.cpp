@@ -38,14 +38,6 @@ void sum_fields(const redisReply* rep, std::map<std::string, long long>& out) {
         += std::stoll(redis::reply_string(rep->element[i + 1]));
 }
 
-long long integer_or_zero(const redisReply* rep) {
-  if (!rep || rep->type == REDIS_REPLY_NIL)
-    return 0;
-  if (rep->type == REDIS_REPLY_INTEGER)
-    return rep->integer;
-  return std::stoll(redis::reply_string(rep));
-}
-
 } // namespace
 
 json to_json(const w::warning& x, const r::directory& dir) {
@@ -178,7 +170,7 @@ void detector::surges(redis::connection& c, r::instant now, std::vector<w::warni
       for (int i = 0; i < rule.window_hours; ++i) {
         const auto* rep = reps[s * rule.window_hours + i].get();
         redis::check(rep, "HMGET");
-        sum += integer_or_zero(rep->element[k]);
+        sum += redis::reply_integer_or_zero(rep->element[k]);
       }
       samples.push_back(sum);
     }
@@ -286,7 +278,7 @@ void detector::overdue(redis::connection& c, r::instant now, std::vector<w::warn
       redis::check(rep, "HMGET");
       if (rep->element[k]->type == REDIS_REPLY_NIL)
         continue;
-      const auto before = integer_or_zero(rep->element[k]);
+      const auto before = redis::reply_integer_or_zero(rep->element[k]);
       if (auto x = w::overdue_jump(units[k], before, redis::reply_integer(counts[k].get()),
                                    (h - back) * w::hour_ms, now, rule))
         out.push_back(std::move(*x));

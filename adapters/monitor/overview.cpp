@@ -4,18 +4,6 @@ namespace hotline::monitor {
 
 namespace r = hotline::routing;
 
-namespace {
-
-long long integer_or_zero(const redisReply* rep) {
-  if (!rep || rep->type == REDIS_REPLY_NIL)
-    return 0;
-  if (rep->type == REDIS_REPLY_INTEGER)
-    return rep->integer;
-  return std::stoll(redis::reply_string(rep));
-}
-
-} // namespace
-
 overview read_overview(redis::connection& c, const keys& k, r::instant now, int weeks) {
   overview o;
   o.at = now;
@@ -39,7 +27,7 @@ overview read_overview(redis::connection& c, const keys& k, r::instant now, int 
   const auto* open = reps[0].get();
   for (std::size_t i = 0; i + 1 < open->elements; i += 2) {
     const auto field = redis::reply_string(open->element[i]);
-    const auto n = integer_or_zero(open->element[i + 1]);
+    const auto n = redis::reply_integer_or_zero(open->element[i + 1]);
     if (n <= 0 || field.size() < 2)
       continue;
     const auto name = field.substr(2);
@@ -64,10 +52,10 @@ overview read_overview(redis::connection& c, const keys& k, r::instant now, int 
   o.overdue = reps[1]->integer;
   o.due_today = reps[2]->integer;
   o.supervised = reps[3]->integer;
-  o.last_hour = integer_or_zero(reps[4].get());
-  o.this_hour = integer_or_zero(reps[5].get());
+  o.last_hour = redis::reply_integer_or_zero(reps[4].get());
+  o.this_hour = redis::reply_integer_or_zero(reps[5].get());
   for (int w = 1; w <= weeks; ++w)
-    o.same_hour_weeks.push_back(integer_or_zero(reps[5 + w].get()));
+    o.same_hour_weeks.push_back(redis::reply_integer_or_zero(reps[5 + w].get()));
   return o;
 }
 

@@ -344,6 +344,10 @@ long long reply_integer(const redisReply* r) {
   throw redis_error("redis: expected an integer reply");
 }
 
+long long reply_integer_or_zero(const redisReply* r) {
+  return !r || r->type == REDIS_REPLY_NIL ? 0 : reply_integer(r);
+}
+
 void check(const redisReply* r, const char* what) {
   if (r->type == REDIS_REPLY_ERROR)
     throw redis_error(std::string("redis: ") + what + ": " + std::string(r->str, r->len));

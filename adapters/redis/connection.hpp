@@ -121,6 +121,8 @@ void ping(const endpoint& ep);
 /// Helpers for reading replies.
 std::string reply_string(const redisReply* r);
 long long reply_integer(const redisReply* r);
+/// The same, 0 for no reply or nil (a missing key or field).
+long long reply_integer_or_zero(const redisReply* r);
 /// Throws redis_error if `r` is an error reply, with `what` as context.
 void check(const redisReply* r, const char* what);
 
