@@ -194,6 +194,20 @@ std::string service_notice(const config::hotline_config& cfg, const r::ticket_st
   return "已受理，由热线办协调确定承办单位 (M-RT-2)";
 }
 
+// The form of a POST (urlencoded or multipart), its jurisdiction checked
+// in the body and in the query (some clients add it to every call).
+std::shared_ptr<o::form> posted_form(const call_ptr& c) {
+  std::shared_ptr<o::form> f;
+  try {
+    f = std::make_shared<o::form>(o::parse_form(c->req.content_type, c->req.body));
+  } catch (const o::form_error& e) {
+    throw o::failure{{400, e.field, e.what()}};
+  }
+  o::check_jurisdiction(f->get("jurisdiction_id"));
+  o::check_jurisdiction(query(c, "jurisdiction_id"));
+  return f;
+}
+
 } // namespace
 
 void o311_discovery(const call_ptr& c) {
@@ -235,15 +249,7 @@ void o311_post_request(const call_ptr& c) {
   guarded(c, o::format::xml, [&] {
     const auto fmt = format_of(c->param("format"));
     guarded(c, fmt, [&] {
-      std::shared_ptr<o::form> f;
-      try {
-        f = std::make_shared<o::form>(o::parse_form(c->req.content_type, c->req.body));
-      } catch (const o::form_error& e) {
-        throw o::failure{{400, e.field, e.what()}};
-      }
-      // In the body, or in the query as some clients add it to every call.
-      o::check_jurisdiction(f->get("jurisdiction_id"));
-      o::check_jurisdiction(query(c, "jurisdiction_id"));
+      const auto f = posted_form(c);
       storage(c, fmt, [c, fmt, f] {
         const auto who = need_integrator(c, f->get("api_key"), {auth::integrator_scope::intake});
         auto demand = o::to_intake(*f, c->ctx.svc.config, who, c->req.idempotency_key,
@@ -372,14 +378,7 @@ void o311_post_update(const call_ptr& c) {
   guarded(c, o::format::xml, [&] {
     const auto fmt = format_of(c->param("format"));
     guarded(c, fmt, [&] {
-      std::shared_ptr<o::form> f;
-      try {
-        f = std::make_shared<o::form>(o::parse_form(c->req.content_type, c->req.body));
-      } catch (const o::form_error& e) {
-        throw o::failure{{400, e.field, e.what()}};
-      }
-      o::check_jurisdiction(f->get("jurisdiction_id"));
-      o::check_jurisdiction(query(c, "jurisdiction_id"));
+      const auto f = posted_form(c);
       storage(c, fmt, [c, fmt, f] {
         const auto who
             = need_integrator(c, f->get("api_key"),
