@@ -253,4 +253,14 @@ long long coordination::version() {
   return rep->type == REDIS_REPLY_NIL ? 0 : std::stoll(reply_string(rep.get()));
 }
 
+void own_every_partition(redis::pool& pool, ownership& own, std::chrono::milliseconds ttl) {
+  coordination coord(pool, "hl", own.partitions(), ttl);
+  std::vector<partition_id> all;
+  for (partition_id p = 0; p < own.partitions(); ++p)
+    all.push_back(p);
+  for (const auto& [p, token] : coord.acquire(own.node_id(), all))
+    own.grant(p, token);
+  own.valid_until(std::chrono::steady_clock::now() + ttl);
+}
+
 } // namespace hotline::cluster

@@ -19,6 +19,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/cluster/ownership.hpp"
 #include "adapters/cluster/partitioning.hpp"
 #include "adapters/redis/connection.hpp"
 
@@ -90,5 +91,11 @@ class coordination {
   partition_id partitions_;
   std::chrono::milliseconds ttl_;
 };
+
+/// Makes `own` the holder of every partition's lease in Redis for `ttl`, as
+/// a lone node's lease loop would: for tests and benchmarks of the parts
+/// that write through fenced appends without running that loop.
+void own_every_partition(redis::pool& pool, ownership& own,
+                         std::chrono::milliseconds ttl = std::chrono::hours(1));
 
 } // namespace hotline::cluster

@@ -133,15 +133,7 @@ int main(int argc, char** argv) {
     redis::pool pool(rs.where(), 4);
     redis::store store(pool);
     cluster::ownership own("bench", store.partitions());
-    {
-      cluster::coordination coord(pool, "hl", own.partitions(), std::chrono::hours(1));
-      std::vector<cluster::partition_id> all;
-      for (cluster::partition_id p = 0; p < own.partitions(); ++p)
-        all.push_back(p);
-      for (const auto& [p, token] : coord.acquire(own.node_id(), all))
-        own.grant(p, token);
-      own.valid_until(std::chrono::steady_clock::now() + std::chrono::hours(1));
-    }
+    cluster::own_every_partition(pool, own);
     archive::pg_pool pgp(pg.conninfo(), 2);
     archive::tables tables(pgp);
     tables.ensure_schema();

@@ -85,16 +85,6 @@ void redis_server::flush() {
   redis::check(r.get(), "FLUSHALL");
 }
 
-void own_every_partition(redis::pool& pool, cluster::ownership& own) {
-  cluster::coordination coord(pool, "hl", own.partitions(), std::chrono::hours(1));
-  std::vector<cluster::partition_id> all;
-  for (cluster::partition_id p = 0; p < own.partitions(); ++p)
-    all.push_back(p);
-  for (const auto& [p, token] : coord.acquire(own.node_id(), all))
-    own.grant(p, token);
-  own.valid_until(std::chrono::steady_clock::now() + std::chrono::hours(1));
-}
-
 std::filesystem::path chongqing_config() {
   return std::filesystem::path(HOTLINE_SOURCE_DIR) / "config" / "chongqing";
 }

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "adapters/cluster/ownership.hpp"
+#include "adapters/cluster/coordination.hpp"
 #include "adapters/redis/connection.hpp"
 #include "adapters/redis/embedded.hpp"
 
@@ -59,10 +59,8 @@ class redis_server {
   int tcp_port_ = 0;
 };
 
-/// Makes `own` the holder of every partition's lease in Redis (an hour
-/// long), as a lone node's lease loop would, for tests of the parts that
-/// write through fenced appends without running that loop.
-void own_every_partition(redis::pool& pool, cluster::ownership& own);
+/// Every partition's lease for `own`, an hour long (adapters/cluster).
+using cluster::own_every_partition;
 
 /// The repository's Chongqing configuration folder.
 std::filesystem::path chongqing_config();
