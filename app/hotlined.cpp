@@ -43,12 +43,27 @@
 #include "adapters/monitor/counters.hpp"
 #include "adapters/monitor/detector.hpp"
 #include "adapters/http/server.hpp"
+#include "adapters/http/site.hpp"
 #include "adapters/redis/embedded.hpp"
 #include "adapters/redis/feed.hpp"
 #include "adapters/webhooks/engine.hpp"
 
 namespace fs = std::filesystem;
 using namespace hotline;
+
+namespace {
+
+// build/web beside build/bin, where the build puts the pages (issue 15).
+std::string default_web_dir() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec)
+    return "";
+  const auto dir = self.parent_path().parent_path() / "web";
+  return std::filesystem::is_directory(dir, ec) ? dir.string() : "";
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"hotlined — the 12345 government-service hotline router"};
@@ -84,6 +99,13 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "data folder: keys, and the embedded Redis")
       ->multi_option_policy(last)
       ->capture_default_str();
+  // Issue 15: the console and the public pages, built into build/web
+  // beside build/bin (scripts/build.sh); empty: serve the API alone.
+  std::string web_dir = default_web_dir();
+  app.add_option("--web-dir", web_dir,
+                 "folder of the console's and public pages' files (default: ../web beside "
+                 "this binary, when it exists; empty: no pages)")
+      ->multi_option_policy(last);
   app.add_option("--listen", listen, "HTTP address HOST:PORT (port 0: any free port)")
       ->multi_option_policy(last)
       ->capture_default_str();
@@ -444,6 +466,15 @@ int main(int argc, char** argv) {
       evaluation::evaluator evaluator(store, pool, archive.pool(), cfg);
       api.use_evaluation(&evaluator);
       api.use_monitor(&warnings);
+      // Issue 15: the pages, and the district outlines their map shades.
+      if (!web_dir.empty()) {
+        auto pages = std::make_shared<const http::site>(
+            http::site::load(web_dir, {{"/assets/map/chongqing.geojson",
+                                        fs::path(config_dir) / "district-boundaries.geojson"}}));
+        spdlog::info("hotlined: console and public pages: {} files from {}", pages->size(),
+                     web_dir);
+        api.use_site(std::move(pages));
+      }
       fwd.start([&api](cluster::forwarded_request fw, cluster::answer_fn done) {
         api.handle_forwarded(std::move(fw), std::move(done));
       });

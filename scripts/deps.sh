@@ -15,8 +15,15 @@ packages=(
   postgresql-15 libpq-dev
   libjson-validator-perl # tests: OpenAPI 3.0 validation of openapi.json (issue 12)
   python3-prometheus-client # tests: /metrics parsed by Prometheus's own text parser (issue 14)
+  # issue 15: the console's browser tests in Debian's chromium, Chinese fonts
+  # for its screenshots, util-linux's setpriv (the test's hotlined dies with it)
+  chromium fonts-noto-cjk util-linux
   "$@"
 )
+
+# npm: ECharts for the console, Playwright for its tests (issue 15). A node
+# from elsewhere (NodeSource) brings its own npm; Debian's otherwise.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

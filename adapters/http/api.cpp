@@ -11,6 +11,7 @@
 #include "adapters/crypto/crypto.hpp"
 #include "adapters/http/call.hpp"
 #include "adapters/http/handlers/handlers.hpp"
+#include "adapters/http/site.hpp"
 
 namespace hotline::http {
 
@@ -112,6 +113,10 @@ void api::use_monitor(monitor::detector* d) {
   ctx_->monitor = d;
 }
 
+void api::use_site(std::shared_ptr<const site> s) {
+  site_ = std::move(s);
+}
+
 api::~api() {
   pool_->threads.join();
 }
@@ -122,6 +127,23 @@ void api::handle(request req, responder done) {
   const auto& cors = ctx_->limits.opts.cors_origins;
   const bool cors_ok = !origin.empty() && std::find(cors.begin(), cors.end(), origin) != cors.end();
   auto m = find_route(routes_, c->req.method, c->req.path);
+  // Issue 15: the pages, where no route is (no credentials, no limits: they
+  // are the same bytes for everyone and read from memory).
+  if (!m.r && m.allowed.empty() && site_ && c->req.method == "GET") {
+    if (c->req.path == "/console") {
+      response out;
+      out.status = 301;
+      out.content_type.clear();
+      out.headers.emplace_back("Location", "/console/");
+      ctx_->count("static", out.status);
+      return done(std::move(out));
+    }
+    if (const auto* f = site_->find(c->req.path)) {
+      auto out = site_response(*f, c->req.header("if-none-match"));
+      ctx_->count("static", out.status);
+      return done(std::move(out));
+    }
+  }
   const std::string name = m.r ? std::string(m.r->name) : "other";
   // Issue 14 item 4: latency by the route's pattern, never the raw path.
   const std::string method = m.r ? std::string(m.r->method) : "other";

@@ -15,6 +15,8 @@
 
 namespace hotline::http {
 
+class site;
+
 class api {
  public:
   /// `test_clock` is given only under `hotlined --test-clock`: it adds
@@ -39,6 +41,9 @@ class api {
   /// Issue 14 item 4: the warnings' detector (GET /api/v1/warnings, the
   /// test clock runs it).
   void use_monitor(monitor::detector* d);
+  /// Issue 15: the console's and public pages' files, served for GET paths
+  /// outside the API (never overriding a route).
+  void use_site(std::shared_ptr<const site> s);
 
   /// The routes this node serves (the table, plus the test clock's).
   const std::vector<route>& routes() const { return routes_; }
@@ -46,6 +51,7 @@ class api {
  private:
   std::unique_ptr<api_context> ctx_;
   std::vector<route> routes_;
+  std::shared_ptr<const site> site_;
   struct pool_impl;
   std::unique_ptr<pool_impl> pool_;
 };

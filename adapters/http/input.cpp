@@ -155,6 +155,58 @@ std::optional<r::disposal> parse_disposal(const json& body, const config::hotlin
 
 } // namespace
 
+r::location parse_location(const json& body) {
+  r::location where;
+  const auto& loc = require(body, "location", "location");
+  if (!loc.is_object())
+    throw api_error{422, "invalid_field", "must be an object", "location"};
+  where.address = text_field(loc, "address", "location.address", 0, 200, false);
+  const bool has_lat = loc.contains("lat") && !loc.at("lat").is_null();
+  const bool has_lon = loc.contains("lon") && !loc.at("lon").is_null();
+  if (has_lat != has_lon)
+    throw api_error{422, "invalid_field", "lat and lon go together",
+                    has_lat ? "location.lon" : "location.lat"};
+  if (has_lat)
+    where.coords = r::point{number_field(loc, "lon", "location.lon", -180, 180),
+                            number_field(loc, "lat", "location.lat", -90, 90)};
+  if (where.address.empty() && !where.coords)
+    throw api_error{400, "missing_field", "an address or coordinates are required (M-R-1)",
+                    "location.address"};
+
+  return where;
+}
+
+std::optional<r::instant> optional_deadline(const json& body) {
+  if (!body.contains("deadline") || body.at("deadline").is_null())
+    return std::nullopt;
+  const auto& d = body.at("deadline");
+  auto t = d.is_string() ? r::parse_instant(d.get<std::string>()) : std::nullopt;
+  if (!t)
+    throw api_error{422, "invalid_field",
+                    "must be ISO 8601 with an offset, e.g. 2026-12-01T18:00:00+08:00", "deadline"};
+  return t;
+}
+
+actors::intake_request parse_preview(const json& body, const config::hotline_config&) {
+  actors::intake_request req;
+  req.kind = enum_field<r::demand_kind>(body, "kind", r::parse_demand_kind,
+                                        "consultation, help, complaint, report, suggestion");
+  req.category = text_field(body, "category", "category", 1, 64);
+  req.where = parse_location(body);
+  if (auto i = body.find("caller"); i != body.end() && i->is_object()) {
+    if (auto p = i->find("phone");
+        p != i->end() && p->is_string() && !p->get<std::string>().empty()) {
+      auto normalized = r::normalize_phone(p->get<std::string>());
+      if (!normalized)
+        throw api_error{422, "invalid_field", "must be a phone number of 5-20 digits",
+                        "caller.phone"};
+      req.caller_phone = *normalized;
+    }
+  }
+  req.deadline = optional_deadline(body);
+  return req;
+}
+
 actors::intake_request parse_demand(const json& body, const config::hotline_config& cfg) {
   actors::intake_request req;
   const auto& rid = require(body, "request_id", "request_id");
@@ -182,31 +234,9 @@ actors::intake_request parse_demand(const json& body, const config::hotline_conf
     throw api_error{422, "invalid_field", "must be a phone number of 5-20 digits", "caller.phone"};
   req.caller_phone = *normalized;
 
-  const auto& loc = require(body, "location", "location");
-  if (!loc.is_object())
-    throw api_error{422, "invalid_field", "must be an object", "location"};
-  req.where.address = text_field(loc, "address", "location.address", 0, 200, false);
-  const bool has_lat = loc.contains("lat") && !loc.at("lat").is_null();
-  const bool has_lon = loc.contains("lon") && !loc.at("lon").is_null();
-  if (has_lat != has_lon)
-    throw api_error{422, "invalid_field", "lat and lon go together",
-                    has_lat ? "location.lon" : "location.lat"};
-  if (has_lat)
-    req.where.coords = r::point{number_field(loc, "lon", "location.lon", -180, 180),
-                                number_field(loc, "lat", "location.lat", -90, 90)};
-  if (req.where.address.empty() && !req.where.coords)
-    throw api_error{400, "missing_field", "an address or coordinates are required (M-R-1)",
-                    "location.address"};
+  req.where = parse_location(body);
 
-  if (body.contains("deadline") && !body.at("deadline").is_null()) {
-    const auto& d = body.at("deadline");
-    auto t = d.is_string() ? r::parse_instant(d.get<std::string>()) : std::nullopt;
-    if (!t)
-      throw api_error{422, "invalid_field",
-                      "must be ISO 8601 with an offset, e.g. 2026-12-01T18:00:00+08:00",
-                      "deadline"};
-    req.deadline = *t;
-  }
+  req.deadline = optional_deadline(body);
   return req;
 }
 

@@ -53,5 +53,12 @@ std::string command_claim(const request& req);
 
 /// M-R-1: the demand of `POST /api/v1/demands`.
 actors::intake_request parse_demand(const nlohmann::json& body, const config::hotline_config& cfg);
+/// `location` of a demand: an address, coordinates, or both (M-R-1).
+routing::location parse_location(const nlohmann::json& body);
+/// `deadline` given at assignment (M-DL-3), if any.
+std::optional<routing::instant> optional_deadline(const nlohmann::json& body);
+/// What a routing preview needs (issue 15): kind, category, location, and
+/// the caller's phone and a deadline when known.
+actors::intake_request parse_preview(const nlohmann::json& body, const config::hotline_config& cfg);
 
 } // namespace hotline::http

@@ -96,6 +96,8 @@ const std::vector<route>& route_table() {
        "不予受理的依据与引导 (M-S-2)"},
       {"POST", "/api/v1/demands", "demands", anonymous_or({op, sup}), h::post_demand,
        "登记诉求，即时处置或派单 (M-R-1, M-C-1, M-RT-1)"},
+      {"POST", "/api/v1/routing/preview", "routing_preview", staff({op, sup}), h::preview_routing,
+       "派单预览：承办单位、依据与时限，不保存 (M-RT-1, M-DL-1, M-S-2)"},
       {"GET", "/api/v1/coordination", "coordination", staff({sup}), h::coordination_queue,
        "热线协调队列 (M-RT-2)"},
       {"GET", "/api/v1/returns", "returns", staff({sup}), h::returns, "各单位退单数 (M-RT-4)"},

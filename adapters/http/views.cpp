@@ -222,13 +222,9 @@ json ticket_view(const actors::services& svc, const actors::ticket_reply& t, boo
   return v;
 }
 
-// The answer to an intake: the ticket, its code and its assignment.
-json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
-  const auto& s = t.state;
-  json v{{"ticket_no", t.ticket_no}, {"status", r::to_string(s.status)}};
-  if (auto secret = svc.vault.open(t.ticket_no, s.intake->caller_sealed))
-    v["extraction_code"] = secret->extraction_code;
-  v["submitted_at"] = r::format_instant(s.intake->at);
+// Where a ticket went and until when (the intake's answer and the routing
+// preview of issue 15 share it).
+void placement_fields(const actors::services& svc, const r::ticket_state& s, json& v) {
   v["assignment"] = nullptr;
   v["deadline"] = nullptr;
   v["deadline_date"] = nullptr;
@@ -251,6 +247,16 @@ json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
   } else {
     v["coordination"] = {{"reasons", reasons_json(s.coordination_reasons)}};
   }
+}
+
+// The answer to an intake: the ticket, its code and its assignment.
+json intake_view(const actors::services& svc, const actors::ticket_reply& t) {
+  const auto& s = t.state;
+  json v{{"ticket_no", t.ticket_no}, {"status", r::to_string(s.status)}};
+  if (auto secret = svc.vault.open(t.ticket_no, s.intake->caller_sealed))
+    v["extraction_code"] = secret->extraction_code;
+  v["submitted_at"] = r::format_instant(s.intake->at);
+  placement_fields(svc, s, v);
   return v;
 }
 

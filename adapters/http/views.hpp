@@ -25,6 +25,10 @@ nlohmann::json confidence_json(const routing::confidence& c);
 nlohmann::json ticket_view(const actors::services& svc, const actors::ticket_reply& t, bool staff);
 /// The answer to an intake: the ticket, its extraction code and assignment.
 nlohmann::json intake_view(const actors::services& svc, const actors::ticket_reply& t);
+/// `assignment`, `deadline`, `deadline_date`, … (or `disposal`, or
+/// `coordination`) of a ticket's state, into `v`.
+void placement_fields(const actors::services& svc, const routing::ticket_state& s,
+                      nlohmann::json& v);
 /// M-SV-3: the steps of a ticket, with the person who took each (staff).
 nlohmann::json timeline_view(const actors::services& svc, const std::string& no,
                              const routing::ticket_state& s,

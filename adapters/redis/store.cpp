@@ -191,6 +191,10 @@ store::intake_facts store::intake_lookup(const std::string& request_id,
   return out;
 }
 
+std::optional<std::string> store::open_repeat(const std::string& repeat_key) {
+  return get(key("open", repeat_key));
+}
+
 std::optional<std::string> store::get(const std::string& k) {
   auto c = pool_.acquire();
   auto rep = c->command({"GET", k});

@@ -123,6 +123,9 @@ class store {
     std::optional<std::string> open_repeat;
     std::string fresh_no;
   };
+  /// The open ticket of a caller's matter (M-S-2), if any: a read only,
+  /// for the routing preview (issue 15).
+  std::optional<std::string> open_repeat(const std::string& repeat_key);
   intake_facts intake_lookup(const std::string& request_id, const std::string& repeat_key,
                              routing::civil_date d, cluster::partition_id p);
 

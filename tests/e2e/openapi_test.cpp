@@ -122,6 +122,12 @@ TEST_F(openapi, EveryDocumentedOperationAnswersAsTheDocumentSays_M_D_2) {
         {"location", {{"address", "重庆市渝中区"}}}},
        office, 201);
   post(d, d, {{"request_id", "oa-4"}}, "", 400);
+  // Issue 15: the operator's routing preview, which writes nothing.
+  const std::string pv = "/api/v1/routing/preview";
+  auto preview = yuzhong_demand("oa-preview");
+  post(pv, pv, preview, op);
+  post(pv, pv, preview, "", 401);
+  post(pv, pv, {{"kind", "complaint"}, {"category", "env.noise"}}, op, 400);
 
   // Worklists and overviews.
   get("/api/v1/coordination", "/api/v1/coordination", sup);

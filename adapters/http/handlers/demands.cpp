@@ -127,3 +127,51 @@ void post_demand(const call_ptr& c) {
 }
 
 } // namespace hotline::http::handlers
+
+namespace hotline::http::handlers {
+
+// POST /api/v1/routing/preview (issue 15): what an intake would do with the
+// demand now — the unit and its reasons with rule ids (M-RT-1, M-RT-2), the
+// deadline (M-DL-1..3) and an open ticket of the same caller and matter it
+// would be linked to (M-S-2) — without writing anything. The same router
+// and the same workflow decision as the intake, on an empty ticket.
+void preview_routing(const call_ptr& c) {
+  const auto body = parse_body(c->req);
+  auto demand = parse_preview(body, c->ctx.svc.config);
+  const auto& svc = c->ctx.svc;
+  const auto now = svc.clk.now();
+  if (demand.deadline && *demand.deadline <= now)
+    throw api_error{422, "invalid_field", "deadline must be in the future", "deadline"};
+  auto route = svc.router.route({demand.kind, demand.category, demand.where});
+  if (auto* err = std::get_if<r::routing_error>(&route))
+    throw api_error{422, err->code, err->message, err->field};
+  r::register_demand cmd;
+  cmd.intake.kind = demand.kind;
+  cmd.intake.category = demand.category;
+  cmd.intake.address = demand.where.address;
+  cmd.intake.coords = demand.where.coords;
+  cmd.deadline = demand.deadline;
+  if (auto* a = std::get_if<r::assignment>(&route))
+    cmd.route = *a;
+  else
+    cmd.route = std::get<r::needs_coordination>(route);
+  const auto decided = r::decide(r::ticket_state{}, r::command{cmd}, now, svc.policy);
+  if (auto* err = std::get_if<r::workflow_error>(&decided))
+    throw api_error{422, "invalid_field", err->message, err->field};
+  const auto state = r::fold(std::get<std::vector<r::event>>(decided));
+  json v{{"status", r::to_string(state.status)}};
+  placement_fields(svc, state, v);
+  v["repeat_of"] = nullptr;
+  if (demand.caller_phone.empty())
+    return c->reply(200, v);
+  const auto key = actors::repeat_key(svc, demand);
+  with_storage(c, [c, v, key]() mutable {
+    if (auto open = c->ctx.svc.store.open_repeat(key))
+      v["repeat_of"] = {{"ticket_no", *open},
+                        {"rule", "M-S-2"},
+                        {"message", "同一来电人就同一事项已有在办工单，保存后将并入该工单"}};
+    c->reply(200, v);
+  });
+}
+
+} // namespace hotline::http::handlers

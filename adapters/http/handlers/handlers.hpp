@@ -26,6 +26,7 @@ void openapi(const call_ptr& c);
 
 // demands.cpp — intake (M-R-1, M-C-1, M-RT-1, M-S-2)
 void post_demand(const call_ptr& c);
+void preview_routing(const call_ptr& c);
 
 // tickets.cpp — one ticket: views and every act on it
 void get_ticket(const call_ptr& c);

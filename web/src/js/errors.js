@@ -1,0 +1,86 @@
+// The API's errors in words a person understands, next to the field they
+// concern (docs/API.md §1.6: match on code and field, never on message).
+import { h, clear } from './dom.js';
+
+const FIELD_NAMES = {
+  'caller.name': '来电人姓名', 'caller.phone': '联系电话', kind: '诉求类型', category: '诉求类别',
+  content: '诉求内容', 'location.address': '地址', 'location.lat': '纬度', 'location.lon': '经度',
+  channel: '渠道', deadline: '办理时限', code: '提取码', ticket_no: '工单编号', username: '用户名',
+  password: '密码', text: '答复内容', reason: '理由', progress: '办理进展', new_due: '延期至',
+  note: '意见', purpose: '用途', lead_unit_id: '主办单位', cooperating_unit_ids: '协办单位',
+  unit_id: '单位', result: '满意度', resolved: '是否解决', q: '搜索词', period: '期间',
+  'disposal.answer': '直接答复内容', 'disposal.refusal_rule': '不予受理依据',
+  'disposal.referral': '引导去向', 'disposal.transfer_to': '转办去向', name: '姓名',
+};
+
+const BY_CODE = {
+  missing_field: (f) => `请填写${f || '必填项'}`,
+  invalid_field: (f, m) => `${f || '输入'}格式不正确${hintOf(m)}`,
+  unknown_category: () => '没有这个诉求类别，请从列表中选择',
+  kind_not_in_category: () => '该类别不受理这种诉求类型，请换一个类型或类别',
+  unknown_unit: () => '没有这个承办单位，请从搜索结果中选择',
+  unknown_refusal_rule: () => '请选择一条已配置的不予受理依据',
+  invalid_credentials: () => '用户名或密码不正确',
+  unauthorized: () => '登录已失效，请重新登录',
+  forbidden: () => '您的账号无权进行此操作',
+  not_found: (f) => (f === 'ticket_no' || f === 'code' ? '工单编号或提取码不正确' : '没有找到'),
+  conflict: () => '工单状态已变化，无法执行此操作，请刷新后重试',
+  deadline_passed: () => '已超过办理时限，不能再申请延期',
+  return_window_passed: () => '已超过退单时限，不能退单',
+  rate_limited: () => '操作过于频繁，请稍后再试',
+  too_many_attempts: () => '尝试次数过多，请15分钟后再试',
+  unavailable: () => '服务暂时不可用，未做任何更改，请稍后重试',
+  overloaded: () => '系统繁忙，未做任何更改，请稍后重试',
+  network: () => '无法连接到服务器，请检查网络后重试',
+  payload_too_large: () => '内容过长',
+  internal: () => '服务器内部错误，未知是否已保存，请刷新查看',
+};
+
+function hintOf(m) {
+  if (!m) return '';
+  const n = /at most (\d+) characters/.exec(m);
+  if (n) return `（最多${n[1]}个字）`;
+  if (/phone/.test(m)) return '（应为5至20位数字）';
+  if (/ISO 8601/.test(m)) return '（日期时间格式不对）';
+  if (/future/.test(m)) return '（应晚于现在）';
+  return '';
+}
+
+export function fieldName(path) { return FIELD_NAMES[path] || null; }
+
+/** The sentence for an ApiError. */
+export function describe(err) {
+  const f = err.field ? fieldName(err.field) : null;
+  const say = BY_CODE[err.code];
+  let text = say ? say(f, err.message) : `操作失败（${err.code}）`;
+  if (err.retryAfter && (err.code === 'rate_limited' || err.code === 'too_many_attempts'))
+    text += `（约${Math.ceil(Number(err.retryAfter) / 60) || 1}分钟后）`;
+  return text;
+}
+
+/**
+ * Shows `err` in `form`: next to the input whose data-field is err.field,
+ * otherwise in the form's general error box. Returns the sentence.
+ */
+export function showError(form, err) {
+  clearErrors(form);
+  const text = describe(err);
+  const input = err.field ? form.querySelector(`[data-field="${CSS.escape(err.field)}"]`) : null;
+  const slot = input && document.getElementById(`${input.id}-err`);
+  if (slot) {
+    slot.textContent = text;
+    input.setAttribute('aria-invalid', 'true');
+    input.focus();
+  } else {
+    let box = form.querySelector('.form-error');
+    if (!box) { box = h('div', { class: 'form-error', role: 'alert' }); form.prepend(box); }
+    box.textContent = text;
+  }
+  return text;
+}
+
+export function clearErrors(form) {
+  form.querySelectorAll('.field-error').forEach((e) => clear(e));
+  form.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
+  form.querySelectorAll('.form-error').forEach((e) => e.remove());
+}
