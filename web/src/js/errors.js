@@ -15,7 +15,7 @@ const FIELD_NAMES = {
 
 const BY_CODE = {
   missing_field: (f) => `请填写${f || '必填项'}`,
-  invalid_field: (f, m) => `${f || '输入'}格式不正确${hintOf(m)}`,
+  invalid_field: (f, m) => (/at least 1 character|must not be empty/.test(m || '') ? `请填写${f || '此项'}` : `${f || '输入'}格式不正确${hintOf(m)}`),
   unknown_category: () => '没有这个诉求类别，请从列表中选择',
   kind_not_in_category: () => '该类别不受理这种诉求类型，请换一个类型或类别',
   unknown_unit: () => '没有这个承办单位，请从搜索结果中选择',
@@ -23,7 +23,7 @@ const BY_CODE = {
   invalid_credentials: () => '用户名或密码不正确',
   unauthorized: () => '登录已失效，请重新登录',
   forbidden: () => '您的账号无权进行此操作',
-  not_found: (f) => (f === 'ticket_no' || f === 'code' ? '工单编号或提取码不正确' : '没有找到'),
+  not_found: (f, m, raw) => (raw === 'ticket_no' || raw === 'code' ? '工单编号或提取码不正确' : '没有找到'),
   conflict: () => '工单状态已变化，无法执行此操作，请刷新后重试',
   deadline_passed: () => '已超过办理时限，不能再申请延期',
   return_window_passed: () => '已超过退单时限，不能退单',
@@ -52,7 +52,8 @@ export function fieldName(path) { return FIELD_NAMES[path] || null; }
 export function describe(err) {
   const f = err.field ? fieldName(err.field) : null;
   const say = BY_CODE[err.code];
-  let text = say ? say(f, err.message) : `操作失败（${err.code}）`;
+  if (!err.code) console.error(err);
+  let text = say ? say(f, err.message, err.field) : err.code ? `操作失败（${err.code}）` : `页面出错：${err.message || err}`;
   if (err.retryAfter && (err.code === 'rate_limited' || err.code === 'too_many_attempts'))
     text += `（约${Math.ceil(Number(err.retryAfter) / 60) || 1}分钟后）`;
   return text;
@@ -64,8 +65,9 @@ export function describe(err) {
  */
 export function showError(form, err) {
   clearErrors(form);
-  const text = describe(err);
   const input = err.field ? form.querySelector(`[data-field="${CSS.escape(err.field)}"]`) : null;
+  let text = describe(err);
+  if (input && input.tagName === 'SELECT') text = text.replace(/^请填写/, '请选择');
   const slot = input && document.getElementById(`${input.id}-err`);
   if (slot) {
     slot.textContent = text;
