@@ -8,7 +8,7 @@ const FIELD_NAMES = {
   channel: '渠道', deadline: '办理时限', code: '提取码', ticket_no: '工单编号', username: '用户名',
   password: '密码', text: '答复内容', reason: '理由', progress: '办理进展', new_due: '延期至',
   note: '意见', purpose: '用途', lead_unit_id: '主办单位', cooperating_unit_ids: '协办单位',
-  unit_id: '单位', result: '满意度', resolved: '是否解决', q: '搜索词', period: '期间',
+  unit_id: '单位', result: '满意度', satisfaction: '满意度', approve: '审批结果', ticket: '工单', resolved: '是否解决', q: '搜索词', period: '期间',
   'disposal.answer': '直接答复内容', 'disposal.refusal_rule': '不予受理依据',
   'disposal.referral': '引导去向', 'disposal.transfer_to': '转办去向', name: '姓名',
 };
@@ -67,7 +67,7 @@ export function showError(form, err) {
   clearErrors(form);
   const input = err.field ? form.querySelector(`[data-field="${CSS.escape(err.field)}"]`) : null;
   let text = describe(err);
-  if (input && input.tagName === 'SELECT') text = text.replace(/^请填写/, '请选择');
+  if (input && (input.tagName === 'SELECT' || input.tagName === 'FIELDSET' || input.getAttribute('role') === 'combobox')) text = text.replace(/^请填写/, '请选择');
   const slot = input && document.getElementById(`${input.id}-err`);
   if (slot) {
     slot.textContent = text;
