@@ -81,7 +81,16 @@ test('a returned ticket is designated to a lead and two cooperating units found 
   await expect(page.locator('#coordination-queue')).toContainText('当前没有待协调的工单');
   await shot(page, 'queue-empty');
 
+  // An office escalation of the same ticket, found by its number (M-SV-1).
+  await page.getByLabel('工单编号').fill(no);
+  await page.getByRole('button', { name: '查找' }).click();
+  await page.getByLabel('督办理由').fill('退单后重新指定，请主办单位加快办理');
+  await page.getByRole('button', { name: '督办', exact: true }).click();
+  await expect(page.locator('#notices')).toContainText(`工单 ${no} 已督办`);
+
   const v = ok(await hl.api('GET', `/api/v1/tickets/${no}`, undefined, office));
+  expect(v.escalations.map((e) => e.level)).toEqual(['office']);
+  expect(v.escalations[0].reason).toBe('退单后重新指定，请主办单位加快办理');
   expect(v.status).toBe('dispatched');
   expect(v.assignment.unit_id).toBe('500103003');
   expect(v.cooperating.map((c) => c.unit_id).sort()).toEqual(['500103.ecology-environment', '500103.urban-management']);
@@ -150,6 +159,21 @@ test('the board shows the open tickets on the map and in the tables, and follows
   await expect(page.locator('#board-districts')).toContainText('九龙坡区');
   await expect.poll(async () => JSON.parse(await page.locator('#board-map').getAttribute('data-values'))['500107']).toBe(1);
 
+  // Five callers about one place within hours: the warning is pushed to the board at once (M-D-1).
+  for (let i = 0; i < 5; i += 1) await demand({ address: '重庆市渝中区解放碑街道民族路188号', phone: `1390000000${i}` });
+  const moved = ok(await hl.api('POST', '/api/v1/test/clock', { now: '2026-12-02T09:45:00+08:00' }, office));
+  const cluster = moved.warnings_raised.find((w) => w.kind === 'cluster');
+  expect(cluster, JSON.stringify(moved)).toBeTruthy();
+  await expect(page.locator('#board-warnings')).toContainText(cluster.label);
+  await expect(page.locator('#board-warnings')).toContainText(cluster.reason);
+  expect(await page.locator('main').innerText()).not.toContain('13900000000');
+  const now = ok(await hl.api('GET', '/api/v1/overview', undefined, office));
+  await expect(page.locator('[data-stat="open"] b')).toHaveText(String(now.open));
+  await shot(page, 'board-warning');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'board-phone');
+  await page.setViewportSize({ width: 1366, height: 768 });
+
   // Overdue shading: past the deadlines (the test clock), the map counts overdue tickets per district.
   ok(await hl.api('POST', '/api/v1/test/clock', { now: '2026-12-28T09:30:00+08:00' }, office));
   await page.getByRole('button', { name: '超期工单' }).click();
@@ -191,6 +215,9 @@ test('a callback with the audited reveal of the caller\'s contact; satisfied and
   await expect(card.locator('.caller-phone')).toHaveText(phone);
   await expect(card).toContainText('已记入审计日志');
   await shot(page, 'callback-revealed');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'callback-phone');
+  await page.setViewportSize({ width: 1366, height: 768 });
 
   hl.addUser('qian.shen', 'office', ['auditor'], '钱审');
   const s = (await hl.api('POST', '/api/v1/session', { username: 'qian.shen', password: 'qian.shen 的长口令 2026' })).body;
