@@ -8,14 +8,15 @@ const FIELD_NAMES = {
   channel: '渠道', deadline: '办理时限', code: '提取码', ticket_no: '工单编号', username: '用户名',
   password: '密码', text: '答复内容', reason: '理由', progress: '办理进展', new_due: '延期至',
   note: '意见', purpose: '用途', lead_unit_id: '主办单位', cooperating_unit_ids: '协办单位',
-  unit_id: '单位', result: '满意度', satisfaction: '满意度', approve: '审批结果', ticket: '工单', resolved: '是否解决', q: '搜索词', period: '期间',
+  unit_id: '单位', display_name: '姓名', roles: '角色', result: '满意度', satisfaction: '满意度', approve: '审批结果', ticket: '工单',
+  resolved: '是否解决', q: '搜索词', period: '期间',
   'disposal.answer': '直接答复内容', 'disposal.refusal_rule': '不予受理依据',
   'disposal.referral': '引导去向', 'disposal.transfer_to': '转办去向', name: '姓名',
 };
 
 const BY_CODE = {
   missing_field: (f) => `请填写${f || '必填项'}`,
-  invalid_field: (f, m) => (/at least 1 character|must not be empty/.test(m || '') ? `请填写${f || '此项'}` : `${f || '输入'}格式不正确${hintOf(m)}`),
+  invalid_field: (f, m) => (/at least 1 character|must not be empty|non-empty/.test(m || '') ? `请填写${f || '此项'}` : `${f || '输入'}格式不正确${hintOf(m)}`),
   unknown_category: () => '没有这个诉求类别，请从列表中选择',
   kind_not_in_category: () => '该类别不受理这种诉求类型，请换一个类型或类别',
   unknown_unit: () => '没有这个承办单位，请从搜索结果中选择',
@@ -33,6 +34,12 @@ const BY_CODE = {
   overloaded: () => '系统繁忙，未做任何更改，请稍后重试',
   network: () => '无法连接到服务器，请检查网络后重试',
   payload_too_large: () => '内容过长',
+  invalid_password: () => '密码至少10个字符（最多256个）',
+  invalid_username: () => '用户名只能用字母、数字、点、下划线和连字符',
+  invalid_display_name: () => '请填写姓名（最多64个字）',
+  invalid_role: () => '所选角色与单位不符：热线账号只能有热线角色，单位账号只能有单位角色',
+  exists: () => '用户名已存在',
+  not_a_session: () => '自动化令牌不能退出',
   internal: () => '服务器内部错误，未知是否已保存，请刷新查看',
 };
 

@@ -53,11 +53,11 @@ async function render(root, ctx) {
     .map(([m, text]) => h('button', { type: 'button', 'aria-pressed': String(m === 'open'), dataset: { mode: m },
       onclick: () => { mode.value = m; modeButtons.forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.mode === m))); drawMap(); } }, text));
   const mapBox = h('div', { class: 'chart', id: 'board-map', role: 'img', 'aria-label': '重庆市各区县工单分布地图' });
-  const districtBox = h('div', { id: 'board-districts', class: 'scroll-x' });
-  const statusBox = h('div', { id: 'board-status', class: 'scroll-x' });
-  const kindBox = h('div', { id: 'board-kinds', class: 'scroll-x' });
-  const unitBox = h('div', { id: 'board-units', class: 'scroll-x' });
-  const warnBox = h('div', { id: 'board-warnings', class: 'scroll-x' });
+  const districtBox = h('div', { id: 'board-districts', class: 'table-scroll' });
+  const statusBox = h('div', { id: 'board-status', class: 'table-scroll' });
+  const kindBox = h('div', { id: 'board-kinds', class: 'table-scroll' });
+  const unitBox = h('div', { id: 'board-units', class: 'table-scroll' });
+  const warnBox = h('div', { id: 'board-warnings', class: 'table-scroll' });
   const errBox = h('div');
 
   root.append(

@@ -92,7 +92,7 @@ async function render(root, ctx) {
         if (!rows.length) continue;
         tablesBox.append(h('section', { class: 'card evaluation-kind', dataset: { kind: k } },
           h('h2', {}, `${UNIT_KIND_LABEL[k] || k}（${rows.length}个单位）`),
-          h('div', { class: 'scroll-x' }, table([
+          h('div', { class: 'table-scroll' }, table([
             ['排名', (u) => (u.rank === null ? '—' : String(u.rank))],
             ['单位', (u) => u.unit_name],
             ['得分', (u) => (u.score === null ? '—' : h('b', {}, u.score.toFixed(2)))],

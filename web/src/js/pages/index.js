@@ -10,5 +10,7 @@ import coordination from './coordination.js';
 import callbacks from './callbacks.js';
 import subordinates from './subordinates.js';
 import evaluation from './evaluation.js';
+import users from './users.js';
+import audit from './audit.js';
 
-export default [intake, board, coordination, callbacks, inbox, subordinates, evaluation, ticket];
+export default [intake, board, coordination, callbacks, inbox, subordinates, evaluation, users, audit, ticket];
