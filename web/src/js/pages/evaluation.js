@@ -131,6 +131,6 @@ async function render(root, ctx) {
 export default {
   id: 'evaluation',
   title: '考核评价',
-  visible: (u) => !!u && u.office && (u.roles.includes('supervisor') || u.roles.includes('admin')),
+  visible: (u) => !!u && u.office && u.roles.includes('supervisor'),
   render,
 };
