@@ -285,3 +285,27 @@ test('the evaluation of the month by kind of unit, with the tickets behind a fig
   await page.getByRole('button', { name: '查询', exact: true }).click();
   await expect(page.locator('.field[data-for="period"] .field-error')).toContainText('期间格式不正确');
 });
+
+test('a neighbour of a designated ticket comes with the proposal, taken with one click (M-RT-2)', async ({ page }) => {
+  const shot = shots('office-proposal');
+  // The first test designated 解放碑街道 for a noise complaint at this address, returned by 七星岗街道.
+  const no = await demand({ address: '重庆市渝中区七星岗街道中山一路12号', content: '中山一路工地又在夜间施工' });
+  ok(await hl.api('POST', `/api/v1/tickets/${no}/return`, { reason: '该工地不属本街道辖区' }, hl.token('500103001')));
+  const queued = ok(await hl.api('GET', '/api/v1/coordination', undefined, office)).tickets.find((t) => t.ticket_no === no);
+  expect(queued.proposal).toMatchObject({ unit_id: '500103003' });
+
+  await login(page, hl.url, sup);
+  await page.getByRole('link', { name: '协调派单' }).click();
+  const item = page.locator(`article[data-ticket="${no}"]`);
+  await item.getByRole('button', { name: '指定承办单位' }).click();
+  await expect(item.locator('.preview')).toContainText(queued.proposal.reason);
+  await item.getByRole('button', { name: '采用建议：解放碑街道为主办' }).click();
+  await expect(item.getByLabel('主办单位')).toHaveValue('解放碑街道');
+  await item.getByLabel('指定理由').fill('同一工地，沿用前次指定');
+  await shot(page, 'proposal');
+  await item.getByRole('button', { name: '确认指定' }).click();
+  await expect(page.locator(`article[data-ticket="${no}"]`)).toHaveCount(0);
+  const v = ok(await hl.api('GET', `/api/v1/tickets/${no}`, undefined, office));
+  expect(v.assignment.unit_id).toBe('500103003');
+  expect(v.cooperating || []).toEqual([]);
+});

@@ -106,6 +106,8 @@ export function unitPicker({ multiple = false, exclude = () => [], max = 12, pla
     box: h('div', { class: 'unit-picker' }, list, chips),
     value: () => (multiple ? chosen.map((c) => c.id) : (chosen[0] ? chosen[0].id : '')),
     chosen: () => [...chosen],
+    /** Chooses the unit with this id (a proposal taken as it is). */
+    pick: async (id) => { const u = (await units()).find((x) => x.id === id); if (u) choose(u); },
     clear: () => { chosen = []; input.value = ''; delete input.dataset.unit; drawChips(); close(); },
   };
 }

@@ -33,8 +33,7 @@ export function designationForm(view, done) {
   const lead = unitPicker({ exclude: () => coop.value() });
   const coop = unitPicker({ multiple: true, exclude: () => [lead.value()].filter(Boolean), placeholder: '输入单位名称搜索，可选多个' });
   const reason = h('textarea', { rows: 2, maxlength: 1000, placeholder: '如：建筑工地夜间施工，城管牵头，住建、生态环境协同' });
-  const useProposal = p ? h('button', { type: 'button', onclick: () => { lead.input.value = p.unit_name; lead.input.dispatchEvent(new Event('input')); } },
-    `参考建议：${p.unit_name}`) : null;
+  const useProposal = p ? h('button', { type: 'button', onclick: () => lead.pick(p.unit_id) }, `采用建议：${p.unit_name}为主办`) : null;
   return form('指定承办单位（M-RT-2）', [
     p ? h('p', { class: 'preview' }, h('b', {}, '历史指定参考：'), p.reason, ' ', useProposal) : null,
     field('主办单位', lead.input, { name: 'lead_unit_id', hint: '输入名称筛选，↓ 键进入列表，回车选择' }), lead.box,
