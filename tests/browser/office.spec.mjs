@@ -81,7 +81,10 @@ test('a returned ticket is designated to a lead and two cooperating units found 
   await expect(page.locator('#coordination-queue')).toContainText('当前没有待协调的工单');
   await shot(page, 'queue-empty');
 
-  // An office escalation of the same ticket, found by its number (M-SV-1).
+  // An office escalation of the same ticket, found by its number (M-SV-1); a wrong number is said by its field.
+  await page.getByLabel('工单编号').fill('20261202-999999');
+  await page.getByRole('button', { name: '查找' }).click();
+  await expect(page.locator('.field[data-for="ticket_no"] .field-error')).toContainText('工单编号');
   await page.getByLabel('工单编号').fill(no);
   await page.getByRole('button', { name: '查找' }).click();
   await page.getByLabel('督办理由').fill('退单后重新指定，请主办单位加快办理');

@@ -6,7 +6,7 @@
 // any ticket by number (M-SV-1); the returns counted per unit.
 import { h, clear, append, field, table } from '../dom.js';
 import { get } from '../api.js';
-import { describe } from '../errors.js';
+import { describe, showError, clearErrors } from '../errors.js';
 import { dateTime, label, KIND_LABEL } from '../format.js';
 import { designationForm, escalationForm } from '../actions/office.js';
 import { subscribe } from '../live.js';
@@ -56,13 +56,14 @@ async function render(root, ctx) {
     ev.preventDefault();
     const no = escNo.value.trim();
     clear(escBox);
+    clearErrors(escFind);
     if (!no) return;
     try {
       const v = await get(`/api/v1/tickets/${encodeURIComponent(no)}`);
       escBox.append(h('p', {}, h('a', { href: `#/ticket/${v.ticket_no}` }, v.ticket_no), ' ', label(v, 'status'), ' · ',
         v.assignment ? v.assignment.unit_name : '待协调', ' · ', v.content || ''),
       v.status === 'closed' ? h('p', { class: 'empty' }, '工单已办结，不能督办') : escalationForm(v, () => { clear(escBox); escNo.value = ''; }));
-    } catch (e) { escBox.append(h('p', { class: 'form-error', role: 'alert' }, describe(e))); }
+    } catch (e) { showError(escFind, e); }
   });
 
   root.append(
