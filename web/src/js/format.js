@@ -53,3 +53,20 @@ export function label(obj, key, table) {
 export function reasons(list) {
   return (list || []).map((r) => `${r.rule} ${r.text}`);
 }
+
+/** The last working day of a deadline instant: the Shanghai date just before it
+ * (an extension's new_deadline 2026-12-29T00:00:00+08:00 → "2026-12-28"). */
+export function lastDay(iso) {
+  if (!iso) return '—';
+  const t = new Date(iso).getTime();
+  return Number.isNaN(t) ? iso : dateTime(new Date(t - 1).toISOString()).slice(0, 10);
+}
+
+/** The deadline instant that ends the last working day `day` ("2026-12-28"
+ * → "2026-12-29T00:00:00+08:00"), as the API's new_deadline wants it. */
+export function endOfDay(day) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+  if (!m) return day;
+  const next = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3] + 1));
+  return `${next.getUTCFullYear()}-${pad(next.getUTCMonth() + 1)}-${pad(next.getUTCDate())}T00:00:00+08:00`;
+}
