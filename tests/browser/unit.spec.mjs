@@ -97,10 +97,12 @@ test('M-D-2: a ticket pushed into the street inbox is accepted and answered thro
   expect(after.body.status).toBe('replied');
   expect(after.body.answer.text).toContain('加装隔音设施');
 
-  // The phone width: the inbox is usable at 390×844.
+  // The phone width: the inbox is usable at 390×844, nothing wider than the screen.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${hl.url}/console/#/inbox`);
   await expect(page.locator(`tr[data-ticket="${earlier}"]`)).toBeVisible();
+  await expect(page.locator('#notices .notice')).toHaveCount(0);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await shot(page, 'inbox-phone');
   await page.goto(`${hl.url}/console/#/ticket/${earlier}`);
   await expect(page.locator('#act-accept')).toBeVisible();
@@ -123,6 +125,7 @@ test('M-DL-5: the street asks for more time, 渝中区 approves it from its subo
   await login(page, hl.url, street);
   await expect(page.locator('#nav')).not.toContainText('下属单位'); // a street has none
   await page.goto(`${hl.url}/console/#/ticket/${no}`);
+  await page.locator('#act-extension-h').click(); // folded until asked for
   const form = page.locator('#act-extension');
   await form.getByLabel('延期理由').fill('需协调区生态环境局联合夜间监测，取证需要时间');
   await form.getByLabel('目前办理进展').fill('已约谈夜市管理方，正在安排夜间噪声监测');
@@ -154,6 +157,14 @@ test('M-DL-5: the street asks for more time, 渝中区 approves it from its subo
   await expect(page.locator('#ext-h')).toContainText('已批准');
   await expect(page.locator('.timeline')).toContainText('渝中区联络员');
   await shot(page, 'extension-approved');
+  // The street reads the same last day on its ticket page and in its inbox.
+  await page.getByRole('button', { name: '退出' }).click();
+  await login(page, hl.url, street);
+  await page.goto(`${hl.url}/console/#/inbox`);
+  await expect(page.locator(`tr[data-ticket="${no}"]`)).toContainText(newDay);
+  await page.goto(`${hl.url}/console/#/ticket/${no}`);
+  await expect(page.locator('.deadline')).toHaveText(`${newDay}（最后办理日）`);
+  await expect(page.locator('#act-extension-h')).toBeVisible(); // may ask again, before the new last day
   const after = (await hl.api('GET', `/api/v1/tickets/${no}`, null, office)).body;
   expect(after.deadline_date).toBe(newDay);
   expect(after.deadline_rule).toBe('M-DL-5');
@@ -168,6 +179,7 @@ test('M-RT-4: a ticket returned with its reasons lands in the office coordinatio
 
   await login(page, hl.url, liaison);
   await page.goto(`${hl.url}/console/#/ticket/${no}`);
+  await page.locator('#act-return-h').click();
   const form = page.locator('#act-return');
   await form.getByRole('button', { name: '退回热线' }).click();
   await expect(form.locator('.field[data-for="reason"] .field-error')).toHaveText('请填写理由');

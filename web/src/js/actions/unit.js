@@ -16,10 +16,10 @@ const OPEN = new Set(['dispatched', 'accepted']);
  * A form titled `title` with `fields`, whose submit runs `send()` and then
  * `done(result)`; errors from the API land next to their field.
  */
-function actionForm(id, title, fields, button, send, done, { danger = false, hint } = {}) {
+function actionForm(id, title, fields, button, send, done, { danger = false, hint, folded = false } = {}) {
   const submit = h('button', { type: 'submit', class: danger ? 'danger' : 'primary' }, button);
   const form = h('form', { class: 'action', id: `act-${id}`, 'aria-labelledby': `act-${id}-h`, novalidate: true },
-    h('h3', { id: `act-${id}-h` }, title), hint ? h('p', { class: 'hint' }, hint) : null,
+    folded ? null : h('h3', { id: `act-${id}-h` }, title), hint ? h('p', { class: 'hint' }, hint) : null,
     fields, h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -34,6 +34,8 @@ function actionForm(id, title, fields, button, send, done, { danger = false, hin
       submit.disabled = false;
     }
   });
+  // The less frequent steps stay folded until asked for: a short page.
+  if (folded) return h('details', { class: 'action-more' }, h('summary', { id: `act-${id}-h` }, title), form);
   return form;
 }
 
@@ -52,7 +54,7 @@ function returnForm(v, ctx) {
   return actionForm('return', '退单', [field('退单理由', reason, { name: 'reason', hint: '说明为何不属于本单位职责（M-RT-4），派单后2个工作日内可退。' })],
     '退回热线', () => post(path(v, 'return'), { reason: reason.value.trim() }),
     // The unit no longer sees a ticket it gave back: back to its worklist.
-    () => { notice(`${v.ticket_no} 已退回热线协调`); ctx.go('#/inbox'); }, { danger: true });
+    () => { notice(`${v.ticket_no} 已退回热线协调`); ctx.go('#/inbox'); }, { danger: true, folded: true });
 }
 
 /** 申请延期: reasons, progress (shown to the caller) and the new last day (M-DL-5). */
@@ -67,7 +69,7 @@ function extensionForm(v, reload) {
   ], '提交延期申请', () => post(path(v, 'extension'), {
     reason: reason.value.trim(), progress: progress.value.trim(), new_deadline: day.value ? endOfDay(day.value) : '',
   }), () => { notice('延期申请已提交，等待上级单位审批'); reload(); },
-  { hint: '须在最后办理日之前申请，由上一级单位审批（M-DL-5）。' });
+  { hint: '须在最后办理日之前申请，由上一级单位审批（M-DL-5）。', folded: true });
 }
 
 /** 指定具体承办单位 (M-RT-3): a subordinate unit or an enterprise with public functions. */
@@ -87,7 +89,7 @@ function handlerForm(v, ctx, reload) {
     field('具体承办单位', unit, { name: 'handler_unit_id' }),
     field('交办要求', instruction, { name: 'instruction' }),
   ], '交办', () => post(path(v, 'handler'), { handler_unit_id: unit.value, instruction: instruction.value.trim() }),
-  () => { notice('已交办，本单位仍负责答复'); reload(); }, { hint: '本单位仍对答复负责（M-RT-3）。' });
+  () => { notice('已交办，本单位仍负责答复'); reload(); }, { hint: '本单位仍对答复负责（M-RT-3）。', folded: true });
 }
 
 /** The concrete handler's report to the unit that named it (M-RT-3). */

@@ -42,7 +42,7 @@ async function render(root, ctx) {
   const live = h('span', { class: 'live', role: 'status', 'aria-live': 'polite' }, '正在连接…');
   const title = h('h1', {}, `待办工单 · ${ctx.user.unit_name}`);
   const counts = h('div', { class: 'stats', role: 'group', 'aria-label': '按类别筛选' });
-  const list = h('div', { class: 'card' });
+  const list = h('div', { class: 'card scroll-x' });
   const more = h('button', { type: 'button', hidden: true }, '加载更多');
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   root.append(h('div', { class: 'row', style: 'align-items: baseline; justify-content: space-between' }, title, live),

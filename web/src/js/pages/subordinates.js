@@ -31,7 +31,7 @@ async function render(root, ctx) {
   const unit = ctx.user.unit_id;
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const totals = h('div', { class: 'stats' });
-  const subs = h('section', { class: 'card', 'aria-labelledby': 'subs-h' });
+  const subs = h('section', { class: 'card scroll-x', 'aria-labelledby': 'subs-h' });
   const pending = h('section', { class: 'card', 'aria-labelledby': 'pend-h', id: 'pending-extensions' });
   const live = h('span', { class: 'live', role: 'status' }, '');
   root.append(h('div', { class: 'row', style: 'align-items: baseline; justify-content: space-between' },
