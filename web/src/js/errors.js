@@ -60,9 +60,9 @@ function hintOf(m) {
 
 export function fieldName(path) { return FIELD_NAMES[path] || null; }
 
-/** The sentence for an ApiError. */
-export function describe(err) {
-  const f = err.field ? fieldName(err.field) : null;
+/** The sentence for an ApiError; `name` overrides the field's usual name. */
+export function describe(err, name) {
+  const f = name || (err.field ? fieldName(err.field) : null);
   const say = BY_CODE[err.code];
   let text = say ? say(f, err.message, err.field) : `操作失败（${err.code}）`;
   if (err.retryAfter && (err.code === 'rate_limited' || err.code === 'too_many_attempts'))
@@ -71,13 +71,16 @@ export function describe(err) {
 }
 
 /**
- * Shows `err` in `form`: next to the input whose data-field is err.field,
- * otherwise in the form's general error box. Returns the sentence.
+ * Shows `err` in `form`: next to the input whose data-field is err.field
+ * (named by its data-label if it has one), otherwise in the form's general
+ * error box. Returns the sentence.
  */
 export function showError(form, err) {
   clearErrors(form);
-  const text = describe(err);
   const input = err.field ? form.querySelector(`[data-field="${CSS.escape(err.field)}"]`) : null;
+  // A form may name its field itself (data-label): the same API field `text`
+  // is an answer in one form, an opinion or a report in others.
+  const text = describe(err, input && input.dataset.label);
   const slot = input && document.getElementById(`${input.id}-err`);
   if (slot) {
     slot.textContent = text;
