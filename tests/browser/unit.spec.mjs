@@ -182,7 +182,7 @@ test('M-RT-4: a ticket returned with its reasons lands in the office coordinatio
   await page.locator('#act-return-h').click();
   const form = page.locator('#act-return');
   await form.getByRole('button', { name: '退回热线' }).click();
-  await expect(form.locator('.field[data-for="reason"] .field-error')).toHaveText('请填写理由');
+  await expect(form.locator('.field[data-for="reason"] .field-error')).toHaveText('请填写退单理由');
   await form.getByLabel('退单理由').fill('轨道交通建设工地由市住房城乡建委监管，不属于街道职责');
   await shot(page, 'return-filled');
   await form.getByRole('button', { name: '退回热线' }).click();
@@ -197,5 +197,83 @@ test('M-RT-4: a ticket returned with its reasons lands in the office coordinatio
   await expect(page.locator('.live')).toHaveText('实时');
   await expect(page.locator(`tr[data-ticket="${no}"]`)).toHaveCount(0);
   await shot(page, 'inbox-after-return');
+  expect(errors).toEqual([]);
+});
+
+test('M-DL-4, M-RT-3: the lead answers once the cooperating opinion and the concrete handler report are in', async ({ page }) => {
+  const shot = shots('unit-cooperation');
+  const errors = watchErrors(page);
+  const lead = hl.addUser('jfb.liaison4', '500103003', ['liaison'], '解放碑联络员丁');
+  const coop = hl.addUser('yzhb.liaison', '500103.ecology-environment', ['liaison'], '渝中区生态环境局联络员');
+  const water = hl.addUser('water.handler', 'cq.water', ['handler'], '水务集团承办人');
+  // Setup through the API: returned by the street, designated by the office
+  // with 渝中区生态环境局 cooperating (what the office's pages do).
+  const no = await register('民族路餐馆后厨排风机噪声和污水外溢，夜间扰民');
+  const street = hl.token('500103003');
+  expect((await hl.api('POST', `/api/v1/tickets/${no}/return`, { reason: '涉及排污，需生态环境部门参与' }, street)).status).toBe(200);
+  const designated = await hl.api('POST', `/api/v1/tickets/${no}/designation`, {
+    lead_unit_id: '500103003', cooperating_unit_ids: ['500103.ecology-environment'], reason: '噪声由街道牵头，排污由区生态环境局协办',
+  }, office);
+  expect(designated.status).toBe(200);
+
+  // The lead signs for it; its answer waits for the opinion (M-DL-4); it
+  // hands the drain to the water company (M-RT-3).
+  await login(page, hl.url, lead);
+  await page.goto(`${hl.url}/console/#/ticket/${no}`);
+  await page.locator('#act-accept').getByRole('button', { name: '签收' }).click();
+  await expect(page.locator('#act-reply')).toContainText('待以下协办单位提交意见后才能答复（M-DL-4）：渝中区生态环境局');
+  await expect(page.locator('#units-h + ul')).toContainText('待提交意见');
+  await page.locator('#act-handler-h').click();
+  const handler = page.locator('#act-handler');
+  await expect(handler.locator('option[value="cq.water"]')).toHaveCount(1);
+  await handler.getByLabel('具体承办单位').selectOption('cq.water');
+  await handler.getByRole('button', { name: '交办' }).click();
+  await expect(handler.locator('.field[data-for="instruction"] .field-error')).toHaveText('请填写交办要求');
+  await handler.getByLabel('交办要求').fill('请核查民族路188号餐馆污水管是否接入市政管网，三日内报告');
+  await handler.getByRole('button', { name: '交办' }).click();
+  await expect(page.locator('#units-h ~ dl')).toContainText('重庆水务集团股份有限公司');
+  await expect(page.locator('#units-h ~ dl')).toContainText('尚未报告');
+  await shot(page, 'lead-waiting');
+  await page.getByRole('button', { name: '退出' }).click();
+
+  // The cooperating unit finds it in its inbox (协办) and gives its opinion.
+  await login(page, hl.url, coop);
+  await page.goto(`${hl.url}/console/#/inbox`);
+  const row = page.locator(`tr[data-ticket="${no}"]`);
+  await expect(row).toContainText('协办');
+  await row.getByRole('link', { name: no }).click();
+  const opinion = page.locator('#act-opinion');
+  await opinion.getByRole('button', { name: '提交意见' }).click();
+  await expect(opinion.locator('.field[data-for="text"] .field-error')).toHaveText('请填写协办意见');
+  await opinion.getByLabel('协办意见').fill('已派执法人员夜间检测，排风机噪声超标，建议责令加装消声器；污水问题请水务核查管网。');
+  await opinion.getByRole('button', { name: '提交意见' }).click();
+  await expect(page.locator('#units-h + ul')).toContainText('已提交意见');
+  await expect(page.locator('#act-opinion')).toHaveCount(0);
+  await shot(page, 'opinion-given');
+  await page.getByRole('button', { name: '退出' }).click();
+
+  // The water company's handler reports to the lead.
+  await login(page, hl.url, water);
+  await page.goto(`${hl.url}/console/#/inbox`);
+  await expect(page.locator(`tr[data-ticket="${no}"]`)).toContainText('具体承办');
+  await page.goto(`${hl.url}/console/#/ticket/${no}`);
+  await page.locator('#act-handler-report').getByLabel('办理情况').fill('已疏通并改接污水管至市政管网，外溢已停止。');
+  await page.locator('#act-handler-report').getByRole('button', { name: '提交报告' }).click();
+  await expect(page.locator('#units-h ~ dl')).toContainText('已疏通并改接污水管');
+  await page.getByRole('button', { name: '退出' }).click();
+
+  // Now the lead gives the one answer the caller sees.
+  await login(page, hl.url, lead);
+  await page.goto(`${hl.url}/console/#/ticket/${no}`);
+  await expect(page.locator('#act-reply')).toContainText('已收齐协办意见');
+  await page.locator('#act-reply').getByLabel('答复内容').fill('经街道、区生态环境局和水务集团联合处理：餐馆已加装消声器，污水管已接入市政管网。');
+  await page.locator('#act-reply').getByRole('button', { name: '提交答复' }).click();
+  await expect(page.locator('h1 .badge')).toHaveText('已答复');
+  await expect(page.locator('.timeline')).toContainText('渝中区生态环境局联络员');
+  await shot(page, 'lead-replied');
+  const after = (await hl.api('GET', `/api/v1/tickets/${no}`, null, office)).body;
+  expect(after.status).toBe('replied');
+  expect(after.cooperating[0].opinion).toContain('消声器');
+  expect(after.concrete_handler.report.text).toContain('市政管网');
   expect(errors).toEqual([]);
 });

@@ -50,7 +50,7 @@ function acceptForm(v, reload) {
 
 /** 退单: outside the unit's duties, with its reasons (M-RT-4). */
 function returnForm(v, ctx) {
-  const reason = textarea('reason', { maxlength: 1000 });
+  const reason = textarea('reason', { maxlength: 1000, dataset: { label: '退单理由' } });
   return actionForm('return', '退单', [field('退单理由', reason, { name: 'reason', hint: '说明为何不属于本单位职责（M-RT-4），派单后2个工作日内可退。' })],
     '退回热线', () => post(path(v, 'return'), { reason: reason.value.trim() }),
     // The unit no longer sees a ticket it gave back: back to its worklist.
@@ -59,7 +59,7 @@ function returnForm(v, ctx) {
 
 /** 申请延期: reasons, progress (shown to the caller) and the new last day (M-DL-5). */
 function extensionForm(v, reload) {
-  const reason = textarea('reason', { maxlength: 1000 });
+  const reason = textarea('reason', { maxlength: 1000, dataset: { label: '延期理由' } });
   const progress = textarea('progress', { maxlength: 2000 });
   const day = h('input', { type: 'date', name: 'new_deadline', min: v.deadline_date || undefined });
   return actionForm('extension', '申请延期', [
@@ -94,7 +94,7 @@ function handlerForm(v, ctx, reload) {
 
 /** The concrete handler's report to the unit that named it (M-RT-3). */
 function handlerReportForm(v, reload) {
-  const text = textarea('text', { maxlength: 4000 });
+  const text = textarea('text', { maxlength: 4000, dataset: { label: '办理情况' } });
   return actionForm('handler-report', '报告办理情况', [field('办理情况', text, { name: 'text' })],
     '提交报告', () => post(path(v, 'handler-report'), { text: text.value.trim() }),
     () => { notice('已报告办理情况'); reload(); }, { hint: `向${v.assignment ? v.assignment.unit_name : '主办单位'}报告；答复由主办单位作出。` });
@@ -102,7 +102,7 @@ function handlerReportForm(v, reload) {
 
 /** 协办意见: a cooperating unit's opinion for the lead (M-DL-4). */
 function opinionForm(v, reload) {
-  const text = textarea('text', { maxlength: 4000 });
+  const text = textarea('text', { maxlength: 4000, dataset: { label: '协办意见' } });
   return actionForm('opinion', '提交协办意见', [field('协办意见', text, { name: 'text' })],
     '提交意见', () => post(path(v, 'opinion'), { text: text.value.trim() }),
     () => { notice('协办意见已提交'); reload(); },
