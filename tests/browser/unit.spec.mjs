@@ -277,3 +277,40 @@ test('M-DL-4, M-RT-3: the lead answers once the cooperating opinion and the conc
   expect(after.concrete_handler.report.text).toContain('市政管网');
   expect(errors).toEqual([]);
 });
+
+test('the inbox pages by next_cursor, and shows overdue and 督办 when the test clock passes the last day (M-SV-1)', async ({ page }) => {
+  const shot = shots('unit-inbox-paging');
+  const errors = watchErrors(page);
+  const liaison = hl.addUser('jfb.liaison5', '500103003', ['liaison'], '解放碑联络员戊');
+  await login(page, hl.url, liaison);
+  await page.goto(`${hl.url}/console/#/inbox`);
+  await expect(page.locator('.live')).toHaveText('实时');
+  let no;
+  for (let i = 1; i <= 21; i += 1) no = await register(`解放碑商圈第${i}处夜间噪声扰民`);
+  const street = hl.token('500103003');
+  const all = (await hl.api('GET', '/api/v1/units/500103003/inbox?limit=500', null, street)).body;
+  expect(all.counts.open).toBeGreaterThan(21);
+  await expect(page.locator('button.stat[data-filter="all"] b')).toHaveText(String(all.counts.open));
+  await expect(page.locator('tbody tr')).toHaveCount(20); // one page
+  await page.getByRole('button', { name: '加载更多' }).click();
+  await expect(page.locator('tbody tr')).toHaveCount(all.counts.open);
+  await expect(page.getByRole('button', { name: '加载更多' })).toBeHidden();
+
+  // Past the last working day: the supervision timers fire (pushed) and the
+  // lines say so, without a reload.
+  const last = all.tickets.find((t) => t.status === 'dispatched').deadline_date;
+  const next = new Date(`${last}T00:00:00Z`);
+  next.setUTCDate(next.getUTCDate() + 1); // the morning after: 督办 has fired, 通报 (72 h later) not yet
+  const moved = await hl.api('POST', '/api/v1/test/clock', { now: `${next.toISOString().slice(0, 10)}T10:00:00+08:00` }, office);
+  expect(moved.status).toBe(200);
+  expect(moved.body.fired_timers).toBeGreaterThan(0);
+  const row = page.locator(`tr[data-ticket="${no}"]`); // on the second page, still shown
+  await expect(row).toContainText('已超期');
+  await expect(row).toContainText('督办');
+  const overdue = (await hl.api('GET', '/api/v1/units/500103003/inbox?status=overdue&limit=500', null, street)).body;
+  await expect(page.locator('button.stat[data-filter="overdue"] b')).toHaveText(String(overdue.counts.overdue));
+  await page.locator('button.stat[data-filter="overdue"]').click();
+  await expect(page.locator('tbody tr')).toHaveCount(Math.min(20, overdue.counts.overdue));
+  await shot(page, 'inbox-overdue');
+  expect(errors).toEqual([]);
+});

@@ -20,6 +20,8 @@ const FILTERS = [
   ['awaiting_decision', 'awaiting_decision', '待审批延期'],
 ];
 
+const PAGE = 20; // lines per page; 加载更多 follows next_cursor
+
 const SUPERVISION_LABEL = { reminder: '催办', supervision: '督办', notice: '通报', office: '热线督办' };
 
 /** The badges of a worklist line: overdue, due today, supervised, extension pending. */
@@ -81,10 +83,15 @@ async function render(root, ctx) {
   }
 
   let seq = 0;
-  async function load(append = false) {
+  // append: the next page; refresh: the lines shown again (a pushed step
+  // must not fold away the pages already loaded); else the first page.
+  async function load({ append = false, refresh = false } = {}) {
     const mine = ++seq;
+    const limit = refresh ? Math.min(500, Math.max(PAGE, rows.length)) : PAGE;
     try {
-      const page = await get(`/api/v1/units/${encodeURIComponent(unit)}/inbox${query({ status: filter, cursor: append ? cursor : '' })}`);
+      const page = await get(`/api/v1/units/${encodeURIComponent(unit)}/inbox${query({
+        status: filter, limit, cursor: append ? cursor : '',
+      })}`);
       if (mine !== seq) return; // a newer load is under way
       error.hidden = true;
       rows = append ? rows.concat(page.tickets) : page.tickets;
@@ -97,18 +104,18 @@ async function render(root, ctx) {
       error.hidden = false;
     }
   }
-  more.addEventListener('click', () => load(true));
+  more.addEventListener('click', () => load({ append: true }));
 
   let timer = null;
   const stop = subscribe(`/api/v1/units/${encodeURIComponent(unit)}/events`, (name, data) => {
     if (ARRIVALS.has(name) && data.ticket_no) fresh.add(data.ticket_no);
     clearTimeout(timer);
-    timer = setTimeout(() => load(), 250); // a burst of steps, one reload
+    timer = setTimeout(() => load({ refresh: true }), 250); // a burst of steps, one reload
   }, {
     onState: (s) => {
       live.classList.toggle('on', s === 'live');
       live.textContent = s === 'live' ? '实时' : '连接中断，正在重连…';
-      if (s === 'live') load(); // nothing missed while the stream was down
+      if (s === 'live') load({ refresh: true }); // nothing missed while the stream was down
     },
   });
 
