@@ -156,6 +156,10 @@ test('M-DL-5: the street asks for more time, 渝中区 approves it from its subo
   await expect(page.locator('.deadline')).toHaveText(`${newDay}（最后办理日）`);
   await expect(page.locator('#ext-h')).toContainText('已批准');
   await expect(page.locator('.timeline')).toContainText('渝中区联络员');
+  // The timeline names last working days too, never the instant that ends them.
+  await expect(page.locator('.timeline')).toContainText(`批准延期，最后办理日延至${newDay}`);
+  await expect(page.locator('.timeline')).toContainText(`最后办理日${before.deadline_date}`);
+  await expect(page.locator('.timeline')).not.toContainText('T00:00:00');
   await shot(page, 'extension-approved');
   // The street reads the same last day on its ticket page and in its inbox.
   await page.getByRole('button', { name: '退出' }).click();
