@@ -64,6 +64,7 @@ test('M-D-2: a ticket pushed into the street inbox is accepted and answered thro
   // Filter by a count: 已签收 has none yet, 已派单 both.
   await page.locator('button.stat[data-filter="dispatched"]').click();
   await expect(page.locator('button.stat[data-filter="dispatched"]')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('button.stat[data-filter="dispatched"]')).toBeFocused(); // rebuilt, focus kept
   await expect(page.locator('tbody tr')).toHaveCount(2);
 
   await row.getByRole('link', { name: no }).click();

@@ -60,7 +60,10 @@ async function render(root, ctx) {
   function showCounts(c) {
     const byStatus = Object.entries(c.by_status || {})
       .map(([s, n]) => stat(s, n, STATUS_LABEL[s] || s));
+    // Keep the keyboard where it was: the buttons are rebuilt on every refresh.
+    const had = counts.contains(document.activeElement) ? document.activeElement.dataset.filter : null;
     clear(counts).append(...FILTERS.map(([value, key, text]) => stat(value, c[key], text)), ...byStatus);
+    if (had) counts.querySelector(`[data-filter="${CSS.escape(had)}"]`)?.focus();
   }
 
   function showRows() {
