@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "routing/civil_time.hpp"
 #include "routing/names.hpp"
 
 namespace hotline::routing {
@@ -109,8 +110,8 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
               t.label_zh = "派单";
               t.label_en = "dispatched";
               t.detail = "派至" + name_of_unit(dir, x.unit_id) + "，督办单位"
-                         + name_of_unit(dir, x.supervisor_id) + "，办理时限至"
-                         + format_instant(x.due) + (x.provisional ? "（暂定）" : "") + "。"
+                         + name_of_unit(dir, x.supervisor_id) + "，最后办理日"
+                         + deadline_date(x.due) + (x.provisional ? "（暂定）" : "") + "。"
                          + coop_text(dir, x.cooperating) + join_reasons(x.reasons)
                          + confidence_text(x.sure);
             },
@@ -180,8 +181,8 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
                          + (x.unit.empty()
                                 ? ""
                                 : "（协同单位" + name_of_unit(dir, x.unit) + "未按时提交意见）")
-                         + "，办理时限" + format_instant(x.due)
-                         + (who.empty() ? "" : "，通知：" + who)
+                         + (x.unit.empty() ? "，最后办理日" : "，意见最后提交日")
+                         + deadline_date(x.due) + (who.empty() ? "" : "，通知：" + who)
                          + (x.reason.empty() ? "" : "；理由：" + x.reason);
             },
             [&](const handler_named& x) {
@@ -235,15 +236,15 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
               t.label_en = "reopened";
               t.detail = "第" + std::to_string(x.count) + "次重办，退回"
                          + (s.assignment ? name_of_unit(dir, s.assignment->unit_id) : "")
-                         + "，时限至" + format_instant(x.due);
+                         + "，最后办理日" + deadline_date(x.due);
             },
             [&](const extension_requested& x) {
               t.actor = x.unit_id;
               t.rule = "M-DL-5";
               t.label_zh = "申请延期";
               t.label_en = "extension requested";
-              t.detail = "申请延期至" + format_instant(x.new_due) + "，理由：" + x.reason
-                         + (x.progress.empty() ? "" : "；办理进展：" + x.progress);
+              t.detail = "申请延期，最后办理日延至" + deadline_date(x.new_due) + "，理由："
+                         + x.reason + (x.progress.empty() ? "" : "；办理进展：" + x.progress);
             },
             [&](const extension_decided& x) {
               t.actor = x.by;
@@ -251,7 +252,7 @@ std::vector<timeline_entry> timeline(const std::vector<event>& events, const dir
               t.label_zh = x.approved ? "批准延期" : "不予延期";
               t.label_en = x.approved ? "extension approved" : "extension refused";
               t.detail = name_of_unit(dir, x.by)
-                         + (x.approved ? "批准延期至" + format_instant(x.new_due)
+                         + (x.approved ? "批准延期，最后办理日延至" + deadline_date(x.new_due)
                                        : std::string("不予延期"))
                          + (x.note.empty() ? "" : "：" + x.note);
             },

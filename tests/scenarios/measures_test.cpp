@@ -301,6 +301,13 @@ TEST_F(measures, AComplexTicketFromReturnToCloseReadsAsACompleteStory_M_RT_2_M_R
   EXPECT_EQ(tl["steps"][6]["rule"], "M-SV-1");
   EXPECT_NE(tl["steps"][7]["detail"].get<std::string>().find("生态环境局"), std::string::npos)
       << tl["steps"][7].dump();
+  // Issue 15: a step names the last working day people read, not the instant
+  // that ends it (new_deadline 2026-10-30T00:00 → 2026-10-29).
+  EXPECT_NE(tl["steps"][10]["detail"].get<std::string>().find("最后办理日延至2026-10-29"),
+            std::string::npos)
+      << tl["steps"][10].dump();
+  EXPECT_EQ(tl["steps"][1]["detail"].get<std::string>().find("T00:00:00"), std::string::npos)
+      << tl["steps"][1].dump();
   EXPECT_EQ(tl["steps"][2]["rule"], "M-RT-4");
   EXPECT_NE(tl["steps"][3]["rule"].get<std::string>().find("M-RT-2"), std::string::npos);
   auto returns = body_of(http.get("/api/v1/returns", office()));
