@@ -15,8 +15,9 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: {
       executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      // CI runs as root, where Chromium's sandbox cannot start.
-      args: root ? ['--no-sandbox'] : [],
+      // Chinese interface (date pickers read 2026/12/23); CI runs as root,
+      // where Chromium's sandbox cannot start.
+      args: ['--lang=zh-CN', ...(root ? ['--no-sandbox'] : [])],
     },
     viewport: { width: 1366, height: 768 },
     locale: 'zh-CN',

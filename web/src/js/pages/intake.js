@@ -5,7 +5,7 @@
 import { h, clear, append, field, select, notice } from '../dom.js';
 import { get, post, requestId, query } from '../api.js';
 import { showError, clearErrors, describe } from '../errors.js';
-import { KINDS, CHANNELS, deadline } from '../format.js';
+import { KINDS, CHANNELS, deadline, endOfDay } from '../format.js';
 import { chongqingMap, chart } from '../map.js';
 
 /**
@@ -17,12 +17,8 @@ import { chongqingMap, chart } from '../map.js';
 function deadlineOf(text) {
   const t = text.trim();
   if (!t) return '';
-  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(t);
-  if (m) {
-    const next = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3] + 1));
-    return `${next.toISOString().slice(0, 10)}T00:00:00+08:00`;
-  }
-  m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})$/.exec(t);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(t)) return endOfDay(t);
+  const m = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})$/.exec(t);
   return m ? `${m[1]}T${m[2]}:00+08:00` : t;
 }
 
