@@ -67,3 +67,11 @@ export function table(columns, rows, { empty = '暂无数据', caption } = {}) {
     h('thead', {}, h('tr', {}, columns.map(([t]) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows.map((r) => h('tr', {}, columns.map(([, f]) => h('td', {}, f(r)))))));
 }
+
+/** A search snippet's <mark>…</mark> as elements, everything else as text. */
+export function marked(text) {
+  return (text || '').split(/(<mark>.*?<\/mark>)/).map((part) => {
+    const m = /^<mark>(.*)<\/mark>$/.exec(part);
+    return m ? h('mark', {}, m[1]) : part;
+  });
+}

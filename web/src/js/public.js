@@ -2,20 +2,13 @@
 // channel, follow it with its number and extraction code (M-R-2; the code
 // goes in a header, never in the URL), and read the knowledge base.
 // Works at phone width; no account, no cookie.
-import { h, clear, append, field, select } from './dom.js';
+import { h, clear, append, field, select, marked } from './dom.js';
 import { api, get, requestId, query } from './api.js';
 import { showError, clearErrors, describe } from './errors.js';
 import { KINDS, deadline, dateTime, label, STATUS_LABEL, SATISFACTION } from './format.js';
 
 const view = document.getElementById('view');
 const SATISFACTION_LABEL = Object.fromEntries(SATISFACTION);
-
-function snippet(text) {
-  return (text || '').split(/(<mark>.*?<\/mark>)/).map((part) => {
-    const m = /^<mark>(.*)<\/mark>$/.exec(part);
-    return m ? h('mark', {}, m[1]) : part;
-  });
-}
 
 async function submitPage() {
   const { categories } = await get('/api/v1/categories');
@@ -136,7 +129,7 @@ async function kbPage() {
       if (!res.results.length) { out.append(h('p', { class: 'empty' }, '没有找到相关内容，您可以提交诉求或拨打12345。')); return; }
       out.append(h('ul', { class: 'kb-list' }, res.results.map((r) => h('li', { class: 'card' },
         h('h2', {}, h('button', { type: 'button', class: 'link', onclick: () => openArticle(r.id, out) }, r.title)),
-        h('p', {}, snippet(r.snippet)), h('p', { class: 'hint' }, r.owner ? r.owner.unit_name : '')))));
+        h('p', {}, marked(r.snippet)), h('p', { class: 'hint' }, r.owner ? r.owner.unit_name : '')))));
     } catch (err) { showError(form, err); }
   });
   view.append(form, out);

@@ -2,7 +2,7 @@
 // (M-R-1), sees before saving where it would go and why (M-RT-1/2, the
 // deadline by M-DL-1..3, a repeat by M-S-2), and disposes of it at once or
 // as a ticket (M-C-1). Keyboard first: Tab through the form, Ctrl+Enter saves.
-import { h, clear, append, field, select, notice } from '../dom.js';
+import { h, clear, append, field, select, notice, marked } from '../dom.js';
 import { get, post, requestId, query } from '../api.js';
 import { showError, clearErrors, describe } from '../errors.js';
 import { KINDS, CHANNELS, deadline, endOfDay } from '../format.js';
@@ -26,14 +26,6 @@ const DISPOSALS = [
   ['ticket', '派发工单'], ['direct_answer', '直接答复'], ['call_transfer', '转接'],
   ['three_way_call', '三方通话'], ['refusal', '不予受理'],
 ];
-
-/** The snippet's <mark> as elements, everything else as text. */
-function snippet(text) {
-  return (text || '').split(/(<mark>.*?<\/mark>)/).map((part) => {
-    const m = /^<mark>(.*)<\/mark>$/.exec(part);
-    return m ? h('mark', {}, m[1]) : part;
-  });
-}
 
 function placementView(p) {
   if (p.assignment) {
@@ -136,7 +128,7 @@ async function render(root) {
         kbResults.append(h('li', {}, h('button', {
           type: 'button',
           onclick: () => { article = { id: r.id, version: r.version }; cited.textContent = `已引用：${r.title}（第${r.version}版）`; answer.focus(); },
-        }, h('b', {}, r.title), h('br'), h('span', { class: 'hint' }, snippet(r.snippet)))));
+        }, h('b', {}, r.title), h('br'), h('span', { class: 'hint' }, marked(r.snippet)))));
       }
     } catch (e) { kbResults.append(h('li', { class: 'field-error' }, describe(e))); }
   };
