@@ -118,3 +118,33 @@ test('a pin on the map gives coordinates and a deadline typed as a day is that l
   await expect(preview).toContainText('M-DL-3');
   await shot(page, 'deadline-given');
 });
+
+test('an operator answers at once from the knowledge base and the ticket cites the article (M-C-1, M-KB-3)', async ({ page }) => {
+  const shot = shots('intake-answer');
+  const op = hl.addUser('sun.li', 'office', ['operator'], '孙丽');
+  await login(page, hl.url, op);
+  await page.getByLabel('来电人姓名').fill('钱七');
+  await page.getByLabel('联系电话').fill('13700002222');
+  await page.getByLabel('诉求类型').selectOption('consultation');
+  await page.getByLabel('诉求内容').fill('社保卡丢了怎么补办？');
+  await page.getByLabel('地址').fill('重庆市渝中区');
+  await page.getByRole('radio', { name: '直接答复' }).check();
+  await page.getByLabel('知识库', { exact: true }).fill('社保卡');
+  await page.getByLabel('知识库', { exact: true }).press('Enter');
+  const first = page.getByRole('list', { name: '知识库搜索结果' }).getByRole('button').first();
+  await expect(first).toContainText('社保卡');
+  await expect(first.locator('mark').first()).toBeVisible();
+  await first.click();
+  await expect(page.getByText(/^已引用：/)).toBeVisible();
+  await expect(page.getByLabel('直接答复内容')).toBeFocused();
+  await page.getByLabel('直接答复内容').fill('请先通过电子社保卡或掌上12333挂失，再带身份证到社保卡服务网点补办。');
+  await page.getByRole('button', { name: /保存/ }).click();
+  const result = page.locator('#intake-result');
+  await expect(result).toContainText('已办结');
+  await shot(page, 'answered');
+  const no = (await result.locator('.ticket-no').textContent()).trim();
+  const staff = await hl.api('GET', `/api/v1/tickets/${no}`, undefined, hl.token());
+  expect(staff.body.status).toBe('closed');
+  expect(staff.body.disposal.type).toBe('direct_answer');
+  expect(staff.body.disposal.article.id).toMatch(/^kb\./);
+});
