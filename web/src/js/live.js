@@ -53,3 +53,20 @@ export function subscribe(path, onEvent, { onState } = {}) {
 
   return () => { stopped = true; if (controller) controller.abort(); };
 }
+
+/** `f` once for a burst of calls within `ms` (a burst of steps, one reload); `.cancel()` drops a pending call. */
+export function coalesce(f, ms = 300) {
+  let timer = null;
+  const poke = () => { if (!timer) timer = setTimeout(() => { timer = null; f(); }, ms); };
+  poke.cancel = () => { clearTimeout(timer); timer = null; };
+  return poke;
+}
+
+/** An `onState` for subscribe that shows the stream's state in `el` ("实时"), then calls `then(state)`. */
+export function showState(el, then) {
+  return (s) => {
+    el.classList.toggle('on', s === 'live');
+    el.textContent = s === 'live' ? '实时' : '连接中断，正在重连…';
+    if (then) then(s);
+  };
+}

@@ -10,7 +10,7 @@ import { h, clear, append, table } from '../dom.js';
 import { get } from '../api.js';
 import { describe } from '../errors.js';
 import { dateTime, STATUS_LABEL, UNIT_KIND_LABEL } from '../format.js';
-import { subscribe } from '../live.js';
+import { subscribe, coalesce, showState } from '../live.js';
 import { chongqingMap, chart } from '../map.js';
 
 const POLL_MS = 5000;
@@ -176,19 +176,13 @@ async function render(root, ctx) {
   // answers to call back, escalations, warnings…), not every dispatch to a
   // unit (§2.4b): so the board also re-reads the overview (one Redis read)
   // every POLL_MS, and at once when a step is pushed.
-  let timer = null;
-  const soon = () => { if (!timer) timer = setTimeout(() => { timer = null; overdue = null; load(); }, 400); };
+  const soon = coalesce(() => { overdue = null; load(); }, 400);
   const poll = setInterval(() => { if (!document.hidden) soon(); }, POLL_MS);
   const stop = subscribe('/api/v1/office/events', (name, data) => {
     if (name === 'warning') { warnings.push(data); drawWarnings(); return; }
     soon();
-  }, {
-    onState: (s) => {
-      liveBadge.textContent = s === 'live' ? '实时' : '重新连接中…';
-      liveBadge.classList.toggle('on', s === 'live');
-    },
-  });
-  return () => { stop(); clearInterval(poll); if (timer) clearTimeout(timer); if (map) map.__hotlineStop(); };
+  }, { onState: showState(liveBadge) });
+  return () => { stop(); clearInterval(poll); soon.cancel(); if (map) map.__hotlineStop(); };
 }
 
 export default {

@@ -8,7 +8,7 @@ import { get, query } from '../api.js';
 import { describe } from '../errors.js';
 import { dateTime, deadline, label, KIND_LABEL } from '../format.js';
 import { revealBlock, callbackForm, decisionForm, officeDecides } from '../actions/office.js';
-import { subscribe } from '../live.js';
+import { subscribe, coalesce } from '../live.js';
 
 const enc = encodeURIComponent;
 
@@ -76,12 +76,11 @@ async function render(root, ctx) {
     }
   }
   await load();
-  let timer = null;
+  const soon = coalesce(load, 400);
   const stop = subscribe('/api/v1/office/events', (name) => {
-    if (!['replied', 'callback', 'closed', 'reopened', 'extension_requested', 'extension_decided'].includes(name)) return;
-    if (!timer) timer = setTimeout(() => { timer = null; load(); }, 400);
+    if (['replied', 'callback', 'closed', 'reopened', 'extension_requested', 'extension_decided'].includes(name)) soon();
   });
-  return () => { stop(); if (timer) clearTimeout(timer); };
+  return () => { stop(); soon.cancel(); };
 }
 
 export default {

@@ -9,7 +9,7 @@ import { get } from '../api.js';
 import { describe, showError, clearErrors } from '../errors.js';
 import { dateTime, label, KIND_LABEL } from '../format.js';
 import { designationForm, escalationForm } from '../actions/office.js';
-import { subscribe } from '../live.js';
+import { subscribe, coalesce } from '../live.js';
 
 function reasonsList(list) {
   if (!list || !list.length) return null;
@@ -93,12 +93,11 @@ async function render(root, ctx) {
     }
   }
   await load();
-  let timer = null;
+  const soon = coalesce(load, 400);
   const stop = subscribe('/api/v1/office/events', (name) => {
-    if (!['coordination_needed', 'returned', 'designated'].includes(name)) return;
-    if (!timer) timer = setTimeout(() => { timer = null; load(); }, 400);
+    if (['coordination_needed', 'returned', 'designated'].includes(name)) soon();
   });
-  return () => { stop(); if (timer) clearTimeout(timer); };
+  return () => { stop(); soon.cancel(); };
 }
 
 export default {

@@ -6,7 +6,7 @@ import { h, clear, table } from '../dom.js';
 import { get, query } from '../api.js';
 import { describe } from '../errors.js';
 import { STATUS_LABEL, date } from '../format.js';
-import { subscribe } from '../live.js';
+import { subscribe, coalesce, showState } from '../live.js';
 import { is } from '../roles.js';
 
 // Events that hand a ticket to the unit (a new line in its worklist).
@@ -109,21 +109,17 @@ async function render(root, ctx) {
   }
   more.addEventListener('click', () => load({ append: true }));
 
-  let timer = null;
+  const soon = coalesce(() => load({ refresh: true }), 250);
   const stop = subscribe(`/api/v1/units/${encodeURIComponent(unit)}/events`, (name, data) => {
     if (ARRIVALS.has(name) && data.ticket_no) fresh.add(data.ticket_no);
-    clearTimeout(timer);
-    timer = setTimeout(() => load({ refresh: true }), 250); // a burst of steps, one reload
+    soon();
   }, {
-    onState: (s) => {
-      live.classList.toggle('on', s === 'live');
-      live.textContent = s === 'live' ? '实时' : '连接中断，正在重连…';
-      if (s === 'live') load({ refresh: true }); // nothing missed while the stream was down
-    },
+    // Nothing missed while the stream was down.
+    onState: showState(live, (s) => { if (s === 'live') load({ refresh: true }); }),
   });
 
   await load();
-  return () => { stop(); clearTimeout(timer); };
+  return () => { stop(); soon.cancel(); };
 }
 
 export default {

@@ -8,7 +8,7 @@ import { get, query } from '../api.js';
 import { describe } from '../errors.js';
 import { lastDay } from '../format.js';
 import { is } from '../roles.js';
-import { subscribe } from '../live.js';
+import { subscribe, coalesce, showState } from '../live.js';
 import { decisionForm } from '../actions/unit.js';
 
 // Which units others answer to: the district governments of the directory
@@ -76,18 +76,10 @@ async function render(root, ctx) {
   }
 
   // A request or a decision elsewhere shows here without a reload.
-  let timer = null;
-  const stop = subscribe(`/api/v1/units/${encodeURIComponent(unit)}/events`, () => {
-    clearTimeout(timer);
-    timer = setTimeout(load, 250);
-  }, {
-    onState: (s) => {
-      live.classList.toggle('on', s === 'live');
-      live.textContent = s === 'live' ? '实时' : '连接中断，正在重连…';
-    },
-  });
+  const soon = coalesce(load, 250);
+  const stop = subscribe(`/api/v1/units/${encodeURIComponent(unit)}/events`, soon, { onState: showState(live) });
   await load();
-  return () => { stop(); clearTimeout(timer); };
+  return () => { stop(); soon.cancel(); };
 }
 
 export default {

@@ -2,6 +2,7 @@
 // change is audited by the server; a password is typed once and never shown.
 import { h, clear, field, select, table, notice } from '../dom.js';
 import { get, post } from '../api.js';
+import { units as directory } from '../units.js';
 import { showError, clearErrors, describe } from '../errors.js';
 import { ROLE_LABEL, dateTime } from '../format.js';
 
@@ -16,7 +17,7 @@ async function render(root) {
   const unit = h('select', { size: 5, id: 'unit-select', 'aria-describedby': 'unit-select-err' });
   const roles = h('fieldset', { class: 'roles', id: 'roles' }, h('legend', {}, '角色'));
   const password = h('input', { type: 'password', autocomplete: 'new-password' });
-  const { units } = await get('/api/v1/units');
+  const units = await directory();
   const fillUnits = () => {
     const q = unitSearch.value.trim();
     clear(unit);
