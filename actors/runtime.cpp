@@ -126,20 +126,15 @@ void runtime::notify(const routing::ticket_summary& t, const std::vector<std::st
       caf::anon_send(u, notice_atom::value, t);
 }
 
-std::optional<std::size_t> runtime::office_count(caf::timespan timeout) {
-  std::optional<std::size_t> n;
-  caf::scoped_actor self{*sys_};
-  self->request(office_, timeout, count_atom::value)
-      .receive([&](std::size_t x) { n = x; }, [&](caf::error&) {});
-  return n;
-}
-
 std::size_t runtime::live_tickets() {
   return svc_.live_ticket_actors.load();
 }
 
-bool runtime::alive() {
-  return office_count(std::chrono::seconds(1)).has_value();
+void runtime::alive(std::function<void(bool)> k) {
+  sys_->spawn([k = std::move(k), office = office_](caf::event_based_actor* self) {
+    self->request(office, std::chrono::seconds(1), count_atom::value)
+        .then([k](std::size_t) { k(true); }, [k](caf::error&) { k(false); });
+  });
 }
 
 std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step) {

@@ -50,8 +50,9 @@ class runtime {
   /// Live (not passivated) ticket actors, as the office last counted them
   /// (never waits).
   std::size_t live_tickets();
-  /// True if the office answers within a second (for health checks).
-  bool alive();
+  /// `k(true)` if the office answers within a second, else `k(false)`
+  /// (health checks; issue 16: nobody waits for it).
+  void alive(std::function<void(bool)> k);
   /// M-SV-1: fires every durable timer of the partitions this node owns due
   /// by `until`, oldest first, each through its ticket actor; with `step` (a
   /// manual clock), the clock is moved to each timer's time before it
@@ -68,8 +69,6 @@ class runtime {
   unit_actor unit_for(const std::string& unit_id);
   /// The unit actor if it runs on this node (never spawns).
   unit_actor live_unit(const std::string& unit_id);
-  /// The office's count of live ticket actors; nullopt if it did not answer.
-  std::optional<std::size_t> office_count(caf::timespan timeout);
   /// Blocks the calling thread for the answer (timers, shutdown only).
   template <class Reply, class Handle, class... Ts>
   Reply ask(const Handle& dest, Ts&&... xs);

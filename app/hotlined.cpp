@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   std::string redis_password_file;
   std::string appendfsync = "everysec";
   std::string log_level = "info";
-  std::size_t http_threads = 2;
+  std::size_t http_threads = 0; // one per core
   std::size_t max_inflight = 24;
   http::limit_options limits;
   auth::session_options session_opts;
@@ -133,7 +133,8 @@ int main(int argc, char** argv) {
   app.add_option("--appendfsync", appendfsync, "embedded Redis AOF fsync policy")
       ->check(CLI::IsMember({"everysec", "always"}))
       ->capture_default_str();
-  app.add_option("--http-threads", http_threads, "HTTP io threads (handlers never block them)")
+  app.add_option("--http-threads", http_threads,
+                 "HTTP io threads, 0: one per core (handlers never block them)")
       ->capture_default_str();
   std::size_t max_connections_per_client = 64;
   app.add_option("--max-connections-per-client", max_connections_per_client,
@@ -281,7 +282,9 @@ int main(int argc, char** argv) {
     std::cerr << "hotlined: --listen port is not a number: '" << listen << "'\n";
     return 2;
   }
-  http_opts.threads = http_threads;
+  // Issue 16: no handler blocks an io thread, so one per core is enough.
+  http_opts.threads
+      = http_threads ? http_threads : std::max(1u, std::thread::hardware_concurrency());
   http_opts.max_connections_per_client = max_connections_per_client;
 
   try {

@@ -267,17 +267,29 @@ void sessions::logout(std::string_view token) {
 session_cache::session_cache(sessions& s, std::int64_t max_age_ms, std::size_t max_entries)
     : sessions_(s), max_age_ms_(max_age_ms), max_entries_(max_entries) {}
 
+// A clock that went back counts as stale: the bound must hold anyway.
+bool session_cache::holds(const std::string& id, std::int64_t now) const {
+  const auto it = entries_.find(id);
+  return it != entries_.end() && now >= it->second.checked_at
+         && now - it->second.checked_at < max_age_ms_ && now < it->second.s.expires_at;
+}
+
+bool session_cache::fresh(std::string_view token, std::int64_t now) {
+  const auto id = sessions::session_id(token);
+  if (!id)
+    return true; // refused at once, without Redis
+  std::lock_guard<std::mutex> lock(mtx_);
+  return holds(*id, now);
+}
+
 std::optional<routing::principal> session_cache::verify(std::string_view token, std::int64_t now) {
   const auto id = sessions::session_id(token);
   if (!id)
     return std::nullopt;
   {
     std::lock_guard<std::mutex> lock(mtx_);
-    const auto it = entries_.find(*id);
-    // A clock that went back counts as stale: the bound must hold anyway.
-    if (it != entries_.end() && now >= it->second.checked_at
-        && now - it->second.checked_at < max_age_ms_ && now < it->second.s.expires_at)
-      return it->second.s.who;
+    if (holds(*id, now))
+      return entries_.at(*id).s.who;
   }
   // Redis is asked outside the lock: one slow round trip must not hold up
   // every other request of the node.

@@ -121,6 +121,8 @@ class session_cache {
                          std::size_t max_entries = 10000);
 
   std::optional<routing::principal> verify(std::string_view token, std::int64_t now);
+  /// True if verify(token, now) would answer from memory (no Redis).
+  bool fresh(std::string_view token, std::int64_t now);
   /// Forgets a token at once (after a logout on this node).
   void forget(std::string_view token);
 
@@ -129,6 +131,8 @@ class session_cache {
     verified_session s;
     std::int64_t checked_at;
   };
+  /// Under mtx_: a verification of session `id` younger than max_age_ms_.
+  bool holds(const std::string& id, std::int64_t now) const;
   sessions& sessions_;
   std::int64_t max_age_ms_;
   std::size_t max_entries_;

@@ -74,7 +74,8 @@ forwarded_request unpack_request(const std::string& data) {
 }
 
 std::string pack_response(const http::response& r) {
-  return pack(wire_response{r.status, r.content_type, r.body, r.headers});
+  return pack(
+      wire_response{r.status, r.content_type, r.shared_body ? *r.shared_body : r.body, r.headers});
 }
 
 http::response unpack_response(const std::string& data) {

@@ -511,6 +511,15 @@ std::string sign_automation_token(std::string_view secret, const token_grant& g)
 std::optional<routing::principal> verify_automation_token(std::string_view secret,
                                                           std::string_view token, std::int64_t now,
                                                           std::string_view office_id) {
+  auto v = check_automation_token(secret, token, now, office_id);
+  if (!v)
+    return std::nullopt;
+  return std::move(v->who);
+}
+
+std::optional<verified_token> check_automation_token(std::string_view secret,
+                                                     std::string_view token, std::int64_t now,
+                                                     std::string_view office_id) {
   if (office_id.empty())
     return std::nullopt;
   const auto payload = authentic_payload(secret, token);
@@ -529,7 +538,7 @@ std::optional<routing::principal> verify_automation_token(std::string_view secre
   p.unit_id = g->office ? std::string(office_id) : g->unit_id;
   p.office = g->office;
   p.roles = g->roles;
-  return p;
+  return verified_token{std::move(p), g->expires_at};
 }
 
 } // namespace hotline::crypto

@@ -109,4 +109,14 @@ std::optional<routing::principal> verify_automation_token(std::string_view secre
                                                           std::string_view token, std::int64_t now,
                                                           std::string_view office_id);
 
+/// verify_automation_token with the token's own end (ms since the epoch),
+/// for caches: the principal holds until then.
+struct verified_token {
+  routing::principal who;
+  std::int64_t expires_at = 0;
+};
+std::optional<verified_token> check_automation_token(std::string_view secret,
+                                                     std::string_view token, std::int64_t now,
+                                                     std::string_view office_id);
+
 } // namespace hotline::crypto

@@ -68,19 +68,24 @@ struct api::pool_impl {
   boost::asio::thread_pool threads{4};
 };
 
+bool api_context::needs_storage(const std::string& token) const {
+  return token.rfind("s1.", 0) == 0 && auth.cache
+         && !auth.cache->fresh(token, actors::system_clock().now());
+}
+
 std::optional<r::principal> api_context::authenticate(const std::string& token) const {
   const auto now = actors::system_clock().now();
   if (token.rfind("s1.", 0) == 0)
     return auth.cache ? auth.cache->verify(token, now) : std::nullopt;
-  return crypto::verify_automation_token(auth.token_secret, token, now,
-                                         svc.config.directory.office_id());
+  return tokens.verify(token, now);
 }
 
 api::api(actors::runtime& rt, const actors::services& svc, redis::pool& pool, auth_link auth,
          cluster_link cluster, actors::manual_clock* test_clock, limit_options limits,
          push_link push)
-    : ctx_(std::make_unique<api_context>(rt, svc, pool, cluster, test_clock, std::move(auth),
-                                         std::move(limits), categories_json(svc), push)),
+    : ctx_(std::make_unique<api_context>(
+        rt, svc, pool, cluster, test_clock, std::move(auth), std::move(limits),
+        std::make_shared<const std::string>(categories_json(svc)), push)),
       routes_(route_table()), pool_(std::make_unique<pool_impl>()) {
   if (test_clock)
     routes_.push_back({"POST",
@@ -144,10 +149,11 @@ void api::handle(request req, responder done) {
       return done(std::move(out));
     }
   }
-  const std::string name = m.r ? std::string(m.r->name) : "other";
+  // Views of the route table's literals (issue 16: nothing copied per request).
+  const std::string_view name = m.r ? m.r->name : "other";
   // Issue 14 item 4: latency by the route's pattern, never the raw path.
-  const std::string method = m.r ? std::string(m.r->method) : "other";
-  const std::string pattern = m.r ? std::string(m.r->pattern) : "other";
+  const std::string_view method = m.r ? m.r->method : "other";
+  const std::string_view pattern = m.r ? m.r->pattern : "other";
   const auto started = std::chrono::steady_clock::now();
   auto once = std::make_shared<std::atomic<bool>>(false);
   c->send = [this, done, once, name, cors_ok, origin, method, pattern, started](response out) {
@@ -173,21 +179,9 @@ void api::handle(request req, responder done) {
     return done.open_stream(head.status, head.content_type, head.headers);
   };
   c->moved = [this](const call_ptr& mc, cluster::partition_id p) {
-    // The owner trusts the principal; the forwarder drops the token.
-    try {
-      ctx_->cluster.forwarder->forward(p, {mc->req, mc->who}, [mc](std::optional<response> answer) {
-        if (answer)
-          mc->reply(std::move(*answer));
-        else
-          mc->fail({503, "unavailable",
-                    "the node owning this ticket did not answer in time; retry with the same "
-                    "request_id or Idempotency-Key",
-                    ""});
-      });
-    } catch (const std::exception& e) {
-      spdlog::error("api: forwarding to partition {}: {}", p, e.what());
-      mc->fail({503, "unavailable", "storage is unavailable, nothing was changed; retry", ""});
-    }
+    // Issue 16 item 1: the forwarder's XADD is a Redis round trip, so it
+    // runs on the blocking pool, not on the io thread the handler ran on.
+    ctx_->blocking([this, mc, p] { forward(mc, p); });
   };
 
   // Single-valued headers sent twice (RFC 9110 §5.3): a proxy and this
@@ -231,21 +225,35 @@ void api::handle(request req, responder done) {
 
   // Authentication, then the table's authorization: before any handler,
   // forwarding or store access.
-  if (!c->req.authorization.empty()) {
-    const std::string prefix = "Bearer ";
-    if (c->req.authorization.rfind(prefix, 0) != 0)
-      return c->fail(
-          {401, "unauthorized", "Authorization must be 'Bearer <token>'", "authorization"});
-    try {
-      c->who = ctx_->authenticate(c->req.authorization.substr(prefix.size()));
-    } catch (const std::exception& e) {
-      spdlog::error("api: authentication: {}", e.what());
-      return c->fail({503, "unavailable", "sessions cannot be checked now; retry", ""});
-    }
-    if (!c->who)
-      return c->fail({401, "unauthorized", "invalid, expired or revoked token", "authorization"});
+  if (c->req.authorization.empty())
+    return admit(c);
+  const std::string prefix = "Bearer ";
+  if (c->req.authorization.rfind(prefix, 0) != 0)
+    return c->fail(
+        {401, "unauthorized", "Authorization must be 'Bearer <token>'", "authorization"});
+  auto token = c->req.authorization.substr(prefix.size());
+  // Issue 16 item 1: a session the node's cache no longer vouches for is
+  // read from Redis on the blocking pool, never on this io thread.
+  if (ctx_->needs_storage(token))
+    return ctx_->blocking([this, c, token = std::move(token)] { authenticated(c, token); });
+  authenticated(c, token);
+}
+
+void api::authenticated(const call_ptr& c, const std::string& token) {
+  try {
+    c->who = ctx_->authenticate(token);
+  } catch (const std::exception& e) {
+    spdlog::error("api: authentication: {}", e.what());
+    return c->fail({503, "unavailable", "sessions cannot be checked now; retry", ""});
   }
-  switch (authorize(*m.r, c->who)) {
+  if (!c->who)
+    return c->fail({401, "unauthorized", "invalid, expired or revoked token", "authorization"});
+  admit(c);
+}
+
+void api::admit(const call_ptr& c) {
+  const route* r = c->r;
+  switch (authorize(*r, c->who)) {
   case verdict::allow:
     break;
   case verdict::unauthenticated:
@@ -256,7 +264,7 @@ void api::handle(request req, responder done) {
 
   // Limits: anonymous callers by rate per address; in flight, staff keep a
   // share anonymous load cannot take.
-  if (!light(*m.r)) {
+  if (!light(*r)) {
     auto& lim = ctx_->limits;
     if (!c->who) {
       if (auto wait = lim.anonymous.take(c->req.remote_ip, std::chrono::steady_clock::now()))
@@ -274,7 +282,25 @@ void api::handle(request req, responder done) {
     api_context* ctx = ctx_.get();
     c->slot = std::shared_ptr<void>(nullptr, [ctx](void*) { ctx->inflight.fetch_sub(1); });
   }
-  c->run([&] { m.r->fn(c); });
+  c->run([&] { r->fn(c); });
+}
+
+void api::forward(const call_ptr& mc, cluster::partition_id p) {
+  // The owner trusts the principal; the forwarder drops the token.
+  try {
+    ctx_->cluster.forwarder->forward(p, {mc->req, mc->who}, [mc](std::optional<response> answer) {
+      if (answer)
+        mc->reply(std::move(*answer));
+      else
+        mc->fail({503, "unavailable",
+                  "the node owning this ticket did not answer in time; retry with the same "
+                  "request_id or Idempotency-Key",
+                  ""});
+    });
+  } catch (const std::exception& e) {
+    spdlog::error("api: forwarding to partition {}: {}", p, e.what());
+    mc->fail({503, "unavailable", "storage is unavailable, nothing was changed; retry", ""});
+  }
 }
 
 void api::handle_forwarded(cluster::forwarded_request fw,

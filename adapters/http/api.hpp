@@ -49,6 +49,13 @@ class api {
   const std::vector<route>& routes() const { return routes_; }
 
  private:
+  /// The bearer `token` checked (on the blocking pool if it needed Redis).
+  void authenticated(const call_ptr& c, const std::string& token);
+  /// The table's authorization, the limits, then the handler.
+  void admit(const call_ptr& c);
+  /// Sends a write to the node owning partition `p` (blocking pool).
+  void forward(const call_ptr& c, cluster::partition_id p);
+
   std::unique_ptr<api_context> ctx_;
   std::vector<route> routes_;
   std::shared_ptr<const site> site_;

@@ -233,20 +233,23 @@ void connection::deliver(response out) {
   send(std::move(out), !keep_alive_);
 }
 
-/// Fills `res_` from `out`; returns a reason on an invalid response.
-std::optional<std::string> connection::build(response&& out, bool close) {
+namespace {
+
+/// Fills the head of `m` (its body set already) from `out`; returns a
+/// reason on an invalid response.
+template <class Message>
+std::optional<std::string> fill(Message& m, unsigned version, const response& out, bool close) {
   if (out.status < 200 || out.status > 599)
     return "status " + std::to_string(out.status);
-  res_ = {};
-  res_.version(reader_.version());
-  res_.result(static_cast<unsigned>(out.status));
-  res_.set(bhttp::field::server, "hotlined");
+  m.version(version);
+  m.result(static_cast<unsigned>(out.status));
+  m.set(bhttp::field::server, "hotlined");
   // Browsers must not guess a type for our JSON (and error bodies that echo input).
-  res_.set("X-Content-Type-Options", "nosniff");
+  m.set("X-Content-Type-Options", "nosniff");
   if (!out.content_type.empty()) {
     if (!is_field_value(out.content_type))
       return std::string("invalid Content-Type value");
-    res_.set(bhttp::field::content_type, out.content_type);
+    m.set(bhttp::field::content_type, out.content_type);
   }
   for (const auto& [name, value] : out.headers) {
     if (!is_token(name))
@@ -260,21 +263,39 @@ std::optional<std::string> connection::build(response&& out, bool close) {
     }
     if (field == bhttp::field::content_type || field == bhttp::field::server
         || beast::iequals(name, "X-Content-Type-Options")) {
-      res_.set(name, value);
+      m.set(name, value);
     } else {
-      res_.insert(name, value);
+      m.insert(name, value);
     }
   }
-  res_.body() = std::move(out.body);
-  res_.keep_alive(!close);
-  if (close && res_.version() < 11)
-    res_.set(bhttp::field::connection, "close"); // the default in 1.0, but say it
+  m.keep_alive(!close);
+  if (close && m.version() < 11)
+    m.set(bhttp::field::connection, "close"); // the default in 1.0, but say it
   try {
-    res_.prepare_payload(); // throws for a body on 204/304
+    m.prepare_payload(); // throws for a body on 204/304
   } catch (const std::exception& e) {
     return std::string(e.what());
   }
   return std::nullopt;
+}
+
+} // namespace
+
+/// Fills `res_`, or `shared_res_` for a shared body (issue 16: its bytes
+/// are written where they are, not copied); returns a reason on an invalid
+/// response.
+std::optional<std::string> connection::build(response&& out, bool close) {
+  shared_body_ = std::move(out.shared_body);
+  if (shared_body_) {
+    if (!out.body.empty())
+      return std::string("both a body and a shared body");
+    shared_res_ = {};
+    shared_res_.body() = beast::span<const char>(shared_body_->data(), shared_body_->size());
+    return fill(shared_res_, reader_.version(), out, close);
+  }
+  res_ = {};
+  res_.body() = std::move(out.body);
+  return fill(res_, reader_.version(), out, close);
 }
 
 void connection::send(response out, bool close) {
@@ -284,16 +305,24 @@ void connection::send(response out, bool close) {
     build(internal_error(), close);
   }
   stream_.expires_after(ctx_.opts.read_timeout);
+  if (shared_body_) {
+    bhttp::async_write(stream_, shared_res_,
+                       beast::bind_front_handler(&connection::on_write, shared_from_this()));
+    return;
+  }
   bhttp::async_write(stream_, res_,
                      beast::bind_front_handler(&connection::on_write, shared_from_this()));
 }
 
 void connection::on_write(beast::error_code ec, std::size_t) {
   const auto ms = std::chrono::duration<double, std::milli>(clock::now() - started_).count();
-  spdlog::debug("http: {} {} -> {} in {:.1f} ms", method_, log_path_, res_.result_int(), ms);
+  spdlog::debug("http: {} {} -> {} in {:.1f} ms", method_, log_path_,
+                shared_body_ ? shared_res_.result_int() : res_.result_int(), ms);
+  const bool eof = shared_body_ ? shared_res_.need_eof() : res_.need_eof();
+  shared_body_.reset();
   if (ec)
     return close_now();
-  if (res_.need_eof())
+  if (eof)
     return graceful_close();
   reader_.next();
   await_request();

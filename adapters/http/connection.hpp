@@ -20,6 +20,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
+#include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/string_body.hpp>
 
 #include "adapters/http/request_parse.hpp"
@@ -165,6 +166,10 @@ class connection : public std::enable_shared_from_this<connection> {
   std::array<char, 8192> read_buffer_{};
   boost::beast::http::response<boost::beast::http::empty_body> continue_;
   boost::beast::http::response<boost::beast::http::string_body> res_;
+  /// A response's shared body (response::shared_body), held while it is
+  /// written from `shared_res_` (res_'s head, the shared bytes as body).
+  std::shared_ptr<const std::string> shared_body_;
+  boost::beast::http::response<boost::beast::http::span_body<const char>> shared_res_;
   /// Set while the handler owes an answer: nothing else keeps us alive then.
   std::shared_ptr<connection> awaiting_;
   bool keep_alive_ = false;

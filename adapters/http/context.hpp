@@ -15,6 +15,7 @@
 #include "adapters/auth/accounts.hpp"
 #include "adapters/auth/sessions.hpp"
 #include "adapters/cluster/node.hpp"
+#include "adapters/crypto/token_cache.hpp"
 #include "adapters/http/limits.hpp"
 #include "adapters/redis/connection.hpp"
 #include "adapters/redis/feed.hpp"
@@ -62,16 +63,20 @@ struct webhook_link {
 
 struct api_context {
   api_context(actors::runtime& r, const actors::services& s, redis::pool& p, cluster_link cl,
-              actors::manual_clock* tc, auth_link a, limit_options lo, std::string cats,
-              push_link pl)
+              actors::manual_clock* tc, auth_link a, limit_options lo,
+              std::shared_ptr<const std::string> cats, push_link pl)
       : rt(r), svc(s), pool(p), cluster(cl), test_clock(tc), auth(std::move(a)),
-        limits(std::move(lo)), categories_json(std::move(cats)), push(pl) {}
+        limits(std::move(lo)), categories_json(std::move(cats)), push(pl),
+        tokens(auth.token_secret, s.config.directory.office_id()) {}
 
   /// The principal of a bearer token: a person's session ("s1.…") or an
   /// automation token; nullopt if expired, revoked, tampered or of a
   /// disabled account. Authentication runs on the system clock, also under
   /// --test-clock (which moves the domain's time, not the tokens').
   std::optional<routing::principal> authenticate(const std::string& token) const;
+  /// True if authenticate(token) would read Redis: a session token the
+  /// node's cache does not hold fresh (issue 16: then not on an io thread).
+  bool needs_storage(const std::string& token) const;
 
   actors::runtime& rt;
   const actors::services& svc;
@@ -80,8 +85,11 @@ struct api_context {
   actors::manual_clock* test_clock = nullptr;
   auth_link auth;
   api_limits limits;
-  std::string categories_json;
+  /// GET /api/v1/categories, built once (issue 16: sent without a copy).
+  std::shared_ptr<const std::string> categories_json;
   push_link push;
+  /// Automation tokens, each verified once until it expires (issue 16).
+  mutable crypto::token_cache tokens;
   webhook_link webhooks;
   knowledge::service* knowledge = nullptr;     // issue 13; null: 503 on its routes
   evaluation::evaluator* evaluation = nullptr; // issue 14; null: 503 on its routes
@@ -100,19 +108,19 @@ struct api_context {
   /// Issue 14 item 4: request latencies by (method, route pattern), a
   /// bounded label set (the route table's, and "other").
   std::map<std::pair<std::string, std::string>, std::unique_ptr<monitor::histogram>> latencies;
-  void count(const std::string& route, int status) {
+  void count(std::string_view route, int status) {
     std::lock_guard<std::mutex> lock(metrics_mtx);
-    ++requests[{route, status}];
+    ++requests[{std::string(route), status}];
   }
   /// Counts an answer and times it, under the one lock counting took
   /// before (the histogram itself is lock-free).
-  void count(const std::string& route, int status, const std::string& method,
-             const std::string& pattern, std::chrono::steady_clock::duration took) {
+  void count(std::string_view route, int status, std::string_view method, std::string_view pattern,
+             std::chrono::steady_clock::duration took) {
     monitor::histogram* h = nullptr;
     {
       std::lock_guard<std::mutex> lock(metrics_mtx);
-      ++requests[{route, status}];
-      auto& slot = latencies[{method, pattern}];
+      ++requests[{std::string(route), status}];
+      auto& slot = latencies[{std::string(method), std::string(pattern)}];
       if (!slot)
         slot = std::make_unique<monitor::histogram>();
       h = slot.get();

@@ -78,6 +78,10 @@ struct response {
   /// answered with a 500). Content-Type, Server and X-Content-Type-Options
   /// (default "nosniff") entries replace the defaults.
   std::vector<std::pair<std::string, std::string>> headers;
+  /// Instead of `body`: bytes built once and shared by every answer that
+  /// sends them (a cached answer, issue 16), written without a copy. Only
+  /// one of the two may be non-empty (else a 500).
+  std::shared_ptr<const std::string> shared_body{};
 };
 
 /// The producer's end of a streamed answer (see `responder::open_stream`),

@@ -23,10 +23,10 @@ std::string read_whole(const fs::path& p) {
 
 site_file file_of(const fs::path& p) {
   site_file f;
-  f.body = read_whole(p);
+  f.body = std::make_shared<const std::string>(read_whole(p));
   f.content_type = content_type_of(p);
   std::ostringstream tag;
-  tag << '"' << std::hex << std::hash<std::string>{}(f.body) << '-' << f.body.size() << '"';
+  tag << '"' << std::hex << std::hash<std::string>{}(*f.body) << '-' << f.body->size() << '"';
   f.etag = tag.str();
   return f;
 }
@@ -92,7 +92,7 @@ response site_response(const site_file& f, std::string_view if_none_match) {
   }
   out.status = 200;
   out.content_type = f.content_type;
-  out.body = f.body;
+  out.shared_body = f.body;
   return out;
 }
 

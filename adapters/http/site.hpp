@@ -5,6 +5,7 @@
 // Policy): no script, font, chart or map from any other host.
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -16,7 +17,8 @@
 namespace hotline::http {
 
 struct site_file {
-  std::string body;
+  /// Shared with every answer that sends it (response::shared_body): no copy.
+  std::shared_ptr<const std::string> body;
   std::string content_type;
   std::string etag; // a strong validator of the bytes
 };

@@ -58,7 +58,10 @@ struct options {
   int redis_port = 0;
   std::string key_prefix = "hl";
   double watch_timeout = 600; // s
-  double give_up = 60;        // s without a successful answer: stop (bulk, timers)
+  std::uint64_t during_run_id
+      = 0; // timers: run id of the intakes during the storm (0: run id + 50)
+  std::string path = "/api/v1/categories"; // ceiling: the GET it repeats
+  double give_up = 60;                     // s without a successful answer: stop (bulk, timers)
   std::string out_file;
   int units = 200;          // push, webhook: township units listened to
   double push_timeout = 5;  // s: an ack with no event within it is missing
@@ -68,20 +71,24 @@ struct options {
 };
 
 [[noreturn]] inline void usage(const std::string& why) {
-  std::cerr << "loadgen: " << why << "\n"
-            << "usage: loadgen closed|open|bulk|timers|push|webhook --port P --tokens FILE\n"
-               "  [--config DIR]\n"
-               "  [--run-id K] (1-99: request ids and phones of this run; unique per Redis)\n"
-               "  closed: --connections N --duration S --warmup S\n"
-               "  open:   --phase NAME:RATE:SECONDS ... --max-connections M [--verify]\n"
-               "  bulk:   --count N --connections C [--out FILE]\n"
-               "  timers: --count N --connections C --deadline-in S --redis-port P\n"
-               "          [--redis-host H] [--key-prefix hl] [--watch-timeout S]\n"
-               "  bulk, timers: --give-up-after S (no successful answer for S s: stop)\n"
-               "  push:   --units N --phase NAME:RATE:SECONDS ... --max-connections M\n"
-               "          [--push-timeout S] [--intake-only]\n"
-               "  webhook: --units N --count N --connections C [--fail-ratio R] [--wait S]\n"
-               "  all:    --timeout S (per request) --drain S\n";
+  std::cerr
+      << "loadgen: " << why << "\n"
+      << "usage: loadgen closed|open|bulk|timers|push|webhook|ceiling --port P --tokens FILE\n"
+         "  [--config DIR]\n"
+         "  [--run-id K] (1-99: request ids and phones of this run; unique per Redis)\n"
+         "  closed: --connections N --duration S --warmup S\n"
+         "  open:   --phase NAME:RATE:SECONDS ... --max-connections M [--verify]\n"
+         "  bulk:   --count N --connections C [--out FILE]\n"
+         "  timers: --count N --connections C --deadline-in S --redis-port P\n"
+         "          [--redis-host H] [--key-prefix hl] [--watch-timeout S]\n"
+         "          [--phase NAME:RATE:SECONDS --during-run-id K] (lifecycles from 1 s\n"
+         "          before the deadline: intake latency while the timers fire)\n"
+         "  ceiling: --connections N --duration S --warmup S [--path /api/v1/categories]\n"
+         "  bulk, timers: --give-up-after S (no successful answer for S s: stop)\n"
+         "  push:   --units N --phase NAME:RATE:SECONDS ... --max-connections M\n"
+         "          [--push-timeout S] [--intake-only]\n"
+         "  webhook: --units N --count N --connections C [--fail-ratio R] [--wait S]\n"
+         "  all:    --timeout S (per request) --drain S\n";
   std::exit(2);
 }
 
@@ -140,6 +147,10 @@ inline options parse(int argc, char** argv) {
       o.key_prefix = val();
     else if (a == "--watch-timeout")
       o.watch_timeout = std::stod(val());
+    else if (a == "--during-run-id")
+      o.during_run_id = std::stoull(val());
+    else if (a == "--path")
+      o.path = val();
     else if (a == "--out")
       o.out_file = val();
     else if (a == "--give-up-after")
@@ -331,6 +342,12 @@ class driver {
   /// the intake was due to be sent.
   std::function<void(const std::string& no, const std::string& unit, steady::time_point sent)>
       on_ack;
+  /// Requests answered (or failed) inside the window, every step: what the
+  /// lifecycle phase really sent (issue 16, `http_efficiency`).
+  long window_requests = 0;
+  /// Called on every answer of every step (failures too): the step (0 intake
+  /// … 3 callback), the answer, and the time its latency counts from.
+  std::function<void(int step, const http_result& r, steady::time_point from)> on_answer;
 
  private:
   void record(phase_stats* st, int step, const http_result& r, steady::time_point from) {
@@ -340,8 +357,12 @@ class driver {
       ++timeouts_total;
     else if (r.status == 0)
       ++transport_errors_total;
-    if (in_window(now))
+    if (in_window(now)) {
       st->steps[step].add(r, ms_d(now - from).count());
+      ++window_requests;
+    }
+    if (on_answer)
+      on_answer(step, r, from);
   }
 
   void ack(const std::shared_ptr<life>& l, int step) {

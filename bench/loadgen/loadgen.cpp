@@ -22,6 +22,8 @@
 //            with demands only to those townships: the time from each
 //            intake's 201 to its `dispatched` event on the stream of the
 //            unit it was assigned to.
+//   ceiling  one GET (default /api/v1/categories, a cached answer) on N
+//            connections back to back: the most requests/s of this stack.
 //   webhook  its own webhook receiver (answering 500 to a share of the
 //            deliveries, at random), subscribed for `dispatched` of N
 //            township units, then intakes to those townships: every
@@ -32,6 +34,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <hiredis/hiredis.h>
+#include <sys/resource.h>
 
 #include "bench/loadgen/core.hpp"
 #include "bench/loadgen/demands.hpp"
@@ -85,13 +88,65 @@ int closed_mode(const options& o, driver& d) {
             << "lifecycles_per_s=" << fmt(lps, 1) << "\n"
             << "events_per_lifecycle=" << fmt(events, 0) << "\n"
             << "events_per_s=" << fmt(lps * events, 1) << "\n"
-            << "requests_per_s=" << fmt(lps * 4, 1) << "\n"
+            << "requests_per_s=" << fmt(d.window_requests / secs, 1) << "\n"
             << "failed=" << st.failed << "\n"
             << "coordinating=" << st.coordinating << "\n"
             << "linked=" << st.linked << "\n"
             << "timeouts_total=" << d.timeouts_total << "\n"
             << "transport_errors_total=" << d.transport_errors_total << "\n";
   print_steps("", st);
+  return 0;
+}
+
+// Issue 16: the most requests/s this stack serves, for one cached answer
+// (GET o.path, no token), on N keep-alive connections back to back, counted
+// in a window after a warm-up, like the lifecycle phase.
+int ceiling_mode(const options& o, driver& d) {
+  const auto from = steady::now() + std::chrono::milliseconds(static_cast<long>(o.warmup * 1000));
+  const auto to = from + std::chrono::milliseconds(static_cast<long>(o.duration * 1000));
+  long ok = 0, failed = 0;
+  std::size_t bytes = 0;
+  std::vector<double> lat;
+  std::function<void(std::shared_ptr<connection>)> again = [&](std::shared_ptr<connection> c) {
+    const auto sent = steady::now();
+    if (sent >= to)
+      return;
+    c->request(http::verb::get, o.path, "", "", [&, c, sent](http_result r) {
+      const auto now = steady::now();
+      if (now >= from && now <= to) {
+        if (r.status == 200) {
+          ++ok;
+          bytes = r.body.size();
+          lat.push_back(ms_d(now - sent).count());
+        } else {
+          ++failed;
+        }
+      }
+      again(c);
+    });
+  };
+  // The generator's own CPU in the window: on 2 cores it can be the limit.
+  auto cpu_s = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec)
+           + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  };
+  double cpu_from = -1, cpu_to = -1;
+  asio::steady_timer t_from(d.io, from), t_to(d.io, to);
+  t_from.async_wait([&](beast::error_code) { cpu_from = cpu_s(); });
+  t_to.async_wait([&](beast::error_code) { cpu_to = cpu_s(); });
+  for (int i = 0; i < o.connections; ++i)
+    again(d.new_connection());
+  d.io.run();
+  std::cout << "ceiling_loadgen_cpu_cores=" << fmt((cpu_to - cpu_from) / o.duration) << "\n"
+            << "ceiling_path=" << o.path << "\n"
+            << "ceiling_connections=" << o.connections << "\n"
+            << "ceiling_answer_bytes=" << bytes << "\n"
+            << "ceiling_failed=" << failed << "\n"
+            << "ceiling_p50_ms=" << fmt(percentile(lat, 0.5)) << "\n"
+            << "ceiling_p99_ms=" << fmt(percentile(lat, 0.99)) << "\n"
+            << "http_ceiling_rps=" << fmt(ok / o.duration, 1) << "\n";
   return 0;
 }
 
@@ -212,7 +267,57 @@ struct timer_watch {
   }
 };
 
-int timers_mode(const options& o, driver& d) {
+// Issue 16: lifecycles by the clock (the --phase of `open`, e.g. at half of
+// the closed loop's rate) from 1 s before the deadline, on a driver and
+// connections of their own, while the timers fire; every intake answer is
+// kept with its scheduled time, so that the ones due inside the storm can be
+// picked out afterwards (no coordinated omission: latency from the schedule).
+struct during_storm {
+  struct intake {
+    std::int64_t scheduled_ms; // epoch
+    double ms;
+    int status;
+  };
+  std::vector<intake> intakes;
+  std::vector<phase_stats> stats;
+  std::thread t;
+  void start(const options& o, demand_maker& demands, std::int64_t deadline) {
+    t = std::thread([this, &o, &demands, deadline] {
+      while (epoch_ms() < deadline - 1000)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      driver d2(o, demands, load_tokens(o.tokens_file));
+      d2.on_answer = [this](int step, const http_result& r, steady::time_point from) {
+        if (step != 0)
+          return;
+        const double ms = ms_d(steady::now() - from).count();
+        intakes.push_back({epoch_ms() - static_cast<std::int64_t>(ms), ms, r.status});
+      };
+      run_open(o, d2, stats, false);
+    });
+  }
+  // The intakes scheduled in [from, to] (epoch ms).
+  void print(std::int64_t from, std::int64_t to) {
+    if (t.joinable())
+      t.join();
+    std::vector<double> ms;
+    long failed = 0;
+    for (auto& i : intakes)
+      if (i.scheduled_ms >= from && i.scheduled_ms <= to) {
+        ms.push_back(i.ms);
+        failed += i.status != 201;
+      }
+    std::cout << "intake_during_timers_window_ms=" << (to - from) << "\n"
+              << "intake_during_timers_n=" << ms.size() << "\n"
+              << "intake_during_timers_failed=" << failed << "\n"
+              << "intake_p50_during_timers_ms=" << fmt(percentile(ms, 0.5)) << "\n"
+              << "intake_p99_during_timers_ms=" << fmt(percentile(ms, 0.99)) << "\n"
+              << "intake_max_during_timers_ms=" << fmt(percentile(ms, 1.0)) << "\n";
+    for (auto& p : stats)
+      print_phase(p);
+  }
+};
+
+int timers_mode(const options& o, driver& d, demand_maker* during_demands) {
   if (!o.redis_port)
     usage("timers needs --redis-port");
   // Every deadline at the same whole second.
@@ -231,6 +336,9 @@ int timers_mode(const options& o, driver& d) {
   if (loaded_at >= deadline)
     std::cerr << "loadgen: WARNING: loading ended after the deadline; raise --deadline-in\n";
   timer_watch w(o);
+  during_storm storm;
+  if (during_demands && !o.phases.empty())
+    storm.start(o, *during_demands, deadline);
   // Wait for the deadline, then poll the due count every 5 ms: each timer
   // that leaves the set fired (its escalation is written by the same script).
   while (epoch_ms() < deadline - 200)
@@ -253,6 +361,11 @@ int timers_mode(const options& o, driver& d) {
   const long unfired = remaining;
   for (long k = 0; k < unfired; ++k)
     late.push_back(o.watch_timeout * 1000); // a lower bound
+  // The storm: from the deadline until the last timer fired (at least 1 s).
+  if (during_demands && !o.phases.empty())
+    storm.print(
+        deadline,
+        deadline + std::max<std::int64_t>(1000, static_cast<std::int64_t>(percentile(late, 1.0))));
   std::cout << "timers_armed=" << armed << "\n"
             << "timers_unfired=" << unfired << "\n"
             << "timer_p50_late_ms=" << fmt(percentile(late, 0.5), 0) << "\n"
@@ -348,8 +461,14 @@ int main(int argc, char** argv) {
       return open_mode(o, d);
     if (o.mode == "bulk")
       return bulk_mode(o, d);
-    if (o.mode == "timers")
-      return timers_mode(o, d);
+    if (o.mode == "timers") {
+      // The intakes during the storm: a run id of their own (request ids, phones).
+      demand_maker during(load_townships(o.config), routable_categories(cats_json),
+                          o.during_run_id ? o.during_run_id : o.run_id + 50);
+      return timers_mode(o, d, &during);
+    }
+    if (o.mode == "ceiling")
+      return ceiling_mode(o, d);
     if (o.mode == "push")
       return push_mode(o, d, units);
     if (o.mode == "webhook")

@@ -346,6 +346,26 @@ TEST_F(auth_test, TheCacheAnswersFromMemoryOnlyWithinItsBound) {
   EXPECT_FALSE(cache.verify(third, t0 + 6001).has_value());
 }
 
+// Issue 16 item 1: the HTTP layer asks fresh() on its io thread and sends
+// the check to the blocking pool when it is false; fresh() must be false
+// exactly when verify() would read Redis (so the bound above still holds).
+TEST_F(auth_test, FreshSaysWhetherTheCacheWouldAnswerWithoutRedis_M_D_3) {
+  add_operator();
+  const std::string token = login_token();
+  session_cache cache(sess, 1000);
+  EXPECT_FALSE(cache.fresh(token, t0)); // never verified here
+  ASSERT_TRUE(cache.verify(token, t0).has_value());
+  EXPECT_TRUE(cache.fresh(token, t0 + 999));
+  EXPECT_FALSE(cache.fresh(token, t0 + 1000)); // past the bound: Redis again
+  EXPECT_FALSE(cache.fresh(token, t0 - 1));    // a clock that went back
+  sess.logout(token);
+  EXPECT_FALSE(cache.verify(token, t0 + 1000).has_value());
+  EXPECT_FALSE(cache.fresh(token, t0 + 1001)); // a refusal is never kept
+  // Not shaped like a session token: refused at once, nothing to read.
+  EXPECT_TRUE(cache.fresh("not-a-session", t0));
+  EXPECT_FALSE(cache.verify("not-a-session", t0).has_value());
+}
+
 // --- rate limits ------------------------------------------------------------------
 
 TEST_F(auth_test, FiveFailuresLockTheAccountEvenForTheRightPasswordUntilTheWindowFrees_M_D_3) {

@@ -193,6 +193,17 @@ class http_server : public ::testing::Test {
       res.headers = {{"X-Note", "a\r\nInjected: yes"}};
       return res;
     }
+    if (r.path == "/shared" || r.path == "/shared-and-body" || r.path == "/shared-204") {
+      // Issue 16: bytes built once, answered without a copy.
+      static const auto shared
+          = std::make_shared<const std::string>(std::string(100000, 'x') + "end");
+      res.shared_body = shared;
+      if (r.path == "/shared-and-body")
+        res.body = "both";
+      if (r.path == "/shared-204")
+        res.status = 204;
+      return res;
+    }
     if (r.path == "/sniff")
       res.headers = {{"X-Content-Type-Options", "custom"}};
     res.body = R"({"ok":true})";

@@ -183,6 +183,28 @@ TEST_F(http_server, answers_an_invalid_handler_response_with_500) {
   EXPECT_EQ(r.headers.count("x-note"), 0u);
 }
 
+// Issue 16: a cached answer's bytes are shared, not copied, per request; the
+// client gets them whole with their length, again and again on one
+// connection, and a response with both bodies, or a body on 204, is a 500.
+TEST_F(http_server, sends_a_shared_body_whole_and_refuses_it_with_another_body) {
+  start();
+  auto c = client();
+  const std::string expected = std::string(100000, 'x') + "end";
+  for (int i = 0; i < 3; ++i) {
+    const auto r = c.get("/shared");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.body, expected);
+    EXPECT_EQ(r.headers.at("content-length"), std::to_string(expected.size()));
+    EXPECT_EQ(r.headers.at("content-type"), "application/json; charset=utf-8");
+  }
+  const auto both = c.get("/shared-and-body");
+  EXPECT_EQ(both.status, 500);
+  EXPECT_EQ(both.body, internal_error_body);
+  const auto no_content = c.get("/shared-204");
+  EXPECT_EQ(no_content.status, 500);
+  EXPECT_EQ(c.get("/").body, R"({"ok":true})"); // the connection still serves
+}
+
 TEST_F(http_server, answers_malformed_percent_encoding_with_400_naming_the_field) {
   start();
   auto c = client();

@@ -11,7 +11,7 @@ using nlohmann::json;
 
 void categories(const call_ptr& c) {
   response out;
-  out.body = c->ctx.categories_json;
+  out.shared_body = c->ctx.categories_json;
   c->reply(std::move(out));
 }
 
@@ -57,9 +57,10 @@ void refusal_rules(const call_ptr& c) {
 // GET /api/v1/openapi.json — built once from the embedded file and the
 // route table (adapters/http/openapi/document.hpp).
 void openapi(const call_ptr& c) {
-  static const std::string body = openapi_document(route_table()).dump();
+  static const auto body
+      = std::make_shared<const std::string>(openapi_document(route_table()).dump());
   response out;
-  out.body = body;
+  out.shared_body = body;
   c->reply(std::move(out));
 }
 

@@ -15,9 +15,12 @@ void healthz(const call_ptr& c) {
     // Healthy means able to persist: Redis must accept a write.
     if (!c->ctx.svc.store.ping())
       throw api_error{503, "unavailable", "storage does not accept writes", ""};
-    if (!c->ctx.rt.alive())
-      throw api_error{503, "unavailable", "the office actor does not answer", ""};
-    c->reply(200, {{"status", "ok"}, {"storage", "ok"}, {"actors", "ok"}});
+    // Issue 16 item 1: the office's answer comes as a message; no thread waits.
+    c->ctx.rt.alive(c->guard([c](bool ok) {
+      if (!ok)
+        throw api_error{503, "unavailable", "the office actor does not answer", ""};
+      c->reply(200, {{"status", "ok"}, {"storage", "ok"}, {"actors", "ok"}});
+    }));
   });
 }
 
