@@ -199,8 +199,8 @@ void start(self_ptr self, const office_actor& office, const services* svc, job j
   auto prepared = svc->store.prepare_append(st.no, st.ticket.version, st.ticket, events,
                                             events.empty() ? std::string() : j.claim, &timers,
                                             fence, j.by, &push);
-  st.flight = ticket_actor_state::in_flight{std::move(j), std::move(events), std::move(after),
-                                            std::move(summary), std::move(told)};
+  st.flight.reset(new ticket_actor_state::in_flight{
+      std::move(j), std::move(events), std::move(after), std::move(summary), std::move(told)});
   if (!svc->appender) {
     // No group commit (actors alone on CAF's deterministic test scheduler,
     // where no other thread may answer): one round trip, here.
@@ -296,9 +296,11 @@ void pump(self_ptr self, const office_actor& office, const services* svc) {
   auto& st = self->state;
   while (!st.flight && !st.waiting.empty()) {
     auto j = std::move(st.waiting.front());
-    st.waiting.pop_front();
+    st.waiting.erase(st.waiting.begin()); // a few at most
     start(self, office, svc, std::move(j));
   }
+  if (st.waiting.empty())
+    st.waiting.shrink_to_fit(); // an idle actor holds no queue
   if (!st.flight && st.waiting.empty() && st.stop_asked)
     self->quit();
 }

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <deque>
-#include <optional>
+#include <memory>
+#include <vector>
 
 #include "actors/interfaces.hpp"
 #include "actors/services.hpp"
@@ -32,8 +32,10 @@ struct ticket_actor_state {
     routing::ticket_summary summary;
     std::vector<std::string> told;
   };
-  std::optional<in_flight> flight;
-  std::deque<command_job> waiting;
+  /// Both empty in an idle actor, and then allocate nothing (a deque
+  /// would, and there are up to 10,000 live actors).
+  std::unique_ptr<in_flight> flight;
+  std::vector<command_job> waiting;
   bool stop_asked = false; // the office asked it to stop: after the queue
   static inline const char* name = "ticket";
 };
