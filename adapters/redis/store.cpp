@@ -80,7 +80,7 @@ return out
 constexpr const char* next_script = R"lua(
 local best = nil
 for i = 1, #KEYS do
-  local first = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
+  local first = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
   if first[2] and (not best or tonumber(first[2]) < best) then best = tonumber(first[2]) end
 end
 if best then return string.format('%.0f', best) end
