@@ -44,6 +44,9 @@ runtime::~runtime() {
   office_ = nullptr;
   sys_.reset(); // waits for all actors
   svc_.appender = nullptr;
+  // Issue 16: how well the group commit grouped (appends per round trip).
+  spdlog::info("runtime: group commit: {} appends in {} round trips", appender_->appends(),
+               appender_->round_trips());
 }
 
 template <class Reply, class Handle, class... Ts>
