@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "adapters/cluster/partitioning.hpp"
+#include "adapters/redis/store.hpp"
 #include "routing/access.hpp"
 #include "routing/ticket.hpp"
 #include "routing/worklist.hpp"
@@ -28,6 +29,7 @@ using drop_atom = caf::atom_constant<caf::atom("drop")>;
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using notice_atom = caf::atom_constant<caf::atom("notice")>;
 using overview_atom = caf::atom_constant<caf::atom("overview")>;
+using appended_atom = caf::atom_constant<caf::atom("appended")>;
 using caf::get_atom;
 
 /// A refusal that adapters turn into their error format: a stable code, a
@@ -101,6 +103,9 @@ using ticket_actor = caf::typed_actor<
                     routing::person>::with<ticket_reply>,
     /// The current state (loaded from the store on activation).
     caf::replies_to<get_atom>::with<ticket_reply>,
+    /// From the group commit (issue 16): the outcome of the append in
+    /// flight; the commands that came meanwhile wait for it.
+    caf::reacts_to<appended_atom, redis::store::batch_result>,
     /// From the office: stop now (it routes nothing more here; what it
     /// sent before arrives first).
     caf::reacts_to<stop_atom>>;
@@ -148,6 +153,7 @@ using unit_actor = caf::typed_actor<
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::routing::command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::routing::person)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::redis::store::batch_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::intake_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::ticket_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::inbox_reply)

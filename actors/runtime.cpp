@@ -11,6 +11,8 @@
 namespace hotline::actors {
 
 runtime::runtime(const services& svc, runtime_options opts) : svc_(svc), opts_(opts) {
+  appender_ = std::make_unique<redis::appender>(svc_.store, svc_.store.where(), opts_.append_lanes);
+  svc_.appender = appender_.get();
   // DESIGN: the work-stealing default spins when many actors each get a few
   // messages; `sharing` was ~18x faster for that load on this machine.
   cfg_.set("scheduler.policy", caf::atom("sharing"));
@@ -41,6 +43,10 @@ runtime::~runtime() {
   caf::anon_send_exit(office_, caf::exit_reason::user_shutdown);
   office_ = nullptr;
   sys_.reset(); // waits for all actors
+  svc_.appender = nullptr;
+  // Issue 16: how well the group commit grouped (appends per round trip).
+  spdlog::info("runtime: group commit: {} appends in {} round trips", appender_->appends(),
+               appender_->round_trips());
 }
 
 template <class Reply, class Handle, class... Ts>
@@ -193,6 +199,10 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
     }
   }
   return fired;
+}
+
+std::optional<routing::instant> runtime::next_timer() {
+  return svc_.store.next_timer(svc_.own.owned());
 }
 
 std::size_t runtime::build_worklists() {

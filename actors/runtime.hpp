@@ -18,6 +18,9 @@ namespace hotline::actors {
 struct runtime_options {
   std::size_t worker_threads = 0; // 0: CAF's default (one per core)
   std::chrono::seconds request_timeout{30};
+  /// Issue 16: connections of the group commit (each gathers the appends
+  /// that arrive while its previous round trip is in flight).
+  std::size_t append_lanes = 2;
 };
 
 class runtime {
@@ -58,6 +61,9 @@ class runtime {
   /// manual clock), the clock is moved to each timer's time before it
   /// fires. Returns how many fired.
   std::size_t fire_due_timers(routing::instant until, manual_clock* step = nullptr);
+  /// When the earliest timer of the partitions this node owns falls due
+  /// (nullopt: none), so the timer loop sleeps until then (issue 16).
+  std::optional<routing::instant> next_timer();
   /// Data written before issue 10 has no worklists (hl:wl:*): builds them
   /// once from the tickets, before this node serves. Returns how many
   /// tickets it read (0 when they were built already).
@@ -78,6 +84,9 @@ class runtime {
 
   const services& svc_;
   runtime_options opts_;
+  /// Outlives the actor system: no ticket actor stops with an append in
+  /// flight.
+  std::unique_ptr<redis::appender> appender_;
   caf::actor_system_config cfg_;
   std::unique_ptr<caf::actor_system> sys_;
   office_actor office_;

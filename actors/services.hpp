@@ -11,6 +11,7 @@
 #include "adapters/cluster/ownership.hpp"
 #include "adapters/config/loader.hpp"
 #include "adapters/crypto/vault.hpp"
+#include "adapters/redis/appender.hpp"
 #include "adapters/redis/store.hpp"
 #include "routing/notice.hpp"
 #include "routing/router.hpp"
@@ -78,6 +79,9 @@ struct services {
   /// item 4: the warnings' detector runs soon); set once before any actor
   /// starts, never blocks.
   mutable std::function<void()> on_intake;
+  /// Issue 16: the group commit every ticket actor appends through (set
+  /// once by the runtime before any actor starts).
+  mutable redis::appender* appender = nullptr;
 };
 
 } // namespace hotline::actors

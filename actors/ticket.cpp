@@ -131,6 +131,180 @@ ticket_reply not_found(self_ptr self, const office_actor& office) {
   return failed(self, {"not_found", "no ticket " + self->state.no, "ticket_no"});
 }
 
+using job = ticket_actor_state::command_job;
+
+// A command retried with its Idempotency-Key after it was applied (here or
+// by the previous owner) is answered with the ticket as it is.
+ticket_reply claimed_by(self_ptr self, const services& svc, const std::string& holder) {
+  auto& st = self->state;
+  if (holder != st.no)
+    return failed(self, {"conflict", "Idempotency-Key was already used for another ticket",
+                         "Idempotency-Key"});
+  st.loaded = false; // applied before, maybe by another node
+  if (auto f = ensure_loaded(self, svc))
+    return failed(self, *f);
+  return reply_of(self);
+}
+
+void finish(self_ptr self, const office_actor& office, const services* svc,
+            const redis::store::batch_result& res);
+
+// Runs `j` up to its append: answers it at once when no append is needed
+// (a refusal, a retry already applied); else hands the append to the group
+// commit (issue 16) and keeps what it computed in `flight` until Redis has
+// answered (`finish`).
+void start(self_ptr self, const office_actor& office, const services* svc, job j) {
+  auto& st = self->state;
+  auto answer = [&](ticket_reply r) { j.rp.deliver(std::move(r)); };
+  if (auto f = ensure_loaded(self, *svc))
+    return answer(failed(self, *f));
+  const bool registering = std::holds_alternative<routing::register_demand>(j.cmd);
+  if (!registering && st.ticket.status == routing::ticket_status::none)
+    return answer(not_found(self, office));
+  // Issue 4: every write is fenced by this node's lease of the ticket's
+  // partition; without it, the owner elsewhere must do it.
+  const auto fence = svc->own.fence(svc->store.partition_of(st.no));
+  if (!fence)
+    return answer(failed(self, {"moved", "ticket " + st.no + " is owned by another node now", ""}));
+  // A command retried after it was applied is refused by `decide` when its
+  // effect shows in the state, or meets its claim in the append script
+  // when it does not. Only the first case costs a look-up, and only on a
+  // refusal.
+  const bool command_claim = j.claim.rfind("cmd:", 0) == 0;
+  const routing::instant now = svc->clk.now();
+  auto d = routing::decide(st.ticket, j.cmd, now, svc->policy);
+  if (auto* err = std::get_if<routing::workflow_error>(&d)) {
+    if (command_claim) {
+      try {
+        if (auto holder = svc->store.find_claim(j.claim))
+          return answer(claimed_by(self, *svc, *holder));
+      } catch (const std::exception& e) {
+        return answer(failed(self, unavailable(e)));
+      }
+    }
+    return answer(failed(self, {err->code, err->message, err->field}));
+  }
+  auto& events = std::get<std::vector<routing::event>>(d);
+  // M-SV-1: the timers the ticket wants after these events are written with
+  // them, so a timer fires exactly once.
+  routing::ticket_state after = st.ticket;
+  for (const auto& e : events)
+    after = routing::apply(std::move(after), e);
+  const auto timers = routing::timers_for(after, svc->policy);
+  // No events (a timer no longer wanted): the append only puts the timers
+  // right, still version-checked and fenced.
+  auto summary = routing::summarize(st.no, after, svc->policy);
+  std::vector<std::string> told;
+  const auto push = push_of(st.no, st.ticket, events, summary, *svc, told);
+  auto prepared = svc->store.prepare_append(st.no, st.ticket.version, st.ticket, events,
+                                            events.empty() ? std::string() : j.claim, &timers,
+                                            fence, j.by, &push);
+  st.flight.reset(new ticket_actor_state::in_flight{
+      std::move(j), std::move(events), std::move(after), std::move(summary), std::move(told)});
+  if (!svc->appender) {
+    // No group commit (actors alone on CAF's deterministic test scheduler,
+    // where no other thread may answer): one round trip, here.
+    std::vector<redis::store::prepared_append> one{std::move(prepared)};
+    redis::store::batch_result r;
+    try {
+      r = svc->store.append_batch(one)[0];
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    return finish(self, office, svc, r);
+  }
+  // Issue 16 item 2: the actor does not wait on Redis; the outcome comes
+  // back as a message, and commands arriving meanwhile wait in `waiting`.
+  auto me = caf::actor_cast<ticket_actor>(self);
+  const bool timer = std::holds_alternative<routing::fire_timer>(st.flight->job.cmd);
+  svc->appender->submit(
+      svc->store.partition_of(st.no), std::move(prepared),
+      [me](redis::store::batch_result r) {
+        caf::anon_send(me, appended_atom::value, std::move(r));
+      },
+      timer);
+}
+
+// The append of the command in flight was answered: apply and acknowledge
+// it only if it was persisted (DESIGN rule 2).
+void finish(self_ptr self, const office_actor& office, const services* svc,
+            const redis::store::batch_result& res) {
+  auto& st = self->state;
+  auto f = std::move(*st.flight);
+  st.flight.reset();
+  auto& j = f.job;
+  auto answer = [&](ticket_reply r) { j.rp.deliver(std::move(r)); };
+  if (!res.error.empty()) {
+    // The script may have run before the connection failed: forget what we
+    // hold and read the truth again on the next message.
+    spdlog::error("ticket: {}: append failed, outcome unknown: {}", st.no, res.error);
+    st.loaded = false;
+    return answer(failed(self, {"unavailable",
+                                "storage failed; the outcome is unknown: read the ticket or retry "
+                                "(intake is idempotent)",
+                                ""}));
+  }
+  using outcome = redis::append_result::outcome;
+  if (res.result.result == outcome::fenced) {
+    // Another node took the partition: it writes this ticket now.
+    spdlog::warn("ticket: {}: write fenced (lease lost); not applied", st.no);
+    st.loaded = false;
+    return answer(failed(self, {"moved", "ticket " + st.no + " is owned by another node now", ""}));
+  }
+  if (res.result.result == outcome::request_taken) {
+    // (An intake's request id taken — a retry that raced its first attempt
+    // — goes back to the office, which tells a replay from a repeat by the
+    // fingerprint.)
+    if (j.claim.rfind("cmd:", 0) == 0)
+      return answer(claimed_by(self, *svc, res.result.existing_ticket));
+    return answer(failed(self, {"request_taken", res.result.existing_ticket, "request_id"}));
+  }
+  if (f.events.empty())
+    return answer(reply_of(self));
+  if (res.result.result == outcome::version_conflict) {
+    // Another writer got in first (only possible across nodes, or with a
+    // second actor of this ticket after passivation): reload and decide
+    // again, once.
+    st.loaded = false;
+    if (auto fail = ensure_loaded(self, *svc))
+      return answer(failed(self, *fail));
+    if (j.attempt > 0)
+      return answer(failed(self, {"conflict", "ticket changed concurrently; retry", "ticket_no"}));
+    ++j.attempt;
+    return start(self, office, svc, std::move(j));
+  }
+  const bool registering = std::holds_alternative<routing::register_demand>(j.cmd);
+  st.ticket = std::move(f.after); // persisted: the state we computed is the truth
+  // The units of this node hear it before the caller does, so a unit's
+  // worklist read after the answer shows the step.
+  if (svc->tell_units)
+    svc->tell_units(f.summary, f.told);
+  spdlog::info("ticket: {} {} -> {} (v{})", st.no, routing::event_type(f.events.back()),
+               routing::to_string(st.ticket.status), st.ticket.version);
+  if (svc->on_intake && (registering || std::holds_alternative<routing::link_repeat>(j.cmd)))
+    svc->on_intake();
+  auto r = reply_of(self);
+  r.created = registering;
+  if (!st.ticket.open())
+    self->send(office, idle_atom::value, st.no, st.activity);
+  answer(std::move(r));
+}
+
+// Starts the waiting commands in order while none is in flight; stops the
+// actor once nothing is left if the office asked it to.
+void pump(self_ptr self, const office_actor& office, const services* svc) {
+  auto& st = self->state;
+  while (!st.flight && !st.waiting.empty()) {
+    auto j = std::move(st.waiting.front());
+    st.waiting.erase(st.waiting.begin()); // a few at most
+    start(self, office, svc, std::move(j));
+  }
+  if (st.waiting.empty())
+    st.waiting.shrink_to_fit(); // an idle actor holds no queue
+  if (!st.flight && st.waiting.empty() && st.stop_asked)
+    self->quit();
+}
+
 } // namespace
 
 ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor office,
@@ -138,116 +312,16 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
   self->state.no = std::move(no);
   return {
       [=](command_atom, const routing::command& cmd, const std::string& claim,
-          const routing::person& by) -> ticket_reply {
+          const routing::person& by) -> caf::result<ticket_reply> {
         ++self->state.activity;
-        if (auto f = ensure_loaded(self, *svc))
-          return failed(self, *f);
-        auto& st = self->state;
-        const bool registering = std::holds_alternative<routing::register_demand>(cmd);
-        if (!registering && st.ticket.status == routing::ticket_status::none)
-          return not_found(self, office);
-        // Issue 4: every write is fenced by this node's lease of the
-        // ticket's partition; without it, the owner elsewhere must do it.
-        const auto fence = svc->own.fence(svc->store.partition_of(st.no));
-        if (!fence)
-          return failed(self, {"moved", "ticket " + st.no + " is owned by another node now", ""});
-        const bool command_claim = claim.rfind("cmd:", 0) == 0;
-        // A command retried with its Idempotency-Key after it was applied
-        // (here or by the previous owner) is refused by `decide` when its
-        // effect shows in the state, or meets its claim in the append script
-        // when it does not: either way it is answered with the ticket as it
-        // is. Only the first case costs a look-up, and only on a refusal.
-        auto claimed_by = [&](const std::string& holder) -> ticket_reply {
-          if (holder != st.no)
-            return failed(self, {"conflict", "Idempotency-Key was already used for another ticket",
-                                 "Idempotency-Key"});
-          st.loaded = false; // applied before, maybe by another node
-          if (auto f = ensure_loaded(self, *svc))
-            return failed(self, *f);
-          return reply_of(self);
-        };
-        // A version conflict means another writer got in first (only possible
-        // across nodes): reload and decide again, once.
-        for (int attempt = 0; attempt < 2; ++attempt) {
-          const routing::instant now = svc->clk.now();
-          auto d = routing::decide(st.ticket, cmd, now, svc->policy);
-          if (auto* err = std::get_if<routing::workflow_error>(&d)) {
-            if (command_claim) {
-              try {
-                if (auto holder = svc->store.find_claim(claim))
-                  return claimed_by(*holder);
-              } catch (const std::exception& e) {
-                return failed(self, unavailable(e));
-              }
-            }
-            return failed(self, {err->code, err->message, err->field});
-          }
-          const auto& events = std::get<std::vector<routing::event>>(d);
-          // M-SV-1: the timers the ticket wants after these events are
-          // written with them, so a timer fires exactly once.
-          routing::ticket_state after = st.ticket;
-          for (const auto& e : events)
-            after = routing::apply(std::move(after), e);
-          const auto timers = routing::timers_for(after, svc->policy);
-          // No events (a timer no longer wanted): the append only puts the
-          // timers right, still version-checked and fenced.
-          const auto summary = routing::summarize(st.no, after, svc->policy);
-          std::vector<std::string> told;
-          const auto push = push_of(st.no, st.ticket, events, summary, *svc, told);
-          redis::append_result res;
-          try {
-            res = svc->store.append(st.no, st.ticket.version, st.ticket, events,
-                                    events.empty() ? std::string() : claim, &timers, fence, by,
-                                    &push);
-          } catch (const std::exception& e) {
-            // The script may have run before the connection failed: forget
-            // what we hold and read the truth again on the next message.
-            spdlog::error("ticket: {}: append failed, outcome unknown: {}", st.no, e.what());
-            st.loaded = false;
-            return failed(self, {"unavailable",
-                                 "storage failed; the outcome is unknown: read the ticket or retry "
-                                 "(intake is idempotent)",
-                                 ""});
-          }
-          using outcome = redis::append_result::outcome;
-          if (res.result == outcome::fenced) {
-            // Another node took the partition: it writes this ticket now.
-            spdlog::warn("ticket: {}: write fenced (lease lost); not applied", st.no);
-            st.loaded = false;
-            return failed(self, {"moved", "ticket " + st.no + " is owned by another node now", ""});
-          }
-          if (res.result == outcome::request_taken) {
-            // (An intake's request id taken — a retry that raced its first
-            // attempt — goes back to the office, which tells a replay from
-            // a repeat by the fingerprint.)
-            if (command_claim)
-              return claimed_by(res.existing_ticket);
-            return failed(self, {"request_taken", res.existing_ticket, "request_id"});
-          }
-          if (events.empty())
-            return reply_of(self);
-          if (res.result == outcome::version_conflict) {
-            st.loaded = false;
-            if (auto f = ensure_loaded(self, *svc))
-              return failed(self, *f);
-            continue;
-          }
-          st.ticket = std::move(after); // persisted: the state we computed is the truth
-          // The units of this node hear it before the caller does, so a
-          // unit's worklist read after the answer shows the step.
-          if (svc->tell_units)
-            svc->tell_units(summary, told);
-          spdlog::info("ticket: {} {} -> {} (v{})", st.no, routing::event_type(events.back()),
-                       routing::to_string(st.ticket.status), st.ticket.version);
-          if (svc->on_intake && (registering || std::holds_alternative<routing::link_repeat>(cmd)))
-            svc->on_intake();
-          auto r = reply_of(self);
-          r.created = registering;
-          if (!st.ticket.open())
-            self->send(office, idle_atom::value, st.no, st.activity);
-          return r;
-        }
-        return failed(self, {"conflict", "ticket changed concurrently; retry", "ticket_no"});
+        auto rp = self->make_response_promise<ticket_reply>();
+        self->state.waiting.push_back({cmd, claim, by, rp, 0});
+        pump(self, office, svc);
+        return rp;
+      },
+      [=](appended_atom, const redis::store::batch_result& r) {
+        finish(self, office, svc, r);
+        pump(self, office, svc);
       },
       [=](get_atom) -> ticket_reply {
         ++self->state.activity;
@@ -257,7 +331,14 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
           return not_found(self, office);
         return reply_of(self);
       },
-      [=](stop_atom) { self->quit(); },
+      [=](stop_atom) {
+        // What the office sent before runs first; an append in flight is
+        // answered before the actor stops.
+        if (self->state.flight || !self->state.waiting.empty())
+          self->state.stop_asked = true;
+        else
+          self->quit();
+      },
   };
 }
 

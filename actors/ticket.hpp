@@ -1,5 +1,8 @@
 #pragma once
 
+#include <memory>
+#include <vector>
+
 #include "actors/interfaces.hpp"
 #include "actors/services.hpp"
 
@@ -10,6 +13,30 @@ struct ticket_actor_state {
   routing::ticket_state ticket;
   bool loaded = false;
   std::uint64_t activity = 0; // messages handled; passivation compares it
+  /// A command and who waits for its answer.
+  struct command_job {
+    routing::command cmd;
+    std::string claim;
+    routing::person by;
+    caf::typed_response_promise<ticket_reply> rp;
+    int attempt = 0; // a version conflict decides again, once
+  };
+  /// Issue 16: the command whose append is in the group commit, with what
+  /// it computed (applied once Redis confirmed it), and the commands that
+  /// arrived meanwhile, run in order after it: one append in flight at a
+  /// time keeps the actor the only, sequential writer of its ticket.
+  struct in_flight {
+    command_job job;
+    std::vector<routing::event> events;
+    routing::ticket_state after;
+    routing::ticket_summary summary;
+    std::vector<std::string> told;
+  };
+  /// Both empty in an idle actor, and then allocate nothing (a deque
+  /// would, and there are up to 10,000 live actors).
+  std::unique_ptr<in_flight> flight;
+  std::vector<command_job> waiting;
+  bool stop_asked = false; // the office asked it to stop: after the queue
   static inline const char* name = "ticket";
 };
 

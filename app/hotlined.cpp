@@ -504,8 +504,15 @@ int main(int argc, char** argv) {
           std::unique_lock<std::mutex> lock(timer_mtx);
           while (!stopping) {
             lock.unlock();
+            // Issue 16: wake up when the earliest timer falls due (read
+            // ahead from Redis), not on the next poll; at most 200 ms, so
+            // timers written meanwhile, by this node or another, are seen.
+            auto wait = std::chrono::milliseconds(200);
             try {
               rt.fire_due_timers(clk.now());
+              if (const auto next = rt.next_timer())
+                wait = std::clamp(std::chrono::milliseconds(*next - clk.now()),
+                                  std::chrono::milliseconds(0), wait);
             } catch (const std::exception& e) {
               spdlog::error("timers: {}", e.what());
             }
@@ -521,7 +528,7 @@ int main(int argc, char** argv) {
               }
             }
             lock.lock();
-            timer_cv.wait_for(lock, std::chrono::milliseconds(200), [&] { return stopping; });
+            timer_cv.wait_for(lock, wait, [&] { return stopping; });
           }
         });
       // The line scripts wait for: the URL we serve.

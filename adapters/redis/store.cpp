@@ -75,6 +75,18 @@ end
 return out
 )lua";
 
+// KEYS: timer sets. The lowest score of them all (a string), nil if they
+// are all empty (issue 16: when the timer loop must wake up).
+constexpr const char* next_script = R"lua(
+local best = nil
+for i = 1, #KEYS do
+  local first = redis.call('ZRANGEBYSCORE', KEYS[i], '-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  if first[2] and (not best or tonumber(first[2]) < best) then best = tonumber(first[2]) end
+end
+if best then return string.format('%.0f', best) end
+return nil
+)lua";
+
 // KEYS[1] timers, KEYS[2] lease key; ARGV[1] fencing value, ARGV[2] score,
 // ARGV[3] member. Moves a timer that still exists, if the lease is ours.
 constexpr const char* postpone_script = R"lua(
@@ -224,6 +236,94 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
                             const std::string& claim_request, const std::vector<r::timer>* timers,
                             const std::optional<std::string>& fence, const r::person& by,
                             const push_writes* push) {
+  std::vector<prepared_append> one{
+      prepare_append(no, expected_version, before, events, claim_request, timers, fence, by, push)};
+  auto out = append_batch(one);
+  if (!out[0].error.empty())
+    throw redis_error("redis: append: " + out[0].error);
+  return out[0].result;
+}
+
+std::vector<store::batch_result> store::append_batch(std::vector<prepared_append>& batch) {
+  auto c = pool_.acquire();
+  return append_batch(*c, batch);
+}
+
+std::vector<store::batch_result> store::append_batch(connection& c,
+                                                     std::vector<prepared_append>& batch) {
+  std::vector<batch_result> out(batch.size());
+  if (batch.empty())
+    return out;
+  auto load = [&] {
+    auto rep = c.command({"SCRIPT", "LOAD", append_script});
+    check(rep.get(), "SCRIPT LOAD");
+    std::lock_guard<std::mutex> lock(sha_mtx_);
+    append_sha_ = reply_string(rep.get());
+    return append_sha_;
+  };
+  std::string sha;
+  {
+    std::lock_guard<std::mutex> lock(sha_mtx_);
+    sha = append_sha_;
+  }
+  if (sha.empty())
+    sha = load();
+  // Every append of the batch in one pipeline; those the server refused
+  // with NOSCRIPT (a restart lost its script cache: they did not run) are
+  // sent again once the script is loaded.
+  std::vector<std::size_t> todo(batch.size());
+  for (std::size_t i = 0; i < todo.size(); ++i)
+    todo[i] = i;
+  for (int round = 0; round < 2 && !todo.empty(); ++round) {
+    std::vector<std::vector<std::string>> cmds;
+    cmds.reserve(todo.size());
+    for (auto i : todo) {
+      batch[i].args[1] = sha;
+      cmds.push_back(batch[i].args);
+    }
+    auto reps = c.pipeline(cmds);
+    std::vector<std::size_t> again;
+    for (std::size_t k = 0; k < todo.size(); ++k) {
+      const auto* rep = reps[k].get();
+      auto& o = out[todo[k]];
+      if (rep->type == REDIS_REPLY_ERROR) {
+        o.error = std::string(rep->str, rep->len);
+        if (o.error.rfind("NOSCRIPT", 0) == 0)
+          again.push_back(todo[k]);
+        continue;
+      }
+      if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 2) {
+        o.error = "unexpected reply";
+        continue;
+      }
+      const auto code = reply_integer(rep->element[0]);
+      o.result.version = static_cast<std::uint64_t>(reply_integer(rep->element[1]));
+      if (code == 0)
+        o.result.result = append_result::outcome::version_conflict;
+      if (code == 2) {
+        o.result.result = append_result::outcome::request_taken;
+        o.result.existing_ticket = reply_string(rep->element[2]);
+      }
+      if (code == 3)
+        o.result.result = append_result::outcome::fenced;
+    }
+    if (!again.empty()) {
+      sha = load();
+      for (auto i : again)
+        out[i].error.clear();
+    }
+    todo = std::move(again);
+  }
+  return out;
+}
+
+store::prepared_append store::prepare_append(const std::string& no, std::uint64_t expected_version,
+                                             const r::ticket_state& before,
+                                             const std::vector<r::event>& events,
+                                             const std::string& claim_request,
+                                             const std::vector<r::timer>* timers,
+                                             const std::optional<std::string>& fence,
+                                             const r::person& by, const push_writes* push) const {
   std::vector<std::string> args{
       "EVALSHA",
       "",
@@ -298,22 +398,7 @@ append_result store::append(const std::string& no, std::uint64_t expected_versio
     timer_ops(timers_key(partition_of(no)), no,
               before.assignment ? before.assignment->cooperating : std::vector<std::string>{},
               *timers, args);
-  auto rep = evalsha(append_script, append_sha_, args);
-  check(rep.get(), "append");
-  if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 2)
-    throw redis_error("redis: append: unexpected reply");
-  append_result out;
-  const auto code = reply_integer(rep->element[0]);
-  out.version = static_cast<std::uint64_t>(reply_integer(rep->element[1]));
-  if (code == 0)
-    out.result = append_result::outcome::version_conflict;
-  if (code == 2) {
-    out.result = append_result::outcome::request_taken;
-    out.existing_ticket = reply_string(rep->element[2]);
-  }
-  if (code == 3)
-    out.result = append_result::outcome::fenced;
-  return out;
+  return {std::move(args)};
 }
 
 // Every stored event of `no`, each decoded by `as` (the actor's load needs
@@ -391,6 +476,19 @@ std::vector<store::due_timer> store::due_timers(const std::vector<cluster::parti
   if (out.size() > limit)
     out.resize(limit);
   return out;
+}
+
+std::optional<r::instant> store::next_timer(const std::vector<cluster::partition_id>& parts) {
+  if (parts.empty())
+    return std::nullopt;
+  std::vector<std::string> args{"EVALSHA", "", std::to_string(parts.size())};
+  for (auto p : parts)
+    args.push_back(timers_key(p));
+  auto rep = evalsha(next_script, next_sha_, args);
+  check(rep.get(), "next timer");
+  if (rep->type != REDIS_REPLY_STRING)
+    return std::nullopt;
+  return static_cast<r::instant>(std::stoll(reply_string(rep.get())));
 }
 
 std::string store::closed_key(cluster::partition_id p) const {

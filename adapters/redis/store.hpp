@@ -129,6 +129,8 @@ class store {
   intake_facts intake_lookup(const std::string& request_id, const std::string& repeat_key,
                              routing::civil_date d, cluster::partition_id p);
 
+  /// Where the store's Redis is (for the group commit's own connections).
+  const endpoint& where() const { return pool_.where(); }
   /// The key prefix ("hl").
   const std::string& prefix() const { return prefix_; }
   /// The partition of ticket `no`.
@@ -158,6 +160,37 @@ class store {
                        const std::optional<std::string>& fence = std::nullopt,
                        const routing::person& by = {}, const push_writes* push = nullptr);
 
+  /// Issue 16 (group commit): an append made ready to send, the append
+  /// script's arguments; `append_batch` sends many in one round trip.
+  struct prepared_append {
+    std::vector<std::string> args;
+  };
+  /// The outcome of one append of a batch: its result, or the error Redis
+  /// answered for it alone (`error` not empty; nothing of it was written
+  /// unless the script failed half-way, which the caller treats as an
+  /// unknown outcome).
+  struct batch_result {
+    append_result result;
+    std::string error;
+  };
+  /// The same arguments as `append`, prepared for `append_batch`.
+  prepared_append prepare_append(const std::string& no, std::uint64_t expected_version,
+                                 const routing::ticket_state& before,
+                                 const std::vector<routing::event>& events,
+                                 const std::string& claim_request = "",
+                                 const std::vector<routing::timer>* timers = nullptr,
+                                 const std::optional<std::string>& fence = std::nullopt,
+                                 const routing::person& by = {},
+                                 const push_writes* push = nullptr) const;
+  /// Sends every append of `batch` on `c` in one pipeline (one round trip)
+  /// and reads their outcomes, in order. Each append is its own script
+  /// call, so each keeps its own fencing, request claim and version check
+  /// and fails alone. Throws redis_error when the round trip itself failed:
+  /// then the outcome of every append of the batch is unknown.
+  std::vector<batch_result> append_batch(connection& c, std::vector<prepared_append>& batch);
+  /// The same on a connection of the pool.
+  std::vector<batch_result> append_batch(std::vector<prepared_append>& batch);
+
   struct due_timer {
     std::string ticket_no;
     routing::escalation_level level;
@@ -173,6 +206,10 @@ class store {
   /// most `limit`.
   std::vector<due_timer> due_timers(const std::vector<cluster::partition_id>& parts,
                                     routing::instant now, std::size_t limit);
+  /// Issue 16: the due time of the earliest timer of partitions `parts`
+  /// (due or not), nullopt if there is none: the timer loop sleeps until it
+  /// rather than polling.
+  std::optional<routing::instant> next_timer(const std::vector<cluster::partition_id>& parts);
 
   /// Every event of ticket `no`, oldest first; empty if it does not exist.
   /// A ticket archived out of Redis is read from the archive.
@@ -260,7 +297,7 @@ class store {
   std::string prefix_;
   cluster::partition_id partitions_;
   std::mutex sha_mtx_;
-  std::string append_sha_, due_sha_, forget_sha_;
+  std::string append_sha_, due_sha_, forget_sha_, next_sha_;
   archive_reader* archive_ = nullptr;
 };
 
