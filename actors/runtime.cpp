@@ -148,33 +148,45 @@ std::size_t runtime::fire_due_timers(routing::instant until, manual_clock* step)
   // Read due timers a batch at a time (firing one never makes another due
   // earlier), oldest first. Bounded: a timer that cannot be cleared must not
   // spin this loop.
-  // On the system clock a batch fires at once (each through its own ticket
-  // actor, in parallel); on a test clock one by one, each at its own time.
+  // On the system clock a batch fires `timer_window` at a time (each through
+  // its own ticket actor, in parallel); on a test clock one by one, each at
+  // its own time.
   const std::size_t batch = step ? 100 : 1000;
   for (int round = 0; round < 100; ++round) {
     const auto due = svc_.store.due_timers(svc_.own.owned(), until, batch);
     if (due.empty())
       break;
-    std::vector<ticket_reply> replies;
+    std::vector<ticket_reply> replies(due.size());
     if (!step) {
+      // A sliding window of `timer_window` fire commands in flight, so that
+      // intakes reaching the office meanwhile wait behind a few escalations,
+      // not behind the whole batch (intake_p99_during_timers_ms).
       caf::scoped_actor self{*sys_};
       std::vector<decltype(self->request(office_, opts_.request_timeout, command_atom::value,
                                          std::string(), routing::command(), std::string(),
                                          routing::person()))>
           pending;
-      for (const auto& t : due)
+      pending.reserve(due.size());
+      std::size_t settled = 0;
+      auto settle = [&] {
+        pending[settled].receive([&](ticket_reply& r) { replies[settled] = std::move(r); },
+                                 [&](caf::error&) {
+                                   replies[settled].error = failure{
+                                       "unavailable", "the ticket did not answer in time", ""};
+                                 });
+        ++settled;
+      };
+      const auto window = std::max<std::size_t>(opts_.timer_window, 1);
+      for (const auto& t : due) {
+        if (pending.size() - settled >= window)
+          settle();
         pending.push_back(self->request(office_, opts_.request_timeout, command_atom::value,
                                         t.ticket_no,
                                         routing::command{routing::fire_timer{t.level, t.unit}},
                                         std::string(), routing::person{}));
-      for (auto& p : pending) {
-        ticket_reply out;
-        p.receive([&](ticket_reply& r) { out = std::move(r); },
-                  [&](caf::error&) {
-                    out.error = failure{"unavailable", "the ticket did not answer in time", ""};
-                  });
-        replies.push_back(std::move(out));
       }
+      while (settled < pending.size())
+        settle();
     }
     for (std::size_t i = 0; i < due.size(); ++i) {
       const auto& t = due[i];

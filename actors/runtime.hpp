@@ -21,6 +21,11 @@ struct runtime_options {
   /// Issue 16: connections of the group commit (each gathers the appends
   /// that arrive while its previous round trip is in flight).
   std::size_t append_lanes = 2;
+  /// Issue 16: due timers fired at once, at most. More keep the CAF workers
+  /// busy with escalations while intakes wait behind them (a batch of 1,000
+  /// at once held intakes for a second); fewer leave the timers' lane of the
+  /// group commit little to group.
+  std::size_t timer_window = 16;
 };
 
 class runtime {
