@@ -275,13 +275,26 @@ std::vector<store::batch_result> store::append_batch(connection& c,
   for (std::size_t i = 0; i < todo.size(); ++i)
     todo[i] = i;
   for (int round = 0; round < 2 && !todo.empty(); ++round) {
+    // The arguments (events, summary, notices: kilobytes) are lent to the
+    // pipeline, not copied, and given back for a NOSCRIPT resend.
     std::vector<std::vector<std::string>> cmds;
     cmds.reserve(todo.size());
     for (auto i : todo) {
       batch[i].args[1] = sha;
-      cmds.push_back(batch[i].args);
+      cmds.push_back(std::move(batch[i].args));
     }
-    auto reps = c.pipeline(cmds);
+    auto give_back = [&] {
+      for (std::size_t k = 0; k < todo.size(); ++k)
+        batch[todo[k]].args = std::move(cmds[k]);
+    };
+    std::vector<reply_ptr> reps;
+    try {
+      reps = c.pipeline(cmds);
+    } catch (...) {
+      give_back();
+      throw;
+    }
+    give_back();
     std::vector<std::size_t> again;
     for (std::size_t k = 0; k < todo.size(); ++k) {
       const auto* rep = reps[k].get();
