@@ -300,7 +300,8 @@ TEST_F(http_server, serves_other_connections_while_one_io_thread_waits_for_a_lat
   EXPECT_EQ(late.wait_for(0s), std::future_status::timeout);
 
   std::thread answerer([done = parked(0)] {
-    std::this_thread::sleep_for(50ms); // answer later, from a thread of our own
+    // Answered later (the request above is known to be pending), from a
+    // thread of our own.
     done(http::response{202, "text/plain", "late", {}});
   });
   ASSERT_EQ(late.wait_for(5s), std::future_status::ready);
