@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
   long session_idle_minutes = 30, session_max_hours = 12;
   std::size_t max_live_tickets = 10000;
   std::size_t actor_threads = 0;
+  std::size_t timer_window = actors::runtime_options{}.timer_window;
   std::string node_id;
   cluster::partition_id partitions = cluster::default_partitions;
   long lease_ms = 3000;
@@ -171,8 +172,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--cors-origin", limits.cors_origins,
                  "an origin allowed to call the API from a browser (repeatable; none by default)");
-  app.add_option("--actor-threads", actor_threads,
-                 "CAF worker threads (0: one per core); actors block on Redis round trips")
+  app.add_option("--actor-threads", actor_threads, "CAF worker threads (0: one per core)")
+      ->capture_default_str();
+  app.add_option("--timer-window", timer_window,
+                 "due timers fired at once, at most: more fire faster, fewer keep intakes "
+                 "waiting less behind them (docs/PERFORMANCE.md)")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   app.add_option("--max-live-tickets", max_live_tickets,
                  "ticket actors kept in memory; the least recently used stop first")
@@ -399,6 +404,7 @@ int main(int argc, char** argv) {
         svc.on_intake = [&warnings] { warnings.poke(); };
       actors::runtime_options rt_opts;
       rt_opts.worker_threads = actor_threads;
+      rt_opts.timer_window = timer_window;
       actors::runtime rt(svc, rt_opts);
       rt.build_worklists();
       // Issue 14 item 4: data from before the monitoring counters gets them.
