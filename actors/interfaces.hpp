@@ -30,6 +30,7 @@ using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 using notice_atom = caf::atom_constant<caf::atom("notice")>;
 using overview_atom = caf::atom_constant<caf::atom("overview")>;
 using appended_atom = caf::atom_constant<caf::atom("appended")>;
+using loaded_atom = caf::atom_constant<caf::atom("loaded")>;
 using caf::get_atom;
 
 /// A refusal that adapters turn into their error format: a stable code, a
@@ -106,6 +107,9 @@ using ticket_actor = caf::typed_actor<
     /// From the group commit (issue 16): the outcome of the append in
     /// flight; the commands that came meanwhile wait for it.
     caf::reacts_to<appended_atom, redis::store::batch_result>,
+    /// From the same lanes (issue 16 item 2): the ticket's events, read
+    /// without a CAF worker waiting; the messages that came meanwhile wait.
+    caf::reacts_to<loaded_atom, redis::store::load_result>,
     /// From the office: stop now (it routes nothing more here; what it
     /// sent before arrives first).
     caf::reacts_to<stop_atom>>;
@@ -154,6 +158,7 @@ using unit_actor = caf::typed_actor<
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::routing::command)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::routing::person)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::redis::store::batch_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::redis::store::load_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::intake_request)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::ticket_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(hotline::actors::inbox_reply)

@@ -45,8 +45,8 @@ runtime::~runtime() {
   sys_.reset(); // waits for all actors
   svc_.appender = nullptr;
   // Issue 16: how well the group commit grouped (appends per round trip).
-  spdlog::info("runtime: group commit: {} appends in {} round trips", appender_->appends(),
-               appender_->round_trips());
+  spdlog::info("runtime: group commit: {} appends in {} round trips; ticket reads in {}",
+               appender_->appends(), appender_->round_trips(), appender_->read_trips());
 }
 
 template <class Reply, class Handle, class... Ts>

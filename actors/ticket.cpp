@@ -156,9 +156,15 @@ void finish(self_ptr self, const office_actor& office, const services* svc,
 void start(self_ptr self, const office_actor& office, const services* svc, job j) {
   auto& st = self->state;
   auto answer = [&](ticket_reply r) { j.rp.deliver(std::move(r)); };
+  const bool registering = std::holds_alternative<routing::register_demand>(j.cmd);
+  // Issue 16: a registration comes with a number the office has just drawn
+  // in its partition, so nothing is stored under it and there is nothing to
+  // read. Were something there, the append's version check (0) refuses it
+  // and `finish` reads the ticket and decides again: never a second intake.
+  if (registering && !st.loaded && j.attempt == 0)
+    st.loaded = true;
   if (auto f = ensure_loaded(self, *svc))
     return answer(failed(self, *f));
-  const bool registering = std::holds_alternative<routing::register_demand>(j.cmd);
   if (!registering && st.ticket.status == routing::ticket_status::none)
     return answer(not_found(self, office));
   // Issue 4: every write is fenced by this node's lease of the ticket's
@@ -290,13 +296,45 @@ void finish(self_ptr self, const office_actor& office, const services* svc,
   answer(std::move(r));
 }
 
-// Starts the waiting commands in order while none is in flight; stops the
-// actor once nothing is left if the office asked it to.
+// The answer to a read of the state.
+ticket_reply current(self_ptr self, const office_actor& office) {
+  if (self->state.ticket.status == routing::ticket_status::none)
+    return not_found(self, office);
+  return reply_of(self);
+}
+
+// Issue 16 item 2: reads the ticket on the group commit's lanes (the timers'
+// lane for a timer, which must not wait behind intake work); the actor goes
+// on when its events come (`loaded_atom`).
+void read_events(self_ptr self, const services* svc, const job& next) {
+  self->state.loading = true;
+  auto me = caf::actor_cast<ticket_actor>(self);
+  svc->appender->load(
+      svc->store.partition_of(self->state.no), self->state.no,
+      [me](redis::store::load_result r) { caf::anon_send(me, loaded_atom::value, std::move(r)); },
+      !next.read_only && std::holds_alternative<routing::fire_timer>(next.cmd));
+}
+
+// Starts the waiting commands in order while none is in flight (reading the
+// ticket first if it is not in memory); stops the actor once nothing is
+// left if the office asked it to.
 void pump(self_ptr self, const office_actor& office, const services* svc) {
   auto& st = self->state;
-  while (!st.flight && !st.waiting.empty()) {
+  while (!st.flight && !st.loading && !st.waiting.empty()) {
+    const auto& next = st.waiting.front();
+    const bool fresh = !next.read_only && next.attempt == 0
+                       && std::holds_alternative<routing::register_demand>(next.cmd);
+    if (!st.loaded && svc->appender && !fresh)
+      return read_events(self, svc, next);
     auto j = std::move(st.waiting.front());
     st.waiting.erase(st.waiting.begin()); // a few at most
+    if (j.read_only) {
+      if (auto f = ensure_loaded(self, *svc))
+        j.rp.deliver(failed(self, *f));
+      else
+        j.rp.deliver(current(self, office));
+      continue;
+    }
     start(self, office, svc, std::move(j));
   }
   if (st.waiting.empty())
@@ -323,13 +361,37 @@ ticket_actor::behavior_type ticket(self_ptr self, std::string no, office_actor o
         finish(self, office, svc, r);
         pump(self, office, svc);
       },
-      [=](get_atom) -> ticket_reply {
-        ++self->state.activity;
-        if (auto f = ensure_loaded(self, *svc))
-          return failed(self, *f);
-        if (self->state.ticket.status == routing::ticket_status::none)
-          return not_found(self, office);
-        return reply_of(self);
+      [=](loaded_atom, redis::store::load_result& r) {
+        auto& st = self->state;
+        st.loading = false;
+        if (r.error.empty()) {
+          st.ticket = routing::fold(r.events);
+          st.loaded = true;
+        } else if (!st.waiting.empty()) {
+          // The message that asked for it fails; the next one reads again.
+          spdlog::error("ticket: {}: store unavailable: {}", st.no, r.error);
+          auto j = std::move(st.waiting.front());
+          st.waiting.erase(st.waiting.begin());
+          j.rp.deliver(failed(
+              self, {"unavailable", "storage is unavailable, nothing was changed; retry", ""}));
+        }
+        pump(self, office, svc);
+      },
+      [=](get_atom) -> caf::result<ticket_reply> {
+        auto& st = self->state;
+        ++st.activity;
+        if (st.loaded || !svc->appender) {
+          if (auto f = ensure_loaded(self, *svc))
+            return failed(self, *f);
+          return current(self, office);
+        }
+        auto rp = self->make_response_promise<ticket_reply>();
+        job j;
+        j.rp = rp;
+        j.read_only = true;
+        st.waiting.push_back(std::move(j));
+        pump(self, office, svc);
+        return rp;
       },
       [=](stop_atom) {
         // What the office sent before runs first; an append in flight is

@@ -23,20 +23,32 @@ appender::~appender() {
       l->thread.join();
 }
 
-void appender::submit(std::size_t key, store::prepared_append a, done k, bool timer) {
+appender::lane& appender::lane_of(std::size_t key, bool timer) {
   // The last lane is the timers'.
-  auto& l = *lanes_[timer ? lanes_.size() - 1 : key % (lanes_.size() - 1)];
+  return *lanes_[timer ? lanes_.size() - 1 : key % (lanes_.size() - 1)];
+}
+
+void appender::enqueue(lane& l, item i) {
   {
     std::lock_guard<std::mutex> lock(l.mtx);
-    l.queue.push_back({std::move(a), std::move(k)});
+    l.queue.push_back(std::move(i));
   }
   l.cv.notify_one();
+}
+
+void appender::submit(std::size_t key, store::prepared_append a, done k, bool timer) {
+  enqueue(lane_of(key, timer), {std::move(a), std::move(k), {}, {}});
+}
+
+void appender::load(std::size_t key, std::string no, loaded k, bool timer) {
+  enqueue(lane_of(key, timer), {{}, {}, std::move(no), std::move(k)});
 }
 
 void appender::run(lane& l) {
   std::unique_ptr<connection> conn;
   std::vector<item> batch;
   std::vector<store::prepared_append> appends;
+  std::vector<std::string> nos;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(l.mtx);
@@ -49,26 +61,53 @@ void appender::run(lane& l) {
         l.queue.pop_front();
       }
     }
+    // The appends, then the reads, each in one pipeline. A ticket has at
+    // most one of either in flight, so nothing of one ticket is reordered.
     appends.clear();
-    for (auto& i : batch)
-      appends.push_back(std::move(i.append));
+    nos.clear();
+    for (auto& i : batch) {
+      if (i.lk)
+        nos.push_back(std::move(i.no));
+      else
+        appends.push_back(std::move(i.append));
+    }
     std::vector<store::batch_result> out;
+    std::vector<store::load_result> read;
     try {
       if (!conn || conn->broken())
         conn = std::make_unique<connection>(ep_);
-      out = store_.append_batch(*conn, appends);
+      if (!appends.empty()) {
+        out = store_.append_batch(*conn, appends);
+        ++round_trips_;
+      }
     } catch (const std::exception& e) {
       // The round trip failed: some scripts may have run. Every append of
       // the batch has an unknown outcome, and says so.
-      spdlog::error("appender: {} appends, outcome unknown: {}", batch.size(), e.what());
-      out.assign(batch.size(), store::batch_result{{}, e.what()});
+      spdlog::error("appender: {} appends, outcome unknown: {}", appends.size(), e.what());
+      out.assign(appends.size(), store::batch_result{{}, e.what()});
       if (conn && conn->broken())
         conn.reset();
     }
-    appends_ += batch.size();
-    ++round_trips_;
-    for (std::size_t i = 0; i < batch.size(); ++i)
-      batch[i].k(std::move(out[i]));
+    try {
+      if (!conn || conn->broken())
+        conn = std::make_unique<connection>(ep_);
+      if (!nos.empty()) {
+        read = store_.load_batch(*conn, nos);
+        ++read_trips_;
+      }
+    } catch (const std::exception& e) {
+      read.assign(nos.size(), store::load_result{{}, e.what()});
+      if (conn && conn->broken())
+        conn.reset();
+    }
+    appends_ += appends.size();
+    std::size_t a = 0, n = 0;
+    for (auto& i : batch) {
+      if (i.lk)
+        i.lk(std::move(read[n++]));
+      else
+        i.k(std::move(out[a++]));
+    }
     batch.clear();
   }
 }

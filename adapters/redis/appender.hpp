@@ -7,6 +7,9 @@
 // check each), and its outcome is handed to its own continuation only once
 // Redis answered for it: persist before acknowledging stays true.
 //
+// The same lanes read tickets for their actors (`load`), so that loading a
+// passivated ticket does not hold a CAF worker for a round trip either.
+//
 // The continuations run on the lane's thread: they must not block (the
 // ticket actors send themselves a message).
 
@@ -47,14 +50,26 @@ class appender {
   /// append in flight, so its appends stay in order across lanes).
   void submit(std::size_t key, store::prepared_append a, done k, bool timer = false);
 
-  /// Appends sent and round trips made so far (for tests and metrics).
+  /// Issue 16 item 2: reads ticket `no` on the lane of `key` (the timers'
+  /// lane with `timer`), in one pipeline with the other reads queued there,
+  /// so that a ticket actor never waits on Redis to load; `k` gets the
+  /// events (or the error).
+  using loaded = std::function<void(store::load_result)>;
+  void load(std::size_t key, std::string no, loaded k, bool timer = false);
+
+  /// Appends sent and their round trips so far, and the round trips of
+  /// reads (for tests and metrics).
   std::uint64_t appends() const { return appends_.load(); }
   std::uint64_t round_trips() const { return round_trips_.load(); }
+  std::uint64_t read_trips() const { return read_trips_.load(); }
 
  private:
+  /// An append (`k` set) or a read (`lk` set).
   struct item {
     store::prepared_append append;
     done k;
+    std::string no;
+    loaded lk;
   };
   struct lane {
     std::mutex mtx;
@@ -63,13 +78,15 @@ class appender {
     bool stopping = false;
     std::thread thread;
   };
+  lane& lane_of(std::size_t key, bool timer);
+  void enqueue(lane& l, item i);
   void run(lane& l);
 
   store& store_;
   endpoint ep_;
   std::size_t max_batch_;
   std::vector<std::unique_ptr<lane>> lanes_;
-  std::atomic<std::uint64_t> appends_{0}, round_trips_{0};
+  std::atomic<std::uint64_t> appends_{0}, round_trips_{0}, read_trips_{0};
 };
 
 } // namespace hotline::redis

@@ -414,8 +414,27 @@ store::prepared_append store::prepare_append(const std::string& no, std::uint64_
   return {std::move(args)};
 }
 
-// Every stored event of `no`, each decoded by `as` (the actor's load needs
-// only the events, the timeline also the people).
+// The events of `no` in an LRANGE reply, each decoded by `as` (the actor's
+// load needs only the events, the timeline also the people). Issue 14: no
+// events in Redis, and a number not newer than the newest archived one
+// (`newest`, a GET reply; null without an archive): the archive answers (an
+// error there is an error here, never "no such ticket"). New numbers
+// (intakes) never ask it.
+template <class T, class Decode>
+std::vector<T> store::events_of(const std::string& no, const redisReply* list,
+                                const redisReply* newest, Decode as) {
+  check(list, "LRANGE");
+  std::vector<T> out;
+  out.reserve(list->elements);
+  for (std::size_t i = 0; i < list->elements; ++i)
+    out.push_back(as(std::string_view(list->element[i]->str, list->element[i]->len)));
+  if (out.empty() && archive_ && newest && newest->type == REDIS_REPLY_STRING
+      && no.substr(0, 8) <= reply_string(newest))
+    for (const auto& e : archive_->events(no))
+      out.push_back(as(std::string_view(e)));
+  return out;
+}
+
 template <class T, class Decode>
 std::vector<T> store::load_as(const std::string& no, Decode as) {
   auto c = pool_.acquire();
@@ -423,19 +442,30 @@ std::vector<T> store::load_as(const std::string& no, Decode as) {
   if (archive_)
     cmds.push_back({"GET", prefix_ + ":archive:newest"});
   auto reps = c->pipeline(cmds);
-  check(reps[0].get(), "LRANGE");
-  const auto* rep = reps[0].get();
-  std::vector<T> out;
-  out.reserve(rep->elements);
-  for (std::size_t i = 0; i < rep->elements; ++i)
-    out.push_back(as(std::string_view(rep->element[i]->str, rep->element[i]->len)));
-  // Issue 14: no events in Redis, and a number not newer than the newest
-  // archived one: the archive answers (an error there is an error here,
-  // never "no such ticket"). New numbers (intakes) never ask it.
-  if (out.empty() && archive_ && reps[1]->type == REDIS_REPLY_STRING
-      && no.substr(0, 8) <= reply_string(reps[1].get()))
-    for (const auto& e : archive_->events(no))
-      out.push_back(as(std::string_view(e)));
+  return events_of<T>(no, reps[0].get(), archive_ ? reps[1].get() : nullptr, as);
+}
+
+std::vector<store::load_result> store::load_batch(connection& c,
+                                                  const std::vector<std::string>& nos) {
+  std::vector<load_result> out(nos.size());
+  if (nos.empty())
+    return out;
+  std::vector<std::vector<std::string>> cmds;
+  cmds.reserve(nos.size() + 1);
+  for (const auto& no : nos)
+    cmds.push_back({"LRANGE", key("t", no), "0", "-1"});
+  if (archive_)
+    cmds.push_back({"GET", prefix_ + ":archive:newest"});
+  auto reps = c.pipeline(cmds);
+  const redisReply* newest = archive_ ? reps.back().get() : nullptr;
+  for (std::size_t i = 0; i < nos.size(); ++i) {
+    try {
+      out[i].events = events_of<r::event>(nos[i], reps[i].get(), newest,
+                                          [](std::string_view b) { return decode(b); });
+    } catch (const std::exception& e) {
+      out[i].error = e.what();
+    }
+  }
   return out;
 }
 

@@ -1,9 +1,12 @@
 // Ticket, unit and office actors over a real redis-server, in virtual time.
 #include <gtest/gtest.h>
+
+#include <future>
 #include <spdlog/fmt/fmt.h>
 
 #include "actors/office.hpp"
 #include "actors/runtime.hpp"
+#include "actors/ticket.hpp"
 #include "actors/unit.hpp"
 #include "adapters/crypto/crypto.hpp"
 #include "tests/support/actor_harness.hpp"
@@ -306,4 +309,80 @@ TEST_F(actor_test, WorklistsAreBuiltOnceForTicketsFromBeforeThem) {
     EXPECT_EQ(rt.build_worklists(), 0u) << "built once";
     EXPECT_TRUE(store.inbox(unit_id).empty());
   }
+}
+
+// Issue 16: the ticket actor of a new number does not read Redis first (the
+// office has just drawn the number), so an intake costs one read less.
+TEST_F(actor_test, ANewTicketIsWrittenWithoutReadingItFirst) {
+  redis::connection c(server->where());
+  c.command({"CONFIG", "RESETSTAT"});
+  auto reply = h.ask<ticket_reply>(office, intake_atom::value, demand());
+  ASSERT_FALSE(reply.error) << reply.error->message;
+  auto stats = c.command({"INFO", "commandstats"});
+  const std::string info(stats->str, stats->len);
+  EXPECT_EQ(info.find("cmdstat_lrange:"), std::string::npos) << info;
+  EXPECT_EQ(r::fold(store.load(reply.ticket_no)).version, reply.state.version);
+}
+
+// ... and if something were stored under the number after all, the
+// append's version check refuses the blind write: the actor reads the
+// ticket, decides again and refuses; nothing is added (M-R-1, DESIGN rule 2).
+TEST_F(actor_test, ARegistrationForANumberAlreadyStoredIsRefusedAndAddsNothing) {
+  auto first = h.ask<ticket_reply>(office, intake_atom::value, demand("req-1"));
+  ASSERT_FALSE(first.error) << first.error->message;
+  const auto before = r::fold(store.load(first.ticket_no));
+  // A second actor of the same number, as if the office had drawn it again.
+  auto again = h.system().spawn(actors::ticket, first.ticket_no, office, &svc);
+  r::register_demand cmd;
+  cmd.intake.request_id = "req-2";
+  cmd.intake.kind = r::demand_kind::complaint;
+  cmd.intake.category = demand().category;
+  cmd.intake.content = "另一诉求";
+  cmd.route = r::needs_coordination{};
+  auto res = h.ask<ticket_reply>(again, command_atom::value, r::command{cmd},
+                                 std::string("req:req-2"), r::person{});
+  ASSERT_TRUE(res.error);
+  EXPECT_NE(res.error->code, "unavailable") << res.error->message;
+  const auto after = r::fold(store.load(first.ticket_no));
+  EXPECT_EQ(after.version, before.version);
+  EXPECT_EQ(after.intake->request_id, "req-1");
+  caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
+}
+
+// Issue 16 item 2: with the group commit (a runtime), a ticket not in memory
+// is read on its lanes, not by a worker waiting on Redis; what arrives while
+// it is read waits and runs in the order it came.
+TEST_F(actor_test, ATicketNotInMemoryIsReadWithoutBlockingAndItsMessagesKeepTheirOrder) {
+  auto t = h.ask<ticket_reply>(office, intake_atom::value, demand());
+  ASSERT_FALSE(t.error);
+  const auto unit_id = t.state.assignment->unit_id;
+  std::promise<ticket_reply> got, first, second, unknown;
+  {
+    actors::runtime rt(svc); // an office of its own: the ticket is not in memory there
+    rt.get(t.ticket_no, [&](ticket_reply r) { got.set_value(std::move(r)); });
+    // Two accepts from the unit (one path, so they keep their order): the
+    // first takes it, the second finds it taken.
+    const r::command accept{r::accept_ticket{unit_id}};
+    rt.unit_command(unit_id, t.ticket_no, accept, "", r::person{},
+                    [&](ticket_reply r) { first.set_value(std::move(r)); });
+    rt.unit_command(unit_id, t.ticket_no, accept, "", r::person{},
+                    [&](ticket_reply r) { second.set_value(std::move(r)); });
+    rt.get("20261123-999999", [&](ticket_reply r) { unknown.set_value(std::move(r)); });
+    auto g = got.get_future().get();
+    auto a = first.get_future().get();
+    auto b = second.get_future().get();
+    auto u = unknown.get_future().get();
+    ASSERT_FALSE(g.error) << g.error->message;
+    EXPECT_EQ(g.state.version, t.state.version);
+    ASSERT_FALSE(a.error) << a.error->message;
+    EXPECT_EQ(a.state.status, r::ticket_status::accepted);
+    ASSERT_TRUE(b.error);
+    EXPECT_NE(b.error->code, "unavailable") << b.error->message;
+    EXPECT_EQ(b.state.status, r::ticket_status::accepted);
+    ASSERT_TRUE(u.error);
+    EXPECT_EQ(u.error->code, "not_found");
+  }
+  const auto stored = r::fold(store.load(t.ticket_no));
+  EXPECT_EQ(stored.status, r::ticket_status::accepted);
+  EXPECT_EQ(stored.version, t.state.version + 1);
 }

@@ -143,6 +143,64 @@ TEST_F(group_commit_test, AnAppendWhoseRoundTripFailedSaysItsOutcomeIsUnknown) {
   EXPECT_TRUE(st.load(no(1)).empty());
 }
 
+// Issue 16 item 2: the ticket actors read through the same lanes. Reads
+// queued while a round trip is in flight leave together, each answered with
+// its own ticket's events (none for a number nothing was written under).
+TEST_F(group_commit_test, ReadsArrivingDuringARoundTripLeaveTogetherEachWithItsOwnEvents) {
+  constexpr int n = 50;
+  for (int i = 1; i <= n; i += 2) // odd numbers exist, even ones do not
+    st.append(no(i), 0, {}, intake("r" + std::to_string(i)));
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::vector<std::optional<redis::store::load_result>> got(n + 1);
+  int answered = 0;
+  {
+    redis::appender app(st, server->where(), 1);
+    redis::connection admin(server->where());
+    admin.command({"CLIENT", "PAUSE", "300", "ALL"});
+    for (int i = 1; i <= n; ++i)
+      app.load(0, no(i), [&, i](redis::store::load_result r) {
+        std::lock_guard<std::mutex> lock(mtx);
+        got[i] = std::move(r);
+        ++answered;
+        cv.notify_all();
+      });
+    std::unique_lock<std::mutex> lock(mtx);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return answered == n; }));
+    EXPECT_EQ(app.appends(), 0u);
+    EXPECT_LE(app.read_trips(), 2u) << "one for the first, one for all that came meanwhile";
+  }
+  for (int i = 1; i <= n; ++i) {
+    ASSERT_TRUE(got[i]) << i;
+    EXPECT_EQ(got[i]->error, "") << i;
+    if (i % 2) {
+      ASSERT_EQ(got[i]->events.size(), 1u) << i;
+      EXPECT_EQ(std::get<registered>(got[i]->events[0]).request_id, "r" + std::to_string(i));
+    } else {
+      EXPECT_TRUE(got[i]->events.empty()) << i;
+    }
+  }
+}
+
+TEST_F(group_commit_test, AReadWhoseRoundTripFailedSaysSo) {
+  redis::endpoint nowhere;
+  nowhere.host = "127.0.0.1";
+  nowhere.port = 1; // nothing listens there
+  redis::appender app(st, nowhere, 1);
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::optional<redis::store::load_result> got;
+  app.load(0, no(1), [&](redis::store::load_result r) {
+    std::lock_guard<std::mutex> lock(mtx);
+    got = std::move(r);
+    cv.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(mtx);
+  ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(20), [&] { return got.has_value(); }));
+  EXPECT_NE(got->error, "");
+  EXPECT_TRUE(got->events.empty());
+}
+
 TEST_F(group_commit_test, TheTimerLoopReadsAheadWhenTheEarliestTimerFallsDue_M_SV_1) {
   const std::vector<cluster::partition_id> all{st.partition_of(no(1)), st.partition_of(no(2)),
                                                st.partition_of(no(3))};
