@@ -71,34 +71,36 @@ void appender::run(lane& l) {
       else
         appends.push_back(std::move(i.append));
     }
+    // One round trip on a live connection; a failure drops a broken one
+    // (the next trip makes a new one) and is returned.
+    auto trip = [&](auto&& send) -> std::string {
+      try {
+        if (!conn || conn->broken())
+          conn = std::make_unique<connection>(ep_);
+        send(*conn);
+        return {};
+      } catch (const std::exception& e) {
+        if (conn && conn->broken())
+          conn.reset();
+        return e.what();
+      }
+    };
     std::vector<store::batch_result> out;
     std::vector<store::load_result> read;
-    try {
-      if (!conn || conn->broken())
-        conn = std::make_unique<connection>(ep_);
-      if (!appends.empty()) {
-        out = store_.append_batch(*conn, appends);
-        ++round_trips_;
+    if (!appends.empty()) {
+      ++round_trips_;
+      if (auto err = trip([&](connection& c) { out = store_.append_batch(c, appends); });
+          !err.empty()) {
+        // The round trip failed: some scripts may have run. Every append of
+        // the batch has an unknown outcome, and says so.
+        spdlog::error("appender: {} appends, outcome unknown: {}", appends.size(), err);
+        out.assign(appends.size(), store::batch_result{{}, err});
       }
-    } catch (const std::exception& e) {
-      // The round trip failed: some scripts may have run. Every append of
-      // the batch has an unknown outcome, and says so.
-      spdlog::error("appender: {} appends, outcome unknown: {}", appends.size(), e.what());
-      out.assign(appends.size(), store::batch_result{{}, e.what()});
-      if (conn && conn->broken())
-        conn.reset();
     }
-    try {
-      if (!conn || conn->broken())
-        conn = std::make_unique<connection>(ep_);
-      if (!nos.empty()) {
-        read = store_.load_batch(*conn, nos);
-        ++read_trips_;
-      }
-    } catch (const std::exception& e) {
-      read.assign(nos.size(), store::load_result{{}, e.what()});
-      if (conn && conn->broken())
-        conn.reset();
+    if (!nos.empty()) {
+      ++read_trips_;
+      if (auto err = trip([&](connection& c) { read = store_.load_batch(c, nos); }); !err.empty())
+        read.assign(nos.size(), store::load_result{{}, err});
     }
     appends_ += appends.size();
     std::size_t a = 0, n = 0;
