@@ -156,15 +156,9 @@ void finish(self_ptr self, const office_actor& office, const services* svc,
 void start(self_ptr self, const office_actor& office, const services* svc, job j) {
   auto& st = self->state;
   auto answer = [&](ticket_reply r) { j.rp.deliver(std::move(r)); };
-  const bool registering = std::holds_alternative<routing::register_demand>(j.cmd);
-  // Issue 16: a registration comes with a number the office has just drawn
-  // in its partition, so nothing is stored under it and there is nothing to
-  // read. Were something there, the append's version check (0) refuses it
-  // and `finish` reads the ticket and decides again: never a second intake.
-  if (registering && !st.loaded && j.attempt == 0)
-    st.loaded = true;
   if (auto f = ensure_loaded(self, *svc))
     return answer(failed(self, *f));
+  const bool registering = std::holds_alternative<routing::register_demand>(j.cmd);
   if (!registering && st.ticket.status == routing::ticket_status::none)
     return answer(not_found(self, office));
   // Issue 4: every write is fenced by this node's lease of the ticket's
@@ -322,20 +316,24 @@ void pump(self_ptr self, const office_actor& office, const services* svc) {
   auto& st = self->state;
   while (!st.flight && !st.loading && !st.waiting.empty()) {
     const auto& next = st.waiting.front();
-    const bool fresh = !next.read_only && next.attempt == 0
-                       && std::holds_alternative<routing::register_demand>(next.cmd);
-    if (!st.loaded && svc->appender && !fresh)
-      return read_events(self, svc, next);
+    if (!st.loaded) {
+      // Issue 16: a registration comes with a number the office has just
+      // drawn in its partition, so nothing is stored under it and there is
+      // nothing to read. Were something there, the append's version check
+      // (0) refuses it and `finish` reads the ticket and decides again:
+      // never a second intake.
+      if (!next.read_only && next.attempt == 0
+          && std::holds_alternative<routing::register_demand>(next.cmd))
+        st.loaded = true;
+      else if (svc->appender)
+        return read_events(self, svc, next);
+    }
     auto j = std::move(st.waiting.front());
     st.waiting.erase(st.waiting.begin()); // a few at most
-    if (j.read_only) {
-      if (auto f = ensure_loaded(self, *svc))
-        j.rp.deliver(failed(self, *f));
-      else
-        j.rp.deliver(current(self, office));
-      continue;
-    }
-    start(self, office, svc, std::move(j));
+    if (j.read_only)
+      j.rp.deliver(current(self, office)); // loaded: only queued with the lanes
+    else
+      start(self, office, svc, std::move(j));
   }
   if (st.waiting.empty())
     st.waiting.shrink_to_fit(); // an idle actor holds no queue
