@@ -291,6 +291,10 @@ class store {
  private:
   template <class T, class Decode>
   std::vector<T> load_as(const std::string& no, Decode as);
+  /// One pipeline on `c`: the events of each of `nos` (LRANGE replies, in
+  /// order), then, with `newest` and an archive, its newest number's date.
+  std::vector<reply_ptr> read_events(connection& c, const std::vector<std::string>& nos,
+                                     bool newest);
   template <class T, class Decode>
   std::vector<T> events_of(const std::string& no, const redisReply* list, const redisReply* newest,
                            Decode as);
